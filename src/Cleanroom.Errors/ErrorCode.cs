@@ -1,0 +1,22 @@
+namespace Cleanroom.Errors;
+
+/// <summary>
+/// The stable error codes of Cleanroom. Programs act on these strings, so they never change meaning;
+/// they are mapped once, at the API edge, to gRPC/Connect errors, and printed by the CLI with a next step.
+/// </summary>
+public static class ErrorCode
+{
+    public const string PolicyInvalid = "policy_invalid";
+    public const string PolicyConflict = "policy_conflict";
+    public const string PolicyNotFound = "policy_not_found";
+    public const string ConfigInvalid = "config_invalid";
+    public const string BackendUnavailable = "backend_unavailable";
+    public const string BackendCapabilityMismatch = "backend_capability_mismatch";
+    public const string HostNotAllowed = "host_not_allowed";
+    public const string RegistryNotAllowed = "registry_not_allowed";
+    public const string LockfileViolation = "lockfile_violation";
+    public const string SecretScopeViolation = "secret_scope_violation";
+    public const string RuntimeLaunchFailed = "runtime_launch_failed";
+    public const string NotFound = "not_found";
+    public const string InvalidArgument = "invalid_argument";
+}
