@@ -19,4 +19,7 @@ public static class ErrorCode
     public const string RuntimeLaunchFailed = "runtime_launch_failed";
     public const string NotFound = "not_found";
     public const string InvalidArgument = "invalid_argument";
+    public const string LayerUnsafe = "layer_unsafe";
+    public const string ImageInUse = "image_in_use";
+    public const string ImageInvalid = "image_invalid";
 }

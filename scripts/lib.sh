@@ -1,0 +1,33 @@
+# Shared by the scripts in this folder: repository paths and installing Debian packages only when missing.
+# shellcheck shell=bash
+REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+
+log() { printf '==> %s\n' "$*" >&2; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+# Installs the named Debian packages that are not installed yet; runs apt-get update at most once per run.
+ensure_packages() {
+  local missing=() pkg
+  for pkg in "$@"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  [ "$(id -u)" -eq 0 ] || die "packages missing (${missing[*]}); run this script as root to install them"
+  if [ -z "${CLEANROOM_APT_UPDATED:-}" ]; then
+    log "apt-get update"
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2 || die "apt-get update failed"
+    export CLEANROOM_APT_UPDATED=1
+  fi
+  log "installing ${missing[*]}"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2 \
+    || die "apt-get install ${missing[*]} failed"
+}
+
+require_dotnet() {
+  command -v dotnet >/dev/null || die "the .NET 10 SDK is needed (dotnet not found on PATH)"
+  dotnet --list-sdks | grep -q '^10\.' || die "the .NET 10 SDK is needed; found: $(dotnet --list-sdks | tr '\n' ' ')"
+}
+
+# The host packages Cleanroom itself needs at run time. Later components add theirs here.
+HOST_PACKAGES=(git ca-certificates)

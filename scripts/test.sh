@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Runs every test: installs what the tests need, builds, runs each test project, and ends with one
+# summary line "N passed, M failed, K skipped" (counted from the test result files, so nothing is guessed).
+set -uo pipefail
+source "$(dirname "$0")/lib.sh"
+"$REPO_ROOT/scripts/setup.sh" || die "setup failed"
+cd "$REPO_ROOT"
+
+results="$REPO_ROOT/out/test-results"
+rm -rf "$results"
+mkdir -p "$results"
+
+log "dotnet test"
+dotnet test Cleanroom.slnx -c Release --nologo --logger "trx" --results-directory "$results" -v quiet
+status=$?
+
+passed=0 failed=0 skipped=0
+for trx in "$results"/*.trx; do
+  [ -e "$trx" ] || continue
+  counters=$(grep -o '<Counters [^>]*>' "$trx")
+  get() { printf '%s' "$counters" | sed -n "s/.* $1=\"\([0-9]*\)\".*/\1/p"; }
+  passed=$((passed + $(get passed)))
+  failed=$((failed + $(get failed) + $(get error) + $(get timeout) + $(get aborted)))
+  skipped=$((skipped + $(get notExecuted)))
+done
+# A project that failed to build or crashed leaves no result file of its own: count it as a failure.
+if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then
+  log "dotnet test exited with $status without a failed test: a build or host failure"
+  failed=1
+fi
+echo "$passed passed, $failed failed, $skipped skipped"
+[ "$failed" -eq 0 ]

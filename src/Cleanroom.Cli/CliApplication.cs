@@ -1,0 +1,36 @@
+using System.CommandLine;
+using Cleanroom.Cli.Commands;
+
+namespace Cleanroom.Cli;
+
+/// <summary>Builds the <c>cleanroom</c> command tree and runs one invocation of it.</summary>
+public static class CliApplication
+{
+    public static RootCommand BuildRoot(CliConsole console)
+    {
+        var root = new RootCommand("Cleanroom: run untrusted code in isolated sandboxes with deny-by-default egress.");
+        root.Subcommands.Add(VersionCommand.Build(console));
+        root.Subcommands.Add(PolicyCommand.Build(console));
+        root.Subcommands.Add(ConfigCommand.Build(console));
+        return root;
+    }
+
+    public static async Task<int> RunAsync(string[] args, CliConsole console, CancellationToken cancellationToken = default)
+    {
+        var root = BuildRoot(console);
+        var parsed = root.Parse(args);
+        var invocation = new InvocationConfiguration { Output = console.Out, Error = console.Error };
+        if (parsed.Errors.Count > 0)
+        {
+            foreach (var error in parsed.Errors)
+            {
+                await console.Error.WriteLineAsync($"cleanroom: {error.Message}");
+            }
+
+            await console.Error.WriteLineAsync("Run 'cleanroom --help' for usage.");
+            return ExitCode.Usage;
+        }
+
+        return await parsed.InvokeAsync(invocation, cancellationToken);
+    }
+}

@@ -1,0 +1,19 @@
+using Cleanroom.RuntimeConfig;
+
+namespace Cleanroom.Cli;
+
+/// <summary>
+/// What a verb may touch of the outside world: its output streams, environment and working directory.
+/// Verbs take it instead of reaching for <see cref="Console"/> so that tests run them in-process.
+/// </summary>
+public sealed record CliConsole(TextWriter Out, TextWriter Error, Func<string, string?> GetEnvironment, string WorkingDirectory)
+{
+    public static CliConsole FromProcess() =>
+        new(Console.Out, Console.Error, Environment.GetEnvironmentVariable, Directory.GetCurrentDirectory());
+
+    public HostDirectories Directories => HostDirectories.FromEnvironment(GetEnvironment);
+
+    /// <summary>Resolves a user-given path against this console's working directory.</summary>
+    public string ResolvePath(string? path) =>
+        string.IsNullOrEmpty(path) ? WorkingDirectory : Path.GetFullPath(path, WorkingDirectory);
+}

@@ -1,0 +1,3 @@
+using Cleanroom.Cli;
+
+return await CliApplication.RunAsync(args, CliConsole.FromProcess());

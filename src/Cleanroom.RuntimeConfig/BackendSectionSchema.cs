@@ -1,0 +1,30 @@
+namespace Cleanroom.RuntimeConfig;
+
+/// <summary>
+/// The settings one backend accepts under <c>backends.&lt;name&gt;</c>. Backend-specific settings live
+/// only here, never in generic request types; a section with a field not listed fails validation.
+/// </summary>
+public sealed record BackendSectionSchema(string Backend, IReadOnlyList<SettingSpec> Settings)
+{
+    /// <summary>The backends Cleanroom knows, strongest boundary first.</summary>
+    public static IReadOnlyList<BackendSectionSchema> Known { get; } =
+    [
+        new("qemu",
+        [
+            new("binary_path", SettingKind.Text, "QEMU system emulator to run"),
+            new("accel", SettingKind.Choice, "accelerator: auto probes KVM with a tiny boot, else emulates", ["auto", "kvm", "tcg"]),
+            new("kernel", SettingKind.Text, "guest kernel image; empty means the one setup built"),
+            new("min_vcpus", SettingKind.PositiveInteger, "vCPUs given even when the policy asks for fewer"),
+            new("min_memory_mib", SettingKind.PositiveInteger, "memory given even when the policy asks for less"),
+        ]),
+        new("gvisor",
+        [
+            new("runsc_path", SettingKind.Text, "runsc binary to run"),
+            new("platform", SettingKind.Choice, "gVisor platform; ptrace works on every host", ["ptrace", "systrap", "kvm"]),
+            new("pids_limit", SettingKind.PositiveInteger, "most processes a sandbox may hold"),
+        ]),
+    ];
+
+    public static BackendSectionSchema? Find(string backend) =>
+        Known.FirstOrDefault(schema => schema.Backend == backend);
+}

@@ -1,0 +1,195 @@
+using System.Collections.Immutable;
+using YamlDotNet.Core;
+using YamlDotNet.RepresentationModel;
+
+namespace Cleanroom.RuntimeConfig;
+
+/// <summary>The outcome of reading a runtime config: the configuration when it is valid, else every problem found.</summary>
+public sealed record RuntimeConfigResult(string Path, bool Exists, RuntimeConfiguration? Configuration, IReadOnlyList<ConfigProblem> Problems)
+{
+    public bool Valid => Problems.Count == 0;
+}
+
+/// <summary>
+/// Reads <c>config.yaml</c> strictly: an unknown field anywhere is an error, because a misspelt setting that
+/// silently does nothing is how an operator ends up with a weaker sandbox than they asked for.
+/// </summary>
+public static class RuntimeConfigReader
+{
+    private const string TopDefaultBackend = "default_backend";
+    private const string TopBackends = "backends";
+
+    /// <summary>Reads the file; a missing file is valid and means "all defaults".</summary>
+    public static RuntimeConfigResult ReadFile(string path)
+    {
+        if (!File.Exists(path))
+        {
+            return new RuntimeConfigResult(path, false, RuntimeConfiguration.Empty, []);
+        }
+
+        var result = Parse(File.ReadAllText(path));
+        return result with { Path = path, Exists = true };
+    }
+
+    public static RuntimeConfigResult Parse(string yamlText)
+    {
+        var problems = new List<ConfigProblem>();
+        var root = LoadRoot(yamlText, problems);
+        if (root is null)
+        {
+            return new RuntimeConfigResult("", true, null, problems);
+        }
+
+        string? defaultBackend = null;
+        var backends = ImmutableSortedDictionary.CreateBuilder<string, ImmutableSortedDictionary<string, string>>(StringComparer.Ordinal);
+        foreach (var (keyNode, value) in root.Children)
+        {
+            var key = ((YamlScalarNode)keyNode).Value ?? "";
+            switch (key)
+            {
+                case TopDefaultBackend:
+                    defaultBackend = ReadDefaultBackend(value, problems);
+                    break;
+                case TopBackends:
+                    ReadBackends(value, backends, problems);
+                    break;
+                default:
+                    problems.Add(At(keyNode, key, $"unknown field '{key}'; known fields are {TopDefaultBackend}, {TopBackends}"));
+                    break;
+            }
+        }
+
+        return problems.Count == 0
+            ? new RuntimeConfigResult("", true, new RuntimeConfiguration(defaultBackend, backends.ToImmutable()), problems)
+            : new RuntimeConfigResult("", true, null, problems);
+    }
+
+    private static YamlMappingNode? LoadRoot(string yamlText, List<ConfigProblem> problems)
+    {
+        var stream = new YamlStream();
+        try
+        {
+            stream.Load(new StringReader(yamlText));
+        }
+        catch (YamlException e)
+        {
+            problems.Add(new ConfigProblem("", (int)e.Start.Line, (int)e.Start.Column, $"not valid YAML: {e.Message}"));
+            return null;
+        }
+
+        if (stream.Documents.Count == 0)
+        {
+            return new YamlMappingNode(); // an empty file means every default
+        }
+
+        if (stream.Documents.Count > 1)
+        {
+            problems.Add(new ConfigProblem("", 0, 0, "the file holds more than one YAML document"));
+            return null;
+        }
+
+        var root = stream.Documents[0].RootNode;
+        if (root is YamlScalarNode { Value: null or "" })
+        {
+            return new YamlMappingNode();
+        }
+
+        if (root is not YamlMappingNode mapping)
+        {
+            problems.Add(At(root, "", "the top level must be a mapping of settings"));
+            return null;
+        }
+
+        if (!AllKeysAreScalars(mapping, "", problems))
+        {
+            return null;
+        }
+
+        return mapping;
+    }
+
+    private static string? ReadDefaultBackend(YamlNode value, List<ConfigProblem> problems)
+    {
+        if (value is not YamlScalarNode scalar)
+        {
+            problems.Add(At(value, TopDefaultBackend, "must be a backend name"));
+            return null;
+        }
+
+        var name = scalar.Value ?? "";
+        if (name.Length == 0)
+        {
+            return null; // blank means "pick the strongest backend that works here"
+        }
+
+        if (BackendSectionSchema.Find(name) is null)
+        {
+            problems.Add(At(value, TopDefaultBackend, $"unknown backend '{name}'; known backends are {KnownBackendList()}"));
+        }
+
+        return name;
+    }
+
+    private static void ReadBackends(
+        YamlNode value,
+        ImmutableSortedDictionary<string, ImmutableSortedDictionary<string, string>>.Builder backends,
+        List<ConfigProblem> problems)
+    {
+        if (value is YamlScalarNode { Value: null or "" })
+        {
+            return;
+        }
+
+        if (value is not YamlMappingNode mapping)
+        {
+            problems.Add(At(value, TopBackends, "must be a mapping of backend name to settings"));
+            return;
+        }
+
+        if (!AllKeysAreScalars(mapping, TopBackends, problems))
+        {
+            return;
+        }
+
+        foreach (var (keyNode, section) in mapping.Children)
+        {
+            var backend = ((YamlScalarNode)keyNode).Value ?? "";
+            var path = $"{TopBackends}.{backend}";
+            var schema = BackendSectionSchema.Find(backend);
+            if (schema is null)
+            {
+                problems.Add(At(keyNode, path, $"unknown backend '{backend}'; known backends are {KnownBackendList()}"));
+                continue;
+            }
+
+            var settings = BackendSectionReader.Read(schema, section, path, problems);
+            if (settings is not null)
+            {
+                backends[backend] = settings;
+            }
+        }
+    }
+
+    internal static bool AllKeysAreScalars(YamlMappingNode mapping, string path, List<ConfigProblem> problems)
+    {
+        // Duplicate keys never get here: YamlDotNet rejects them while loading, with their position.
+        var ok = true;
+        foreach (var keyNode in mapping.Children.Keys)
+        {
+            if (keyNode is not YamlScalarNode { Value: not null })
+            {
+                problems.Add(At(keyNode, path, "keys must be plain names"));
+                ok = false;
+            }
+        }
+
+        return ok;
+    }
+
+    internal static ConfigProblem At(YamlNode node, string path, string message) =>
+        new(path, (int)node.Start.Line, (int)node.Start.Column, message);
+
+    internal static string Join(string path, string key) => path.Length == 0 ? key : $"{path}.{key}";
+
+    private static string KnownBackendList() => string.Join(", ", BackendSectionSchema.Known.Select(s => s.Backend));
+}

@@ -1,0 +1,35 @@
+using System.Text;
+
+namespace Cleanroom.RuntimeConfig;
+
+/// <summary>
+/// The commented starting config that <c>cleanroom config init</c> writes. Every known setting appears,
+/// commented out, so the file documents itself; what is left active is valid as written.
+/// </summary>
+public static class RuntimeConfigTemplate
+{
+    /// <param name="defaultBackend">The backend to make the default, or null to let the server pick the
+    /// strongest one that works on this host at start-up.</param>
+    public static string Render(string? defaultBackend)
+    {
+        var text = new StringBuilder();
+        text.AppendLine("# Cleanroom runtime config: host-side settings that never belong in a repository's cleanroom.yaml.");
+        text.AppendLine("# Check it with: cleanroom config validate");
+        text.AppendLine();
+        text.AppendLine("# Backend for new sandboxes. Empty: the strongest backend that passes `cleanroom doctor` here.");
+        text.AppendLine($"default_backend: \"{defaultBackend ?? ""}\"");
+        text.AppendLine();
+        text.AppendLine("backends:");
+        foreach (var schema in BackendSectionSchema.Known)
+        {
+            text.AppendLine($"  {schema.Backend}:");
+            foreach (var setting in schema.Settings)
+            {
+                var choices = setting.Choices is null ? "" : $" ({string.Join("|", setting.Choices)})";
+                text.AppendLine($"    # {setting.Name}: {setting.Description}{choices}");
+            }
+        }
+
+        return text.ToString();
+    }
+}

@@ -1,0 +1,103 @@
+using Cleanroom.RuntimeConfig;
+
+namespace Cleanroom.RuntimeConfig.Tests;
+
+public sealed class RuntimeConfigReaderTests
+{
+    [Fact]
+    public void The_template_config_init_writes_is_valid_as_written()
+    {
+        var result = RuntimeConfigReader.Parse(RuntimeConfigTemplate.Render(defaultBackend: null));
+
+        Assert.True(result.Valid, string.Join("; ", result.Problems));
+        Assert.Null(result.Configuration!.DefaultBackend);
+    }
+
+    [Fact]
+    public void A_template_naming_a_backend_makes_it_the_default()
+    {
+        var result = RuntimeConfigReader.Parse(RuntimeConfigTemplate.Render("gvisor"));
+
+        Assert.Equal("gvisor", result.Configuration!.DefaultBackend);
+    }
+
+    [Fact]
+    public void Backend_settings_are_read_into_their_section()
+    {
+        var result = RuntimeConfigReader.Parse("""
+            default_backend: qemu
+            backends:
+              qemu:
+                accel: tcg
+                min_vcpus: 2
+              gvisor:
+                platform: ptrace
+            """);
+
+        Assert.True(result.Valid, string.Join("; ", result.Problems));
+        var config = result.Configuration!;
+        Assert.Equal("qemu", config.DefaultBackend);
+        Assert.Equal("tcg", config.BackendSettings("qemu")["accel"]);
+        Assert.Equal("2", config.BackendSettings("qemu")["min_vcpus"]);
+        Assert.Equal("ptrace", config.BackendSettings("gvisor")["platform"]);
+        Assert.Empty(config.BackendSettings("firecracker"));
+    }
+
+    [Theory]
+    [InlineData("defualt_backend: qemu", "defualt_backend", 1, 1)]
+    [InlineData("default_backend: vmware", "default_backend", 1, 18)]
+    [InlineData("backends:\n  vmware: {}", "backends.vmware", 2, 3)]
+    [InlineData("backends:\n  qemu:\n    acel: tcg", "backends.qemu.acel", 3, 5)]
+    [InlineData("backends:\n  qemu:\n    accel: hvf", "backends.qemu.accel", 3, 12)]
+    [InlineData("backends:\n  qemu:\n    min_vcpus: 0", "backends.qemu.min_vcpus", 3, 16)]
+    [InlineData("backends:\n  qemu:\n    min_vcpus: [1]", "backends.qemu.min_vcpus", 3, 16)]
+    [InlineData("backends: [qemu]", "backends", 1, 11)]
+    [InlineData("- qemu", "", 1, 1)]
+    public void Unknown_fields_and_bad_values_fail_with_their_path_and_position(string yaml, string path, int line, int column)
+    {
+        var result = RuntimeConfigReader.Parse(yaml);
+
+        Assert.False(result.Valid);
+        Assert.Null(result.Configuration);
+        var problem = Assert.Single(result.Problems);
+        Assert.Equal(path, problem.Path);
+        Assert.Equal((line, column), (problem.Line, problem.Column));
+    }
+
+    [Fact]
+    public void Every_problem_is_reported_not_just_the_first()
+    {
+        var result = RuntimeConfigReader.Parse("colour: red\nbackends:\n  qemu:\n    accel: hvf\n    speed: 11");
+
+        Assert.Equal(["colour", "backends.qemu.accel", "backends.qemu.speed"], result.Problems.Select(p => p.Path));
+    }
+
+    [Fact]
+    public void A_setting_given_twice_is_rejected_where_it_repeats()
+    {
+        var result = RuntimeConfigReader.Parse("backends:\n  gvisor:\n    platform: ptrace\n    platform: kvm");
+
+        var problem = Assert.Single(result.Problems);
+        Assert.Equal(4, problem.Line);
+        Assert.Contains("duplicate", problem.Message, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public void Broken_yaml_is_a_problem_with_a_position_not_an_exception()
+    {
+        var result = RuntimeConfigReader.Parse("backends:\n  qemu: [unclosed");
+
+        var problem = Assert.Single(result.Problems);
+        Assert.True(problem.Line > 0);
+        Assert.Contains("not valid YAML", problem.Message);
+    }
+
+    [Fact]
+    public void An_empty_or_missing_file_means_every_default()
+    {
+        Assert.True(RuntimeConfigReader.Parse("").Valid);
+        var missing = RuntimeConfigReader.ReadFile(Path.Combine(Path.GetTempPath(), $"cleanroom-missing-{Guid.NewGuid():N}.yaml"));
+        Assert.True(missing.Valid);
+        Assert.False(missing.Exists);
+    }
+}
