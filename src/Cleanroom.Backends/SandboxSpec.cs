@@ -1,0 +1,20 @@
+using System.Text.Json;
+
+namespace Cleanroom.Backends;
+
+/// <summary>
+/// Everything a backend needs to make one sandbox. Backend-specific settings travel only in
+/// <see cref="RuntimeConfig"/>, the backend's own section of the runtime config, which the backend parses:
+/// the generic types never grow one backend's knobs.
+/// </summary>
+public sealed record SandboxSpec
+{
+    public required string SandboxId { get; init; }
+    /// <summary>Digest-pinned image reference, e.g. <c>ghcr.io/x/y@sha256:...</c>.</summary>
+    public required string ImageRef { get; init; }
+    public required SandboxPolicy Policy { get; init; }
+    public SandboxResources Resources { get; init; } = SandboxResources.Unspecified;
+    public required NetworkRequirements Network { get; init; }
+    /// <summary>This backend's runtime-config section as JSON, or null when there is none.</summary>
+    public JsonElement? RuntimeConfig { get; init; }
+}

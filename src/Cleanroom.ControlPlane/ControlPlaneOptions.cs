@@ -1,0 +1,17 @@
+namespace Cleanroom.ControlPlane;
+
+/// <summary>Settings of the control plane; the host binds them from the runtime config.</summary>
+public sealed record ControlPlaneOptions
+{
+    /// <summary>Directory for the database and retained output, normally <c>$XDG_STATE_HOME/cleanroom</c>.</summary>
+    public required string StateDirectory { get; init; }
+
+    /// <summary>Bytes kept per output stream of one execution; the rest is counted, not stored.</summary>
+    public long MaxRetainedBytesPerStream { get; init; } = 16 * 1024 * 1024;
+
+    /// <summary>How long a canceled or timed-out execution gets between SIGTERM and SIGKILL.</summary>
+    public TimeSpan StopGracePeriod { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Upper bound for each backend's restart reconciliation, so one stuck backend cannot stall startup.</summary>
+    public TimeSpan ReconcileTimeout { get; init; } = TimeSpan.FromMinutes(2);
+}

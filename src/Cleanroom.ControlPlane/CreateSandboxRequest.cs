@@ -1,0 +1,22 @@
+using System.Text.Json;
+using Cleanroom.Backends;
+
+namespace Cleanroom.ControlPlane;
+
+/// <summary>What CreateSandbox needs. Backend-specific settings go only in <see cref="RuntimeConfig"/>.</summary>
+public sealed record CreateSandboxRequest
+{
+    /// <summary>Backend name; null picks the first usable backend in the registry's preference order.</summary>
+    public string? Backend { get; init; }
+    /// <summary>Digest-pinned image reference.</summary>
+    public required string ImageRef { get; init; }
+    public required SandboxPolicy Policy { get; init; }
+    public SandboxResources Resources { get; init; } = SandboxResources.Unspecified;
+    /// <summary>The chosen backend's runtime-config section, passed to it untouched.</summary>
+    public JsonElement? RuntimeConfig { get; init; }
+    /// <summary>Request-scoped <c>--dangerously-allow-all</c>: no egress enforcement for this sandbox.</summary>
+    public bool DangerouslyAllowAll { get; init; }
+    public IReadOnlyDictionary<string, string> Labels { get; init; } = new Dictionary<string, string>();
+    /// <summary>Return only once the sandbox is READY (or throw why not), instead of right after PROVISIONING is recorded.</summary>
+    public bool WaitUntilReady { get; init; }
+}

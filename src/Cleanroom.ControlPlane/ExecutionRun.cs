@@ -1,0 +1,272 @@
+using Cleanroom.Backends;
+using Cleanroom.ControlPlane.Output;
+using Cleanroom.ControlPlane.Store;
+using Cleanroom.Errors;
+using Microsoft.Extensions.Logging;
+
+namespace Cleanroom.ControlPlane;
+
+/// <summary>
+/// Supervises one execution from start to its recorded end: starts it, stores its output, enforces its
+/// timeout, carries out cancel (SIGTERM, then SIGKILL after the grace period), and writes the final record.
+/// All status changes of the execution after creation happen here, in <see cref="RunAsync"/>.
+/// </summary>
+internal sealed class ExecutionRun
+{
+    private readonly IProvisionedSandbox _sandbox;
+    private readonly ControlPlaneStore _store;
+    private readonly TimeProvider _time;
+    private readonly TimeSpan _gracePeriod;
+    private readonly ILogger _logger;
+    private readonly Action<ExecutionRun> _onFinished;
+    private readonly CancellationTokenSource _startCancel = new();
+    // Canceled when the process has exited, which ends any pending SIGKILL escalation.
+    private readonly CancellationTokenSource _exited = new();
+    private readonly TaskCompletionSource<Execution> _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource<Execution> _finished = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly Lock _gate = new();
+    private IRunningExecution? _process;
+    private StopRequest? _stop;
+    private bool _killRequested;
+    private ITimer? _timeoutTimer;
+
+    public ExecutionRun(
+        string id, string sandboxId, ExecutionSpec spec, IProvisionedSandbox sandbox, ExecutionOutputLog log,
+        ControlPlaneStore store, TimeProvider time, TimeSpan gracePeriod, ILogger logger, Action<ExecutionRun> onFinished)
+    {
+        Id = id;
+        SandboxId = sandboxId;
+        Spec = spec;
+        Log = log;
+        _sandbox = sandbox;
+        _store = store;
+        _time = time;
+        _gracePeriod = gracePeriod;
+        _logger = logger;
+        _onFinished = onFinished;
+    }
+
+    public string Id { get; }
+    public string SandboxId { get; }
+    public ExecutionSpec Spec { get; }
+    public ExecutionOutputLog Log { get; }
+
+    /// <summary>The record once the process runs (RUNNING), or once it could not start (final record).</summary>
+    public Task<Execution> Started => _started.Task;
+
+    /// <summary>The final record, after it is stored and the output log is complete.</summary>
+    public Task<Execution> Finished => _finished.Task;
+
+    /// <summary>Runs the execution to its recorded end. Never throws; a failure to record faults <see cref="Finished"/>.</summary>
+    public async Task RunAsync()
+    {
+        IRunningExecution? process = null;
+        try
+        {
+            try
+            {
+                process = await _sandbox.StartExecutionAsync(Spec, _startCancel.Token).ConfigureAwait(false);
+            }
+            catch (Exception ex)
+            {
+                var stop = CurrentStop();
+                // A stop requested before the process existed wins over the start error it caused.
+                Finish(stop is not null
+                    ? Ending(stop.EndAs, null, null, stop.Message)
+                    : Ending(ExecutionStatus.Failed, null, null, $"the execution could not start: {ex.Message}"));
+                return;
+            }
+            await SuperviseAsync(process).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            // Storing the record itself failed; nothing more can be recorded, so waiters get the error.
+            _logger.LogError(ex, "execution {ExecutionId} could not be recorded", Id);
+            _exited.Cancel();
+            Log.Complete();
+            _onFinished(this);
+            _started.TrySetException(ex);
+            _finished.TrySetException(ex);
+        }
+        finally
+        {
+            if (process is not null)
+                await process.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Asks the execution to end and be recorded as <paramref name="endAs"/>. The first reason wins;
+    /// a later request can only make it harsher (<paramref name="killNow"/> skips SIGTERM and the grace period).
+    /// </summary>
+    public void RequestStop(ExecutionStatus endAs, string message, bool killNow)
+    {
+        IRunningExecution? process;
+        bool first;
+        lock (_gate)
+        {
+            if (_finished.Task.IsCompleted || (_stop is not null && (!killNow || _killRequested)))
+                return;
+            first = _stop is null;
+            _stop ??= new StopRequest(endAs, message);
+            _killRequested |= killNow;
+            process = _process;
+        }
+        if (process is null)
+        {
+            _startCancel.Cancel();
+            return;
+        }
+        _ = SendStopSignalsAsync(process, killNow || !first);
+    }
+
+    public async Task WriteStdinAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
+    {
+        var process = ProcessForStdin();
+        try
+        {
+            await process.WriteStdinAsync(data, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is IOException or ObjectDisposedException or InvalidOperationException)
+        {
+            throw new CleanroomException(ErrorCode.InvalidArgument, $"stdin of execution {Id} is closed: {ex.Message}", ex);
+        }
+    }
+
+    public async Task CloseStdinAsync(CancellationToken cancellationToken)
+    {
+        var process = ProcessForStdin();
+        try
+        {
+            await process.CloseStdinAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is IOException or ObjectDisposedException)
+        {
+            // Closing what is already closed or gone is the outcome the caller wanted.
+        }
+    }
+
+    private async Task SuperviseAsync(IRunningExecution process)
+    {
+        StopRequest? stopBeforeStart;
+        bool kill;
+        lock (_gate)
+        {
+            _process = process;
+            stopBeforeStart = _stop;
+            kill = _killRequested;
+        }
+        // The timer exists before RUNNING is recorded, so anyone who sees RUNNING can rely on the deadline.
+        if (Spec.Timeout is { } timeout)
+        {
+            _timeoutTimer = _time.CreateTimer(
+                _ => RequestStop(ExecutionStatus.TimedOut, $"the execution timed out after {timeout}", killNow: false),
+                null, timeout, Timeout.InfiniteTimeSpan);
+        }
+        var running = _store.MarkExecutionRunning(Id, _time.GetUtcNow());
+        _started.TrySetResult(running);
+        if (stopBeforeStart is not null)
+            _ = SendStopSignalsAsync(process, kill);
+
+        var outputProblem = await PumpOutputAsync(process).ConfigureAwait(false);
+        var exit = await process.Completion.ConfigureAwait(false);
+        _exited.Cancel();
+        _timeoutTimer?.Dispose();
+
+        var stop = CurrentStop();
+        var ending = stop is not null
+            ? Ending(stop.EndAs, exit.ExitCode, exit.Signal, stop.Message)
+            : Ending(exit.ExitCode == 0 ? ExecutionStatus.Succeeded : ExecutionStatus.Failed, exit.ExitCode, exit.Signal, null);
+        if (outputProblem is not null)
+            ending = ending with { FailureMessage = ending.FailureMessage is null ? outputProblem : $"{ending.FailureMessage}; {outputProblem}" };
+        Finish(ending);
+    }
+
+    /// <summary>Stores output until the backend completes the channel; returns a problem to report, if storing failed.</summary>
+    private async Task<string?> PumpOutputAsync(IRunningExecution process)
+    {
+        string? problem = null;
+        await foreach (var chunk in process.Output.ReadAllAsync().ConfigureAwait(false))
+        {
+            if (problem is not null)
+                continue; // keep draining: a full channel would stall the workload forever
+            try
+            {
+                await Log.AppendAsync(chunk, CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (IOException ex)
+            {
+                _logger.LogError(ex, "output of execution {ExecutionId} could not be stored", Id);
+                problem = $"output could not be stored after {Log.Summary(OutputStream.Stdout).RetainedBytes + Log.Summary(OutputStream.Stderr).RetainedBytes} bytes: {ex.Message}";
+            }
+        }
+        return problem;
+    }
+
+    private async Task SendStopSignalsAsync(IRunningExecution process, bool killNow)
+    {
+        if (killNow)
+        {
+            await SignalQuietlyAsync(process, SignalNumbers.Kill).ConfigureAwait(false);
+            return;
+        }
+        // The grace timer is created before SIGTERM is sent, so it is already counting when anyone observes the signal.
+        var grace = Task.Delay(_gracePeriod, _time, _exited.Token);
+        await SignalQuietlyAsync(process, SignalNumbers.Terminate).ConfigureAwait(false);
+        try
+        {
+            await grace.ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            return; // exited within the grace period
+        }
+        await SignalQuietlyAsync(process, SignalNumbers.Kill).ConfigureAwait(false);
+    }
+
+    private async Task SignalQuietlyAsync(IRunningExecution process, int signal)
+    {
+        try
+        {
+            await process.SignalAsync(signal, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            // The process may have exited between the decision and the signal; its exit is recorded anyway.
+            _logger.LogDebug(ex, "signal {Signal} to execution {ExecutionId} failed", signal, Id);
+        }
+    }
+
+    private void Finish(ExecutionEnding ending)
+    {
+        var record = _store.FinishExecution(Id, ending);
+        Log.Complete();
+        Log.Dispose();
+        _onFinished(this);
+        _started.TrySetResult(record);
+        _finished.TrySetResult(record);
+        _logger.LogInformation("execution {ExecutionId} ended {Status} (exit {ExitCode})", Id, StatusNames.Of(record.Status), record.ExitCode);
+    }
+
+    private ExecutionEnding Ending(ExecutionStatus status, int? exitCode, int? signal, string? message) =>
+        new(status, exitCode, signal, message, _time.GetUtcNow(), Log.Summary(OutputStream.Stdout), Log.Summary(OutputStream.Stderr));
+
+    private StopRequest? CurrentStop()
+    {
+        lock (_gate) return _stop;
+    }
+
+    private IRunningExecution ProcessForStdin()
+    {
+        if (!Spec.Stdin)
+            throw new CleanroomException(ErrorCode.InvalidArgument, $"execution {Id} was not created with stdin");
+        lock (_gate)
+        {
+            if (_finished.Task.IsCompleted)
+                throw new CleanroomException(ErrorCode.InvalidArgument, $"execution {Id} has ended");
+            return _process ?? throw new CleanroomException(ErrorCode.InvalidArgument, $"execution {Id} has not started");
+        }
+    }
+
+    private sealed record StopRequest(ExecutionStatus EndAs, string Message);
+}

@@ -1,0 +1,33 @@
+using Cleanroom.Backends;
+
+namespace Cleanroom.ControlPlane;
+
+/// <summary>
+/// The in-memory side of a sandbox that is not yet STOPPED or FAILED: its backend handle, its provisioning
+/// and termination work, and its running executions. <see cref="Gate"/> makes "check the status, then act"
+/// atomic, e.g. CreateExecution registering a run versus TerminateSandbox collecting the runs to stop.
+/// </summary>
+internal sealed class LiveSandbox(string id, SandboxStatus status)
+{
+    public string Id { get; } = id;
+
+    public Lock Gate { get; } = new();
+
+    /// <summary>Mirrors the stored status; changed only together with the store, under <see cref="Gate"/>.</summary>
+    public SandboxStatus Status { get; set; } = status;
+
+    public ISandboxBackend? Backend { get; set; }
+
+    /// <summary>Set once provisioning (or restart re-adoption) succeeded.</summary>
+    public IProvisionedSandbox? Handle { get; set; }
+
+    public CancellationTokenSource ProvisioningCancel { get; } = new();
+
+    /// <summary>The provisioning work; it records its own outcome and never faults.</summary>
+    public Task Provisioning { get; set; } = Task.CompletedTask;
+
+    /// <summary>Set by the first TerminateSandbox; later calls await the same work.</summary>
+    public Task<Sandbox>? Termination { get; set; }
+
+    public Dictionary<string, ExecutionRun> Runs { get; } = new(StringComparer.Ordinal);
+}

@@ -1,0 +1,123 @@
+using Cleanroom.Backends;
+using Cleanroom.ControlPlane.Output;
+using Cleanroom.Errors;
+using Microsoft.Extensions.Logging;
+
+namespace Cleanroom.ControlPlane;
+
+// Execution lifecycle: create, read, cancel, wait, stdin.
+public sealed partial class SandboxControl
+{
+    /// <summary>
+    /// Records the execution QUEUED in a READY sandbox, starts it, and returns once it is RUNNING (or, if it
+    /// could not start, its FAILED record). Its end is recorded in the background; see
+    /// <see cref="WaitForExecutionAsync"/> and <see cref="StreamExecutionAsync"/>.
+    /// </summary>
+    public async Task<Execution> CreateExecutionAsync(CreateExecutionRequest request, CancellationToken cancellationToken)
+    {
+        EnsureOpen();
+        RequestValidation.Check(request);
+        var live = RequireReady(request.SandboxId);
+        if (request.Spec.Tty && !live.Backend!.Capabilities.Supports(CapabilityNames.Tty))
+        {
+            throw new CleanroomException(ErrorCode.BackendCapabilityMismatch,
+                $"backend '{live.Backend.Name}' cannot give executions a terminal: it lacks {CapabilityNames.Tty}");
+        }
+
+        var execution = new Execution
+        {
+            Id = Ids.NewExecutionId(),
+            SandboxId = request.SandboxId,
+            Spec = request.Spec,
+            Status = ExecutionStatus.Queued,
+            CreatedAt = _time.GetUtcNow(),
+        };
+        ExecutionRun run;
+        lock (live.Gate)
+        {
+            // Checked again under the gate: a terminate that got here first must see every run it has to stop.
+            if (live.Status != SandboxStatus.Ready)
+                throw new CleanroomException(ErrorCode.InvalidArgument, $"sandbox {live.Id} is {StatusNames.Of(live.Status)}; it must be READY");
+            var log = new ExecutionOutputLog(OutputLogFormat.PathFor(_options.StateDirectory, execution.Id), _options.MaxRetainedBytesPerStream);
+            run = new ExecutionRun(
+                execution.Id, live.Id, request.Spec, live.Handle!, log, _store, _time, _options.StopGracePeriod,
+                _loggers.CreateLogger<ExecutionRun>(), finished => ForgetRun(live, finished));
+            try
+            {
+                _store.InsertExecution(execution);
+            }
+            catch
+            {
+                log.Dispose();
+                throw;
+            }
+            // Registered before its id is returned, so every lookup by id finds either the run or its final record.
+            live.Runs[run.Id] = run;
+            _runs[run.Id] = run;
+        }
+        _ = Task.Run(run.RunAsync);
+        return await run.Started.WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public Task<Execution> GetExecutionAsync(string executionId, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        return Task.FromResult(RequireExecution(executionId));
+    }
+
+    /// <summary>The executions of a sandbox, oldest first.</summary>
+    public Task<IReadOnlyList<Execution>> ListExecutionsAsync(string sandboxId, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        RequireSandbox(sandboxId);
+        return Task.FromResult(_store.ListExecutions(sandboxId));
+    }
+
+    /// <summary>
+    /// Sends SIGTERM, and SIGKILL if it has not exited after the grace period; the execution ends CANCELED.
+    /// Returns the record as it is now (usually still RUNNING). Canceling an ended execution changes nothing.
+    /// </summary>
+    public Task<Execution> CancelExecutionAsync(string executionId, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var execution = RequireExecution(executionId);
+        if (_runs.TryGetValue(executionId, out var run))
+        {
+            run.RequestStop(ExecutionStatus.Canceled, "the execution was canceled", killNow: false);
+            execution = RequireExecution(executionId);
+        }
+        return Task.FromResult(execution);
+    }
+
+    /// <summary>Waits for the execution to end and returns its final record.</summary>
+    public async Task<Execution> WaitForExecutionAsync(string executionId, CancellationToken cancellationToken)
+    {
+        var execution = RequireExecution(executionId);
+        if (_runs.TryGetValue(executionId, out var run))
+            return await run.Finished.WaitAsync(cancellationToken).ConfigureAwait(false);
+        return execution;
+    }
+
+    /// <summary>Writes to the stdin of a RUNNING execution created with <see cref="ExecutionSpec.Stdin"/>.</summary>
+    public Task WriteStdinAsync(string executionId, ReadOnlyMemory<byte> data, CancellationToken cancellationToken) =>
+        RequireRun(executionId).WriteStdinAsync(data, cancellationToken);
+
+    /// <summary>Closes stdin so the process sees end-of-file.</summary>
+    public Task CloseStdinAsync(string executionId, CancellationToken cancellationToken) =>
+        RequireRun(executionId).CloseStdinAsync(cancellationToken);
+
+    private ExecutionRun RequireRun(string executionId)
+    {
+        var execution = RequireExecution(executionId);
+        return _runs.TryGetValue(executionId, out var run)
+            ? run
+            : throw new CleanroomException(ErrorCode.InvalidArgument, $"execution {executionId} is {StatusNames.Of(execution.Status)}; it is not running");
+    }
+
+    private void ForgetRun(LiveSandbox live, ExecutionRun run)
+    {
+        lock (live.Gate)
+            live.Runs.Remove(run.Id);
+        _runs.TryRemove(run.Id, out _);
+    }
+}

@@ -1,0 +1,226 @@
+using Cleanroom.Backends;
+using Cleanroom.Errors;
+using Microsoft.Extensions.Logging;
+
+namespace Cleanroom.ControlPlane;
+
+// Sandbox lifecycle: create, read, terminate, file download.
+public sealed partial class SandboxControl
+{
+    /// <summary>
+    /// Records the sandbox as PROVISIONING, then checks that the backend is usable and can enforce the
+    /// policy, failing closed (the sandbox is recorded FAILED with the code and the error is thrown) before
+    /// anything is provisioned. Provisioning then runs in the background; with
+    /// <see cref="CreateSandboxRequest.WaitUntilReady"/> this returns only once the sandbox is READY.
+    /// </summary>
+    public async Task<Sandbox> CreateSandboxAsync(CreateSandboxRequest request, CancellationToken cancellationToken)
+    {
+        EnsureOpen();
+        RequestValidation.Check(request);
+        var now = _time.GetUtcNow();
+        var sandbox = new Sandbox
+        {
+            Id = Ids.NewSandboxId(),
+            Status = SandboxStatus.Provisioning,
+            Backend = request.Backend,
+            ImageRef = request.ImageRef,
+            Policy = request.Policy,
+            AllowAll = request.DangerouslyAllowAll,
+            Resources = request.Resources,
+            RuntimeConfig = request.RuntimeConfig,
+            Labels = new Dictionary<string, string>(request.Labels, StringComparer.Ordinal),
+            CreatedAt = now,
+            UpdatedAt = now,
+        };
+        var live = new LiveSandbox(sandbox.Id, SandboxStatus.Provisioning);
+        _store.InsertSandbox(sandbox);
+        _live[sandbox.Id] = live;
+        var spec = SandboxSpecs.For(sandbox);
+
+        ISandboxBackend backend;
+        try
+        {
+            backend = await _backends.ResolveUsableAsync(request.Backend, cancellationToken).ConfigureAwait(false);
+            _store.SetBackend(sandbox.Id, backend.Name, _time.GetUtcNow());
+            CapabilityCheck.EnsureSatisfied(backend.Name, backend.Capabilities, spec);
+        }
+        catch (Exception ex)
+        {
+            var (code, message) = ex switch
+            {
+                CleanroomException known => (known.Code, known.Message),
+                OperationCanceledException => ((string?)null, "sandbox creation was canceled before provisioning"),
+                _ => (ErrorCode.BackendUnavailable, $"choosing a backend failed: {ex.Message}"),
+            };
+            lock (live.Gate)
+                Transition(live, SandboxStatus.Failed, code, message);
+            throw;
+        }
+
+        lock (live.Gate)
+        {
+            live.Backend = backend;
+            live.Provisioning = Task.Run(() => ProvisionAsync(live, backend, spec));
+        }
+        if (request.WaitUntilReady)
+            return await WaitUntilReadyAsync(sandbox.Id, cancellationToken).ConfigureAwait(false);
+        return _store.GetSandbox(sandbox.Id)!;
+    }
+
+    /// <summary>
+    /// Waits until the sandbox has left PROVISIONING and returns it if READY; otherwise throws with the
+    /// recorded failure code (or <c>runtime_launch_failed</c>), or <c>invalid_argument</c> if it was terminated.
+    /// </summary>
+    public async Task<Sandbox> WaitUntilReadyAsync(string sandboxId, CancellationToken cancellationToken)
+    {
+        RequireSandbox(sandboxId);
+        if (_live.TryGetValue(sandboxId, out var live))
+            await live.Provisioning.WaitAsync(cancellationToken).ConfigureAwait(false);
+        var sandbox = RequireSandbox(sandboxId);
+        return sandbox.Status switch
+        {
+            SandboxStatus.Ready => sandbox,
+            SandboxStatus.Failed => throw new CleanroomException(sandbox.FailureCode ?? ErrorCode.RuntimeLaunchFailed, sandbox.FailureMessage ?? "the sandbox failed"),
+            _ => throw new CleanroomException(ErrorCode.InvalidArgument, $"sandbox {sandboxId} is {StatusNames.Of(sandbox.Status)}; it was terminated before it became ready"),
+        };
+    }
+
+    public Task<Sandbox> GetSandboxAsync(string sandboxId, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        return Task.FromResult(RequireSandbox(sandboxId));
+    }
+
+    /// <summary>Every sandbox the store knows, oldest first, including STOPPED and FAILED ones.</summary>
+    public Task<IReadOnlyList<Sandbox>> ListSandboxesAsync(CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        return Task.FromResult(_store.ListSandboxes());
+    }
+
+    /// <summary>
+    /// STOPPING, then kills running executions (recorded CANCELED), has the backend remove everything the
+    /// sandbox made, and records STOPPED (FAILED if the backend could not clean up). Terminating while
+    /// provisioning cancels it. Idempotent: a sandbox already stopping is awaited, an ended one returned as is.
+    /// </summary>
+    public async Task<Sandbox> TerminateSandboxAsync(string sandboxId, CancellationToken cancellationToken)
+    {
+        EnsureOpen();
+        var sandbox = RequireSandbox(sandboxId);
+        if (!_live.TryGetValue(sandboxId, out var live))
+            return sandbox;
+        Task<Sandbox> termination;
+        lock (live.Gate)
+        {
+            if (live.Termination is null)
+            {
+                if (LifecycleTransitions.IsTerminal(live.Status))
+                    return RequireSandbox(sandboxId);
+                Transition(live, SandboxStatus.Stopping, message: "termination requested");
+                var runs = live.Runs.Values.ToArray();
+                live.Termination = Task.Run(() => StopAsync(live, runs));
+            }
+            termination = live.Termination;
+        }
+        return await termination.WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Opens a file in a READY sandbox for reading; the backend must claim <c>file_download</c>.</summary>
+    public async Task<Stream> OpenFileAsync(string sandboxId, string guestPath, CancellationToken cancellationToken)
+    {
+        EnsureOpen();
+        RequestValidation.CheckGuestPath(guestPath);
+        var live = RequireReady(sandboxId);
+        if (!live.Backend!.Capabilities.Supports(CapabilityNames.FileDownload))
+        {
+            throw new CleanroomException(ErrorCode.BackendCapabilityMismatch,
+                $"backend '{live.Backend.Name}' cannot download files: it lacks {CapabilityNames.FileDownload}");
+        }
+        return await live.Handle!.OpenFileAsync(guestPath, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The live state of a READY sandbox, or not_found / invalid_argument saying why not.</summary>
+    private LiveSandbox RequireReady(string sandboxId)
+    {
+        var sandbox = RequireSandbox(sandboxId);
+        if (_live.TryGetValue(sandboxId, out var live))
+        {
+            lock (live.Gate)
+            {
+                if (live.Status == SandboxStatus.Ready && live.Handle is not null)
+                    return live;
+            }
+        }
+        throw new CleanroomException(ErrorCode.InvalidArgument, $"sandbox {sandboxId} is {StatusNames.Of(sandbox.Status)}; it must be READY");
+    }
+
+    private async Task ProvisionAsync(LiveSandbox live, ISandboxBackend backend, SandboxSpec spec)
+    {
+        IProvisionedSandbox? handle = null;
+        Exception? failure = null;
+        try
+        {
+            handle = await backend.ProvisionAsync(spec, live.ProvisioningCancel.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            failure = ex;
+        }
+
+        try
+        {
+            lock (live.Gate)
+            {
+                live.Handle = handle;
+                // Terminate moved it to STOPPING meanwhile: it owns the outcome and will remove the handle.
+                if (live.Status != SandboxStatus.Provisioning)
+                    return;
+                if (handle is not null)
+                {
+                    Transition(live, SandboxStatus.Ready);
+                    return;
+                }
+                var (code, message) = failure switch
+                {
+                    CleanroomException known => (known.Code, known.Message),
+                    OperationCanceledException => ((string?)null, "server shut down while the sandbox was being provisioned"),
+                    _ => (ErrorCode.RuntimeLaunchFailed, $"provisioning failed: {failure?.Message}"),
+                };
+                Transition(live, SandboxStatus.Failed, code, message);
+            }
+        }
+        catch (Exception ex)
+        {
+            _logger.LogError(ex, "recording the provisioning outcome of sandbox {SandboxId} failed", live.Id);
+        }
+    }
+
+    private async Task<Sandbox> StopAsync(LiveSandbox live, IReadOnlyList<ExecutionRun> runs)
+    {
+        live.ProvisioningCancel.Cancel();
+        await live.Provisioning.ConfigureAwait(false);
+        foreach (var run in runs)
+            run.RequestStop(ExecutionStatus.Canceled, "the sandbox was terminated", killNow: true);
+
+        string? problem = null;
+        if (live.Handle is { } handle)
+        {
+            try
+            {
+                await handle.TerminateAsync(CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (Exception ex)
+            {
+                _logger.LogError(ex, "backend failed to terminate sandbox {SandboxId}", live.Id);
+                problem = ex.Message;
+            }
+        }
+        await WhenAllQuietly(runs.Select(r => (Task)r.Finished)).ConfigureAwait(false);
+        lock (live.Gate)
+        {
+            return problem is null
+                ? Transition(live, SandboxStatus.Stopped, message: "the sandbox was terminated and its resources removed")
+                : Transition(live, SandboxStatus.Failed, ErrorCode.RuntimeLaunchFailed, $"terminating the sandbox failed; its resources may remain: {problem}");
+        }
+    }
+}

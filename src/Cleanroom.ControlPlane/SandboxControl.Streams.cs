@@ -1,0 +1,78 @@
+using System.Runtime.CompilerServices;
+using Cleanroom.ControlPlane.Output;
+
+namespace Cleanroom.ControlPlane;
+
+// Replay-then-follow streams of execution output and sandbox events. Followers wait on change signals
+// (no polling), and any number of them can follow the same execution or sandbox.
+public sealed partial class SandboxControl
+{
+    private const int EventPageSize = 256;
+
+    /// <summary>
+    /// Everything retained of the execution's output from the start, then live output as it is written,
+    /// then one <see cref="ExecutionExited"/>. Works the same for an execution that ended long ago (also
+    /// across restarts): the replay then simply runs into the exit.
+    /// </summary>
+    public async IAsyncEnumerable<ExecutionStreamItem> StreamExecutionAsync(string executionId, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var execution = RequireExecution(executionId);
+        _runs.TryGetValue(executionId, out var run);
+        using var reader = new OutputLogReader(OutputLogFormat.PathFor(_options.StateDirectory, executionId));
+
+        if (run is null)
+        {
+            // Ended: no writer is left, so the file as it is now is all there will ever be.
+            var length = reader.CurrentLength;
+            while (await reader.ReadNextAsync(length, cancellationToken).ConfigureAwait(false) is { } item)
+                yield return item;
+            yield return new ExecutionExited(RequireExecution(execution.Id));
+            yield break;
+        }
+
+        while (true)
+        {
+            var (committed, completed, nextChange) = run.Log.Snapshot();
+            while (await reader.ReadNextAsync(committed, cancellationToken).ConfigureAwait(false) is { } item)
+                yield return item;
+            if (completed)
+                break;
+            await nextChange.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        yield return new ExecutionExited(await run.Finished.WaitAsync(cancellationToken).ConfigureAwait(false));
+    }
+
+    /// <summary>
+    /// The sandbox's events with seq greater than <paramref name="afterSeq"/>, then new ones as they are
+    /// recorded, ending after the event that moved the sandbox to STOPPED or FAILED.
+    /// </summary>
+    public async IAsyncEnumerable<SandboxEvent> StreamSandboxEventsAsync(string sandboxId, long afterSeq, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        RequireSandbox(sandboxId);
+        var signal = _store.EventSignal(sandboxId);
+        var last = afterSeq;
+        while (true)
+        {
+            var nextChange = signal.NextChange;
+            // Status before events: a terminal status read here is already covered by the events read next,
+            // because a status change and its event are committed together.
+            var ended = LifecycleTransitions.IsTerminal(RequireSandbox(sandboxId).Status);
+            IReadOnlyList<SandboxEvent> page;
+            do
+            {
+                page = _store.ReadEvents(sandboxId, last, EventPageSize);
+                foreach (var item in page)
+                {
+                    last = item.Seq;
+                    yield return item;
+                }
+            } while (page.Count == EventPageSize);
+            if (ended)
+            {
+                _store.ForgetEventSignal(sandboxId); // no more events will come for an ended sandbox
+                yield break;
+            }
+            await nextChange.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+}

@@ -1,0 +1,26 @@
+namespace Cleanroom.ControlPlane;
+
+/// <summary>Event types the control plane writes. Other components may add their own (e.g. <c>network.blocked</c>).</summary>
+public static class SandboxEventTypes
+{
+    /// <summary>Payload: <c>{"status", "previous"?, "message"?, "code"?}</c>.</summary>
+    public const string SandboxStatus = "sandbox.status";
+
+    /// <summary>Payload: <c>{"execution_id", "status", "exit_code"?, "signal"?, "message"?}</c>.</summary>
+    public const string ExecutionStatus = "execution.status";
+
+    /// <summary>Payload: <c>{"outcome", "message"}</c>; outcome is one of the <see cref="ReconcileOutcomes"/>.</summary>
+    public const string Reconciled = "sandbox.reconciled";
+
+    /// <summary>Payload: <c>{"message"}</c>.</summary>
+    public const string Message = "message";
+}
+
+/// <summary>What restart reconciliation did to a sandbox.</summary>
+public static class ReconcileOutcomes
+{
+    public const string Readopted = "readopted";
+    public const string Lost = "lost";
+    public const string ProvisioningInterrupted = "provisioning_interrupted";
+    public const string StopCompleted = "stop_completed";
+}

@@ -1,0 +1,82 @@
+using System.Collections.Concurrent;
+using Cleanroom.Backends;
+
+namespace Cleanroom.ControlPlane.Tests.Doubles;
+
+/// <summary>
+/// An in-memory backend whose behaviour each test sets: capabilities, health, provisioning that waits
+/// for a gate or fails, and which sandboxes it re-adopts after a restart. It records every call.
+/// </summary>
+internal sealed class ScriptedBackend(string name = "scripted") : ISandboxBackend
+{
+    public static readonly BackendCapabilities FullCapabilities = BackendCapabilities.None
+        .With(CapabilityNames.Isolation, CapabilityNames.IsolationUserSpaceKernel)
+        .With(CapabilityNames.NetworkDefaultDeny, true)
+        .With(CapabilityNames.NetworkEgressAllowlist, true)
+        .With(CapabilityNames.NetworkDnsPolicy, true)
+        .With(CapabilityNames.PersistentSandboxes, true)
+        .With(CapabilityNames.FileDownload, true)
+        .With(CapabilityNames.Tty, true);
+
+    private int _provisionCalls;
+    private int _probeCalls;
+
+    public string Name { get; } = name;
+    public BackendCapabilities Capabilities { get; set; } = FullCapabilities;
+    public BackendHealth Health { get; set; } = BackendHealth.Ok();
+    /// <summary>When set, provisioning waits for it (or for cancellation).</summary>
+    public TaskCompletionSource? ProvisionGate { get; set; }
+    public Exception? ProvisionFailure { get; set; }
+    public string? StartFailure { get; set; }
+    public bool ExecutionsIgnoreSigterm { get; set; }
+    /// <summary>Sandbox ids <see cref="ReconcileAsync"/> re-adopts when they are expected.</summary>
+    public HashSet<string> Survivors { get; } = [];
+    public List<string> Leftovers { get; } = [];
+    public List<IReadOnlyCollection<SandboxSpec>> ReconcileCalls { get; } = [];
+    public ConcurrentDictionary<string, ScriptedSandbox> Sandboxes { get; } = new();
+    public TaskCompletionSource ProvisionCanceled { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    public TaskCompletionSource ProvisionStarted { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public int ProvisionCalls => Volatile.Read(ref _provisionCalls);
+    public int ProbeCalls => Volatile.Read(ref _probeCalls);
+
+    public Task<BackendHealth> ProbeAsync(CancellationToken cancellationToken)
+    {
+        Interlocked.Increment(ref _probeCalls);
+        return Task.FromResult(Health);
+    }
+
+    public async Task<IProvisionedSandbox> ProvisionAsync(SandboxSpec spec, CancellationToken cancellationToken)
+    {
+        Interlocked.Increment(ref _provisionCalls);
+        ProvisionStarted.TrySetResult();
+        if (ProvisionGate is { } gate)
+        {
+            try
+            {
+                await gate.Task.WaitAsync(cancellationToken);
+            }
+            catch (OperationCanceledException)
+            {
+                ProvisionCanceled.TrySetResult();
+                throw;
+            }
+        }
+        if (ProvisionFailure is { } failure)
+            throw failure;
+        var sandbox = new ScriptedSandbox(spec.SandboxId, this);
+        Sandboxes[spec.SandboxId] = sandbox;
+        return sandbox;
+    }
+
+    public Task<BackendReconciliation> ReconcileAsync(IReadOnlyCollection<SandboxSpec> expectedLive, CancellationToken cancellationToken)
+    {
+        ReconcileCalls.Add(expectedLive);
+        var readopted = expectedLive
+            .Where(spec => Survivors.Contains(spec.SandboxId))
+            .Select(spec => Sandboxes.GetOrAdd(spec.SandboxId, id => new ScriptedSandbox(id, this)))
+            .ToArray<IProvisionedSandbox>();
+        var removed = Leftovers.Concat(expectedLive.Select(s => s.SandboxId).Where(id => !Survivors.Contains(id))).ToArray();
+        return Task.FromResult(new BackendReconciliation(readopted, removed));
+    }
+}

@@ -1,0 +1,46 @@
+using System.Text;
+using System.Threading.Channels;
+using Cleanroom.Backends;
+using Cleanroom.Errors;
+
+namespace Cleanroom.ControlPlane.Tests.Doubles;
+
+/// <summary>A sandbox of <see cref="ScriptedBackend"/>: hands each started execution to the test.</summary>
+internal sealed class ScriptedSandbox(string sandboxId, ScriptedBackend backend) : IProvisionedSandbox
+{
+    private readonly Channel<ScriptedExecution> _started = Channel.CreateUnbounded<ScriptedExecution>();
+    private readonly List<ScriptedExecution> _executions = [];
+
+    public string SandboxId { get; } = sandboxId;
+    public bool Terminated { get; private set; }
+    public Dictionary<string, string> Files { get; } = [];
+
+    /// <summary>The next execution the control plane starts here.</summary>
+    public async Task<ScriptedExecution> NextExecutionAsync() =>
+        await _started.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(10));
+
+    public Task<IRunningExecution> StartExecutionAsync(ExecutionSpec spec, CancellationToken cancellationToken)
+    {
+        if (backend.StartFailure is { } failure)
+            throw new InvalidOperationException(failure);
+        var execution = new ScriptedExecution(spec, backend.ExecutionsIgnoreSigterm);
+        lock (_executions) _executions.Add(execution);
+        _started.Writer.TryWrite(execution);
+        return Task.FromResult<IRunningExecution>(execution);
+    }
+
+    public Task<Stream> OpenFileAsync(string guestPath, CancellationToken cancellationToken) =>
+        Files.TryGetValue(guestPath, out var content)
+            ? Task.FromResult<Stream>(new MemoryStream(Encoding.UTF8.GetBytes(content)))
+            : throw new CleanroomException(ErrorCode.NotFound, $"{guestPath} does not exist");
+
+    public Task TerminateAsync(CancellationToken cancellationToken)
+    {
+        Terminated = true;
+        ScriptedExecution[] executions;
+        lock (_executions) executions = _executions.ToArray();
+        foreach (var execution in executions)
+            execution.Exit(ExitStatus.KilledBy(SignalNumbers.Kill));
+        return Task.CompletedTask;
+    }
+}
