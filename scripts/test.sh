@@ -6,6 +6,11 @@ source "$(dirname "$0")/lib.sh"
 "$REPO_ROOT/scripts/setup.sh" || die "setup failed"
 cd "$REPO_ROOT"
 
+# The independent API client (connect-es) checks our wire protocols from outside .NET.
+command -v npm >/dev/null || ensure_packages nodejs npm
+log "npm ci (tests/api-node)"
+npm ci --prefix tests/api-node --no-audit --no-fund --loglevel=error >&2 || die "npm ci in tests/api-node failed"
+
 results="$REPO_ROOT/out/test-results"
 rm -rf "$results"
 mkdir -p "$results"

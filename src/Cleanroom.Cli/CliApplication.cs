@@ -12,6 +12,7 @@ public static class CliApplication
         root.Subcommands.Add(VersionCommand.Build(console));
         root.Subcommands.Add(PolicyCommand.Build(console));
         root.Subcommands.Add(ConfigCommand.Build(console));
+        root.Subcommands.Add(ServeCommand.Build(console));
         return root;
     }
 

@@ -75,4 +75,34 @@ public sealed partial class SandboxControl
             await nextChange.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
     }
+
+    /// <summary>The sandbox's events recorded so far, without waiting for more.</summary>
+    public IReadOnlyList<SandboxEvent> ReadSandboxEvents(string sandboxId)
+    {
+        RequireSandbox(sandboxId);
+        var events = new List<SandboxEvent>();
+        IReadOnlyList<SandboxEvent> page;
+        do
+        {
+            page = _store.ReadEvents(sandboxId, events.Count == 0 ? 0 : events[^1].Seq, EventPageSize);
+            events.AddRange(page);
+        } while (page.Count == EventPageSize);
+        return events;
+    }
+
+    /// <summary>
+    /// The execution's output retained so far, without waiting for more; ends with <see cref="ExecutionExited"/>
+    /// only when the execution has already ended.
+    /// </summary>
+    public async IAsyncEnumerable<ExecutionStreamItem> ReadExecutionOutputAsync(string executionId, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var execution = RequireExecution(executionId);
+        _runs.TryGetValue(executionId, out var run);
+        using var reader = new OutputLogReader(OutputLogFormat.PathFor(_options.StateDirectory, executionId));
+        var length = run is null ? reader.CurrentLength : run.Log.Snapshot().CommittedLength;
+        while (await reader.ReadNextAsync(length, cancellationToken).ConfigureAwait(false) is { } item)
+            yield return item;
+        if (run is null)
+            yield return new ExecutionExited(RequireExecution(execution.Id));
+    }
 }

@@ -211,7 +211,7 @@ public class SandboxLifecycleTests
     {
         await using var h = await StartAsync(new ScriptedBackend());
 
-        var ex = await Assert.ThrowsAsync<CleanroomException>(() => SandboxControl.OpenAsync(h.Options, h.Registry));
+        var ex = await Assert.ThrowsAsync<StateDirectoryInUseException>(() => SandboxControl.OpenAsync(h.Options, h.Registry));
 
         Assert.Equal(ErrorCode.ConfigInvalid, ex.Code);
         Assert.Contains("in use", ex.Message);

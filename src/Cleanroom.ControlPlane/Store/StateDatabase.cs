@@ -89,7 +89,7 @@ internal sealed class StateDatabase : IDisposable
         }
         catch (IOException ex)
         {
-            throw new CleanroomException(ErrorCode.ConfigInvalid, $"state directory {stateDirectory} is in use by another cleanroom server", ex);
+            throw new StateDirectoryInUseException(stateDirectory, ex);
         }
     }
 

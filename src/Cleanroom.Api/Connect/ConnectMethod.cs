@@ -1,0 +1,16 @@
+using Google.Protobuf;
+using Google.Protobuf.Reflection;
+using Grpc.Core;
+using Microsoft.AspNetCore.Http;
+
+namespace Cleanroom.Api.Connect;
+
+/// <summary>
+/// One RPC as the Connect adapter serves it: its path, its protobuf descriptor (for parsing), and how to call the
+/// service implementation. Exactly one of <see cref="Unary"/> and <see cref="ServerStreaming"/> is set.
+/// </summary>
+internal sealed record ConnectMethod(
+    string Path,
+    MethodDescriptor Descriptor,
+    Func<HttpContext, IMessage, ServerCallContext, Task<IMessage>>? Unary,
+    Func<HttpContext, IMessage, ConnectEnvelopeWriter, ServerCallContext, Task>? ServerStreaming);

@@ -1,0 +1,28 @@
+using Cleanroom.Api.V1;
+using Google.Protobuf.Reflection;
+using Grpc.Core;
+
+namespace Cleanroom.Api.Connect;
+
+/// <summary>The Connect methods of Cleanroom's two services, by request path ("/cleanroom.v1.SandboxService/ListSandboxes").</summary>
+internal sealed class ConnectMethodRegistry
+{
+    private readonly Dictionary<string, ConnectMethod> _byPath = new(StringComparer.Ordinal);
+
+    public ConnectMethodRegistry()
+    {
+        Add<SandboxService.SandboxServiceBase>(SandboxService.Descriptor, binder => SandboxService.BindService(binder, null!));
+        Add<ExecutionService.ExecutionServiceBase>(ExecutionService.Descriptor, binder => ExecutionService.BindService(binder, null!));
+    }
+
+    public IEnumerable<ConnectMethod> Methods => _byPath.Values;
+
+    public bool TryGet(string path, out ConnectMethod method) => _byPath.TryGetValue(path, out method!);
+
+    private void Add<TService>(ServiceDescriptor service, Action<ServiceBinderBase> bind) where TService : class
+    {
+        var binder = new ConnectServiceBinder<TService>(service);
+        bind(binder);
+        foreach (var method in binder.Methods) _byPath.Add(method.Path, method);
+    }
+}

@@ -1,0 +1,62 @@
+using System.Reflection;
+using Google.Protobuf;
+using Google.Protobuf.Reflection;
+using Grpc.Core;
+using Microsoft.Extensions.DependencyInjection;
+using ServiceDescriptor = Google.Protobuf.Reflection.ServiceDescriptor;
+
+namespace Cleanroom.Api.Connect;
+
+/// <summary>
+/// Collects a service's methods for the Connect adapter by running the generated <c>BindService</c> against this
+/// binder, the same way Grpc.AspNetCore discovers them. Each method calls the service base class's virtual method
+/// through an open delegate, so whatever implementation DI resolves (the one gRPC also uses) runs.
+/// </summary>
+internal sealed class ConnectServiceBinder<TService>(ServiceDescriptor service) : ServiceBinderBase
+    where TService : class
+{
+    public List<ConnectMethod> Methods { get; } = [];
+
+    public override void AddMethod<TRequest, TResponse>(Method<TRequest, TResponse> method, UnaryServerMethod<TRequest, TResponse>? handler)
+    {
+        var invoke = OpenDelegate<Func<TService, TRequest, ServerCallContext, Task<TResponse>>>(
+            method.Name, typeof(TRequest), typeof(ServerCallContext));
+        Methods.Add(new ConnectMethod(method.FullName, Describe(method.Name),
+            Unary: async (http, request, context) =>
+            {
+                var implementation = http.RequestServices.GetRequiredService<TService>();
+                return (IMessage)await invoke(implementation, (TRequest)request, context).ConfigureAwait(false);
+            },
+            ServerStreaming: null));
+    }
+
+    public override void AddMethod<TRequest, TResponse>(Method<TRequest, TResponse> method, ServerStreamingServerMethod<TRequest, TResponse>? handler)
+    {
+        var invoke = OpenDelegate<Func<TService, TRequest, IServerStreamWriter<TResponse>, ServerCallContext, Task>>(
+            method.Name, typeof(TRequest), typeof(IServerStreamWriter<TResponse>), typeof(ServerCallContext));
+        Methods.Add(new ConnectMethod(method.FullName, Describe(method.Name),
+            Unary: null,
+            ServerStreaming: (http, request, envelopes, context) =>
+            {
+                var implementation = http.RequestServices.GetRequiredService<TService>();
+                var writer = new ConnectStreamWriter<TResponse>(envelopes, context.CancellationToken);
+                return invoke(implementation, (TRequest)request, writer, context);
+            }));
+    }
+
+    // Client and bidirectional streaming need HTTP/2 end to end in Connect; Cleanroom's API has none, so the
+    // adapter does not serve them (gRPC still would).
+    public override void AddMethod<TRequest, TResponse>(Method<TRequest, TResponse> method, ClientStreamingServerMethod<TRequest, TResponse>? handler) { }
+
+    public override void AddMethod<TRequest, TResponse>(Method<TRequest, TResponse> method, DuplexStreamingServerMethod<TRequest, TResponse>? handler) { }
+
+    private MethodDescriptor Describe(string name) =>
+        service.FindMethodByName(name) ?? throw new InvalidOperationException($"{service.FullName} has no method {name}");
+
+    private static TDelegate OpenDelegate<TDelegate>(string name, params Type[] parameters) where TDelegate : Delegate
+    {
+        var method = typeof(TService).GetMethod(name, BindingFlags.Public | BindingFlags.Instance, parameters)
+            ?? throw new InvalidOperationException($"{typeof(TService)} has no method {name}");
+        return method.CreateDelegate<TDelegate>();
+    }
+}

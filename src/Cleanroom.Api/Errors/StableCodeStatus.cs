@@ -1,0 +1,52 @@
+using Cleanroom.Errors;
+using Grpc.Core;
+
+namespace Cleanroom.Api.Errors;
+
+/// <summary>
+/// The one table from Cleanroom's stable error codes to gRPC status codes (and so, via <see cref="ConnectCode"/>,
+/// to Connect codes and HTTP statuses). The README of this component shows it as a table.
+/// </summary>
+public static class StableCodeStatus
+{
+    private static readonly Dictionary<string, StatusCode> Table = new(StringComparer.Ordinal)
+    {
+        // The request itself is wrong: fixing the request (or the policy it carries) fixes it.
+        [ErrorCode.InvalidArgument] = StatusCode.InvalidArgument,
+        [ErrorCode.PolicyInvalid] = StatusCode.InvalidArgument,
+        [ErrorCode.PolicyConflict] = StatusCode.InvalidArgument,
+        [ErrorCode.PolicyNotFound] = StatusCode.InvalidArgument,
+        [ErrorCode.NotFound] = StatusCode.NotFound,
+        // The server cannot do it in its present state; retrying the same request will not help.
+        [ErrorCode.ConfigInvalid] = StatusCode.FailedPrecondition,
+        [ErrorCode.BackendCapabilityMismatch] = StatusCode.FailedPrecondition,
+        // Transient: the backend may come back, so clients may retry.
+        [ErrorCode.BackendUnavailable] = StatusCode.Unavailable,
+        // The policy forbade it.
+        [ErrorCode.HostNotAllowed] = StatusCode.PermissionDenied,
+        [ErrorCode.RegistryNotAllowed] = StatusCode.PermissionDenied,
+        [ErrorCode.LockfileViolation] = StatusCode.PermissionDenied,
+        [ErrorCode.SecretScopeViolation] = StatusCode.PermissionDenied,
+        // A runtime that fails to launch is a server-side fault, not a hint to retry (Unavailable would
+        // invite automatic retries of CreateSandbox).
+        [ErrorCode.RuntimeLaunchFailed] = StatusCode.Internal,
+        [ApiErrorCode.Internal] = StatusCode.Internal,
+        [ApiErrorCode.ServerNotRunning] = StatusCode.Unavailable,
+        [ApiErrorCode.ServerAlreadyRunning] = StatusCode.AlreadyExists,
+    };
+
+    /// <summary>The gRPC status for a stable code; codes this table does not know yet travel as Unknown (their reason still does).</summary>
+    public static StatusCode For(string stableCode) =>
+        Table.TryGetValue(stableCode, out var status) ? status : StatusCode.Unknown;
+
+    /// <summary>
+    /// The stable code for an error that came without an ErrorInfo (a proxy, a transport failure, a server that
+    /// is not Cleanroom): the two that have a stable twin use it, the rest use the Connect name of the status.
+    /// </summary>
+    public static string FallbackFor(StatusCode status) => status switch
+    {
+        StatusCode.InvalidArgument => ErrorCode.InvalidArgument,
+        StatusCode.NotFound => ErrorCode.NotFound,
+        _ => ConnectCode.NameOf(status),
+    };
+}

@@ -1,0 +1,97 @@
+using Cleanroom.Api.Addressing;
+using Cleanroom.Api.Connect;
+using Cleanroom.Api.Errors;
+using Cleanroom.Api.Transport;
+using Cleanroom.Api.V1;
+using Cleanroom.Errors;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+namespace Cleanroom.Api.Hosting;
+
+/// <summary>
+/// Builds the API server: Kestrel on the given addresses, gRPC and Connect on the same services, one socket per
+/// address for both HTTP/1.1 and HTTP/2. The caller registers the service implementations and runs the host;
+/// the generic host stops it cleanly on SIGTERM/SIGINT.
+/// </summary>
+public static class ApiHost
+{
+    /// <param name="listen">Where to listen; usually <see cref="DefaultApiAddress.Socket"/> and any <c>--listen</c>.</param>
+    /// <param name="registerServices">
+    /// Must register <see cref="SandboxService.SandboxServiceBase"/> and <see cref="ExecutionService.ExecutionServiceBase"/>
+    /// (e.g. <c>services.AddSingleton&lt;SandboxService.SandboxServiceBase, MySandboxService&gt;()</c>), plus logging
+    /// providers and whatever the implementations need.
+    /// </param>
+    /// <param name="configure">Optional tunables.</param>
+    /// <exception cref="CleanroomException">invalid_argument for a non-loopback http address or no address at all.</exception>
+    public static WebApplication Build(IEnumerable<ApiAddress> listen, Action<IServiceCollection> registerServices,
+        Action<ApiHostOptions>? configure = null)
+    {
+        var addresses = listen.Distinct().ToList();
+        if (addresses.Count == 0) throw new CleanroomException(ErrorCode.InvalidArgument, "the server needs at least one address to listen on");
+        foreach (var address in addresses.OfType<HttpApiAddress>().Where(a => !a.IsLoopback))
+            throw new CleanroomException(ErrorCode.InvalidArgument,
+                $"refusing to serve plain HTTP on non-loopback address {address}; use 127.0.0.1, ::1 or a unix socket");
+
+        var options = new ApiHostOptions();
+        configure?.Invoke(options);
+
+        // The empty builder reads no appsettings.json from the working directory (the user's repository) and
+        // configures no HTTPS; logging providers are the caller's choice.
+        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
+        builder.WebHost.UseKestrelCore();
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            foreach (var address in addresses)
+            {
+                // Cleartext Http1AndHttp2 would only ever answer HTTP/1.1, so each address is two endpoints, one
+                // per protocol, fed from one socket by SniffingTransportFactory (see README.md).
+                kestrel.Listen(new LaneEndPoint(address, ConnectionLane.Http1), l => l.Protocols = HttpProtocols.Http1);
+                kestrel.Listen(new LaneEndPoint(address, ConnectionLane.Http2), l => l.Protocols = HttpProtocols.Http2);
+            }
+        });
+
+        var services = builder.Services;
+        services.Configure<HostOptions>(host => host.ShutdownTimeout = options.ShutdownTimeout);
+        services.AddSingleton(options);
+        services.AddSingleton<ApiServerAddresses>();
+        services.AddSingleton<IConnectionListenerFactory, SniffingTransportFactory>();
+        services.AddRouting();
+        services.AddGrpc(grpc =>
+        {
+            grpc.Interceptors.Add<GrpcErrorInterceptor>();
+            grpc.EnableDetailedErrors = false;
+            grpc.MaxReceiveMessageSize = options.MaxMessageBytes;
+            grpc.MaxSendMessageSize = null;
+        });
+        services.AddSingleton<ConnectMethodRegistry>();
+        services.AddSingleton<ConnectUnaryHandler>();
+        services.AddSingleton<ConnectStreamingHandler>();
+
+        registerServices(services);
+        RequireImplementation<SandboxService.SandboxServiceBase>(services);
+        RequireImplementation<ExecutionService.ExecutionServiceBase>(services);
+
+        var app = builder.Build();
+        app.UseMiddleware<ConnectMiddleware>();
+        app.UseRouting();
+        // Mapping the generated base classes makes Grpc.AspNetCore resolve them from DI: the same registrations
+        // the Connect adapter resolves, so both protocols reach one implementation.
+        app.MapGrpcService<SandboxService.SandboxServiceBase>();
+        app.MapGrpcService<ExecutionService.ExecutionServiceBase>();
+        return app;
+    }
+
+    private static void RequireImplementation<TService>(IServiceCollection services)
+    {
+        if (!services.Any(d => d.ServiceType == typeof(TService)))
+            throw new InvalidOperationException(
+                $"Register an implementation of {typeof(TService).FullName} in registerServices, e.g. " +
+                $"services.AddSingleton<{typeof(TService).DeclaringType?.Name}.{typeof(TService).Name}, YourImplementation>().");
+    }
+}

@@ -1,0 +1,55 @@
+using Cleanroom.Api.Client;
+using Cleanroom.Api.Errors;
+using Cleanroom.Errors;
+using Grpc.Core;
+
+namespace Cleanroom.Cli.Client;
+
+/// <summary>
+/// Runs one client verb against the server: connects (from <c>--host</c>, <c>CLEANROOM_HOST</c> or the default
+/// socket) and turns every failure into one line with the stable code and what to do next.
+/// </summary>
+internal static class ApiSession
+{
+    public static async Task<int> RunAsync(CliConsole console, string? host, Func<CleanroomClient, Task<int>> action)
+    {
+        try
+        {
+            using var client = new CleanroomClient(Cleanroom.Api.Addressing.DefaultApiAddress.ForClient(host, console.GetEnvironment));
+            return await action(client);
+        }
+        catch (ServerNotRunningException e)
+        {
+            console.Error.WriteLine($"cleanroom: {e.Message}");
+            return ExitCode.Failure;
+        }
+        catch (CleanroomException e)
+        {
+            console.Error.WriteLine($"cleanroom: {e.Code}: {e.Message}");
+            if (NextStep(e.Code) is { } hint)
+            {
+                console.Error.WriteLine($"  next: {hint}");
+            }
+
+            return e.Code == ErrorCode.InvalidArgument ? ExitCode.Usage : ExitCode.Failure;
+        }
+        catch (RpcException e) when (e.StatusCode == StatusCode.Cancelled)
+        {
+            console.Error.WriteLine("cleanroom: canceled");
+            return ExitCode.Failure;
+        }
+    }
+
+    /// <summary>What a user can do about each stable code.</summary>
+    internal static string? NextStep(string code) => code switch
+    {
+        ErrorCode.PolicyInvalid or ErrorCode.PolicyConflict => "run 'cleanroom policy validate' to see every problem with its line",
+        ErrorCode.PolicyNotFound => "create a policy with 'cleanroom init', or pass --chdir to the repository",
+        ErrorCode.BackendUnavailable => "run 'cleanroom doctor' to see which backends work on this host",
+        ErrorCode.BackendCapabilityMismatch => "pick a backend that supports the policy (--backend), see 'cleanroom doctor --json'",
+        ErrorCode.HostNotAllowed => "add the host:port to sandbox.network.allow in cleanroom.yaml if the sandbox should reach it",
+        ErrorCode.NotFound => "list what exists with 'cleanroom sandbox ls'",
+        ErrorCode.RuntimeLaunchFailed => "run 'cleanroom doctor', then check the server's log",
+        _ => null,
+    };
+}

@@ -1,0 +1,116 @@
+using Cleanroom.ControlPlane;
+using Cleanroom.Errors;
+using Grpc.Core;
+using V1 = Cleanroom.Api.V1;
+
+namespace Cleanroom.Server.Services;
+
+/// <summary>cleanroom.v1.SandboxService over the control plane; serves gRPC and Connect alike.</summary>
+internal sealed class SandboxApi(SandboxControl control, ServerSettings settings) : V1.SandboxService.SandboxServiceBase
+{
+    /// <summary>Largest file DownloadSandboxFile returns in one response, whatever the client asks.</summary>
+    private const long MaxDownloadBytes = 32 * 1024 * 1024;
+
+    public override async Task<V1.CreateSandboxResponse> CreateSandbox(V1.CreateSandboxRequest request, ServerCallContext context)
+    {
+        var policy = PolicyIntake.Accept(request);
+        var backend = string.IsNullOrEmpty(request.Backend) ? settings.DefaultBackend : request.Backend;
+        var sandbox = await control.CreateSandboxAsync(new CreateSandboxRequest
+        {
+            Backend = backend,
+            ImageRef = policy.Image.Reference,
+            Policy = PolicyIntake.ToSandboxPolicy(policy),
+            Resources = new Cleanroom.Backends.SandboxResources(policy.Resources.Vcpus, policy.Resources.MemoryBytes, policy.Resources.DiskBytes),
+            RuntimeConfig = backend is null ? null : settings.BackendSection(backend),
+            DangerouslyAllowAll = request.DangerouslyAllowAll,
+            WaitUntilReady = true,
+        }, context.CancellationToken);
+
+        return new V1.CreateSandboxResponse
+        {
+            Sandbox = ProtoMapping.ToProto(sandbox),
+            Message = $"sandbox {sandbox.Id} is {StatusNames.Of(sandbox.Status)}",
+        };
+    }
+
+    public override async Task<V1.GetSandboxResponse> GetSandbox(V1.GetSandboxRequest request, ServerCallContext context)
+    {
+        var sandbox = await control.GetSandboxAsync(RequireId(request.SandboxId, "sandbox_id"), context.CancellationToken);
+        return new V1.GetSandboxResponse { Sandbox = ProtoMapping.ToProto(sandbox) };
+    }
+
+    public override async Task<V1.ListSandboxesResponse> ListSandboxes(V1.ListSandboxesRequest request, ServerCallContext context)
+    {
+        var response = new V1.ListSandboxesResponse();
+        foreach (var sandbox in await control.ListSandboxesAsync(context.CancellationToken))
+        {
+            response.Sandboxes.Add(ProtoMapping.ToProto(sandbox));
+        }
+
+        return response;
+    }
+
+    public override async Task<V1.TerminateSandboxResponse> TerminateSandbox(V1.TerminateSandboxRequest request, ServerCallContext context)
+    {
+        var sandbox = await control.TerminateSandboxAsync(RequireId(request.SandboxId, "sandbox_id"), context.CancellationToken);
+        return new V1.TerminateSandboxResponse
+        {
+            SandboxId = sandbox.Id,
+            Terminated = sandbox.Status is ControlPlane.SandboxStatus.Stopped or ControlPlane.SandboxStatus.Failed,
+            Message = $"sandbox {sandbox.Id} is {StatusNames.Of(sandbox.Status)}",
+        };
+    }
+
+    public override async Task StreamSandboxEvents(
+        V1.StreamSandboxEventsRequest request, IServerStreamWriter<V1.SandboxEvent> responseStream, ServerCallContext context)
+    {
+        var id = RequireId(request.SandboxId, "sandbox_id");
+        var token = context.CancellationToken;
+        if (!request.Follow)
+        {
+            // Without follow: what has happened so far, then the end of the stream.
+            var current = await control.GetSandboxAsync(id, token);
+            foreach (var item in control.ReadSandboxEvents(id))
+            {
+                await responseStream.WriteAsync(ProtoMapping.ToProto(item, current.Status), token);
+            }
+
+            return;
+        }
+
+        await foreach (var item in control.StreamSandboxEventsAsync(id, afterSeq: 0, token))
+        {
+            var current = await control.GetSandboxAsync(id, token);
+            await responseStream.WriteAsync(ProtoMapping.ToProto(item, current.Status), token);
+        }
+    }
+
+    public override async Task<V1.DownloadSandboxFileResponse> DownloadSandboxFile(V1.DownloadSandboxFileRequest request, ServerCallContext context)
+    {
+        var id = RequireId(request.SandboxId, "sandbox_id");
+        if (string.IsNullOrEmpty(request.Path) || !request.Path.StartsWith('/'))
+        {
+            throw new CleanroomException(ErrorCode.InvalidArgument, $"path must be an absolute path in the sandbox, not '{request.Path}'");
+        }
+
+        if (request.MaxBytes < 0)
+        {
+            throw new CleanroomException(ErrorCode.InvalidArgument, "max_bytes must not be negative");
+        }
+
+        var limit = request.MaxBytes == 0 ? MaxDownloadBytes : Math.Min(request.MaxBytes, MaxDownloadBytes);
+        await using var file = await control.OpenFileAsync(id, request.Path, context.CancellationToken);
+        var (data, total) = await BoundedRead.ReadAsync(file, limit, context.CancellationToken);
+        return new V1.DownloadSandboxFileResponse
+        {
+            SandboxId = id,
+            Path = request.Path,
+            Data = Google.Protobuf.ByteString.CopyFrom(data),
+            SizeBytes = total,
+            Truncated = total > data.Length,
+        };
+    }
+
+    internal static string RequireId(string value, string field) =>
+        string.IsNullOrEmpty(value) ? throw new CleanroomException(ErrorCode.InvalidArgument, $"{field} is required") : value;
+}
