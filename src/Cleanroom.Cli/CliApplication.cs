@@ -13,6 +13,12 @@ public static class CliApplication
         root.Subcommands.Add(PolicyCommand.Build(console));
         root.Subcommands.Add(ConfigCommand.Build(console));
         root.Subcommands.Add(ServeCommand.Build(console));
+        root.Subcommands.Add(ExecCommand.Build(console));
+        root.Subcommands.Add(SandboxCommand.BuildCreate(console, "create"));
+        root.Subcommands.Add(SandboxCommand.Build(console));
+        root.Subcommands.Add(ExecutionCommand.Build(console));
+        root.Subcommands.Add(StatusCommand.Build(console));
+        root.Subcommands.Add(DoctorCommand.Build(console));
         return root;
     }
 

@@ -9,7 +9,20 @@ namespace Cleanroom.Cli;
 public sealed record CliConsole(TextWriter Out, TextWriter Error, Func<string, string?> GetEnvironment, string WorkingDirectory)
 {
     public static CliConsole FromProcess() =>
-        new(Console.Out, Console.Error, Environment.GetEnvironmentVariable, Directory.GetCurrentDirectory());
+        new(Console.Out, Console.Error, Environment.GetEnvironmentVariable, Directory.GetCurrentDirectory())
+        {
+            RawOut = Console.OpenStandardOutput(),
+            RawError = Console.OpenStandardError(),
+            InteractiveProcess = true,
+        };
+
+    /// <summary>Byte streams for a workload's output, which is passed through untouched (not decoded as text).</summary>
+    public Stream RawOut { get; init; } = Stream.Null;
+
+    public Stream RawError { get; init; } = Stream.Null;
+
+    /// <summary>True for the real process: verbs may then install signal handlers (Ctrl-C) on it.</summary>
+    public bool InteractiveProcess { get; init; }
 
     public HostDirectories Directories => HostDirectories.FromEnvironment(GetEnvironment);
 

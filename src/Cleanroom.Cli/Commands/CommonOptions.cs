@@ -19,4 +19,24 @@ internal static class CommonOptions
     {
         Description = "Overwrite what is already there",
     };
+
+    public static Option<string?> Host() => new("--host")
+    {
+        Description = "Server address: unix:///path/to.sock or http://127.0.0.1:PORT (default: $CLEANROOM_HOST, else the user's socket)",
+    };
+
+    public static Option<string?> Backend() => new("--backend")
+    {
+        Description = "Backend for a new sandbox (default: the runtime config's, else the strongest that works here)",
+    };
+
+    public static Option<bool> DangerouslyAllowAll() => new("--dangerously-allow-all")
+    {
+        Description = "Let this one sandbox reach any host (egress unrestricted; never put this in a policy)",
+    };
+
+    public static Option<bool> Last() => new("--last")
+    {
+        Description = "Use the most recent one",
+    };
 }

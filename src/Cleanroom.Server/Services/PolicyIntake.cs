@@ -14,6 +14,30 @@ internal static class PolicyIntake
 {
     public static CompiledPolicy Accept(V1.CreateSandboxRequest request)
     {
+        var policy = AcceptAsSent(request);
+        return string.IsNullOrEmpty(request.ImageRef) ? policy : WithImage(policy, request.ImageRef);
+    }
+
+    /// <summary>
+    /// The same policy running another image. The image is part of what the policy means, so the result is
+    /// re-validated and gets its own hash.
+    /// </summary>
+    public static CompiledPolicy WithImage(CompiledPolicy policy, string pinnedReference)
+    {
+        var at = pinnedReference.LastIndexOf('@');
+        if (at < 0)
+        {
+            throw new CleanroomException(ErrorCode.InvalidArgument,
+                $"image {pinnedReference} is not pinned by digest; use name@sha256:<digest> (or a tag known to the image store)");
+        }
+
+        var document = JsonNode.Parse(policy.CanonicalJson)!.AsObject();
+        document["image"] = new JsonObject { ["ref"] = pinnedReference, ["digest"] = pinnedReference[(at + 1)..] };
+        return CompiledPolicy.FromCanonicalJson(document.ToJsonString());
+    }
+
+    private static CompiledPolicy AcceptAsSent(V1.CreateSandboxRequest request)
+    {
         if (!string.IsNullOrEmpty(request.PolicyJson))
         {
             var policy = CompiledPolicy.FromCanonicalJson(request.PolicyJson);

@@ -16,6 +16,7 @@ internal static class ProtoMapping
             Status = ToProto(sandbox.Status),
             Backend = sandbox.Backend ?? "",
             PolicyHash = sandbox.Policy.Hash,
+            ImageRef = sandbox.ImageRef,
             CreatedAt = Timestamp.FromDateTimeOffset(sandbox.CreatedAt),
             UpdatedAt = Timestamp.FromDateTimeOffset(sandbox.UpdatedAt),
         };

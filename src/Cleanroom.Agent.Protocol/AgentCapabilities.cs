@@ -1,0 +1,18 @@
+namespace Cleanroom.Agent.Protocol;
+
+/// <summary>Capability names an agent announces in its hello reply. Wire strings: never change one.</summary>
+public static class AgentCapabilities
+{
+    public const string Exec = "exec";
+    public const string Tty = "tty";
+    public const string Stdin = "stdin";
+    public const string Signal = "signal";
+    public const string Resize = "resize";
+    public const string Cancel = "cancel";
+    public const string User = "user";
+    public const string FileRead = "file-read";
+    public const string FileWrite = "file-write";
+
+    /// <summary>The agent runs as PID 1 and reaps every orphan in the sandbox.</summary>
+    public const string Reaper = "reaper";
+}

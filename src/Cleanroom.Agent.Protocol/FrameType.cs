@@ -1,0 +1,51 @@
+namespace Cleanroom.Agent.Protocol;
+
+/// <summary>
+/// The first byte of every frame. Values are wire format: never renumber, only add.
+/// Channel 0 carries connection-level frames; every other channel is one execution or one file transfer,
+/// numbered by the host.
+/// </summary>
+public enum FrameType : byte
+{
+    // Connection (channel 0).
+    Hello = 0x01,          // host → agent
+    HelloReply = 0x02,     // agent → host
+    Ping = 0x03,           // host → agent
+    Pong = 0x04,           // agent → host
+    Shutdown = 0x05,       // host → agent
+
+    // Executions.
+    Start = 0x10,          // host → agent
+    Started = 0x11,        // agent → host
+    StdinData = 0x12,      // host → agent
+    StdinClose = 0x13,     // host → agent
+    Signal = 0x14,         // host → agent
+    Resize = 0x15,         // host → agent
+    Cancel = 0x16,         // host → agent
+    OutputCredit = 0x17,   // host → agent (executions and file reads)
+    StdinCredit = 0x18,    // agent → host
+    Stdout = 0x19,         // agent → host
+    Stderr = 0x1A,         // agent → host
+    Exit = 0x1B,           // agent → host, last frame of an execution
+    Error = 0x1F,          // agent → host, last frame of its channel (or of the connection on channel 0)
+
+    // Files.
+    FileRead = 0x20,       // host → agent
+    FileWrite = 0x21,      // host → agent
+    FileData = 0x22,       // both directions
+    FileEnd = 0x23,        // both directions
+    FileWritten = 0x24,    // agent → host, last frame of a successful write
+}
+
+public static class FrameTypes
+{
+    /// <summary>True for values this version of the protocol defines.</summary>
+    public static bool IsKnown(FrameType type) => type switch
+    {
+        FrameType.Hello or FrameType.HelloReply or FrameType.Ping or FrameType.Pong or FrameType.Shutdown => true,
+        >= FrameType.Start and <= FrameType.Exit => true,
+        FrameType.Error => true,
+        >= FrameType.FileRead and <= FrameType.FileWritten => true,
+        _ => false,
+    };
+}

@@ -1,0 +1,51 @@
+namespace Cleanroom.Agent;
+
+/// <summary>Which transport carries the protocol.</summary>
+internal enum TransportKind { Stdio, Socket, Serial }
+
+/// <summary>
+/// The agent's command line. Parsed by hand: the agent is NativeAOT and must stay small, and the
+/// command line is written by the host, not by people.
+/// </summary>
+internal sealed record AgentOptions(TransportKind Transport, string? Path, bool Verbose)
+{
+    public const string Usage =
+        "usage: cleanroom-agent (--stdio | --socket PATH | --serial DEVICE) [--verbose]\n" +
+        "  --stdio          the protocol runs over standard input and output; diagnostics go to standard error\n" +
+        "  --socket PATH    connect to a unix socket the host listens on\n" +
+        "  --serial DEVICE  open a character device (virtio-serial port) for reading and writing";
+
+    /// <summary>Returns null (and an error message) when the arguments are not valid.</summary>
+    public static AgentOptions? Parse(IReadOnlyList<string> args, out string? error)
+    {
+        TransportKind? transport = null;
+        string? path = null;
+        var verbose = false;
+        error = null;
+        for (var i = 0; i < args.Count; i++)
+        {
+            switch (args[i])
+            {
+                case "--stdio" when transport is null:
+                    transport = TransportKind.Stdio;
+                    break;
+                case "--socket" or "--serial" when transport is null && i + 1 < args.Count:
+                    transport = args[i] == "--socket" ? TransportKind.Socket : TransportKind.Serial;
+                    path = args[++i];
+                    break;
+                case "--verbose":
+                    verbose = true;
+                    break;
+                default:
+                    error = $"unexpected argument '{args[i]}'";
+                    return null;
+            }
+        }
+        if (transport is null)
+        {
+            error = "no transport given";
+            return null;
+        }
+        return new AgentOptions(transport.Value, path, verbose);
+    }
+}

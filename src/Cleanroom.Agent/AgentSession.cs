@@ -1,0 +1,261 @@
+using Cleanroom.Agent.Execution;
+using Cleanroom.Agent.Files;
+using Cleanroom.Agent.Interop;
+using Cleanroom.Agent.Protocol;
+using Cleanroom.Agent.Protocol.Messages;
+
+namespace Cleanroom.Agent;
+
+/// <summary>
+/// One connection with the host: reads frames on the calling thread and routes them to the executions
+/// and file transfers of their channels. Nothing here blocks on a command; launching, output and stdin
+/// run on their own threads. Ends on a Shutdown frame or at the end of the stream, after stopping
+/// every command it started.
+/// </summary>
+internal sealed class AgentSession
+{
+    public static readonly string AgentVersion = typeof(AgentSession).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
+
+    /// <summary>How long to wait for killed executions to be reaped and send their last frames.</summary>
+    private static readonly TimeSpan DrainAfterKill = TimeSpan.FromSeconds(5);
+
+    private readonly FrameReader _reader;
+    private readonly OutboundFrames _outbound;
+    private readonly ExecutionLauncher _launcher;
+    private readonly ChildReaper _reaper;
+    private readonly bool _isInit;
+    private readonly object _lock = new();
+    private readonly Dictionary<uint, object> _channels = new();
+
+    public AgentSession(Stream input, Stream output, SelfCommand self, ChildReaper reaper, bool isInit)
+    {
+        _reader = new FrameReader(input);
+        _outbound = new OutboundFrames(new FrameWriter(output));
+        _reaper = reaper;
+        _launcher = new ExecutionLauncher(self, reaper);
+        _isInit = isInit;
+    }
+
+    public void Run()
+    {
+        uint grace = 0;
+        try
+        {
+            while (_reader.Read() is { } frame)
+            {
+                if (frame.Type == FrameType.Shutdown)
+                {
+                    grace = Decode(frame, ShutdownMessage.Decode)?.GraceMilliseconds ?? 0;
+                    AgentLog.Info($"shutdown requested, grace {grace} ms");
+                    break;
+                }
+                Dispatch(frame);
+            }
+        }
+        catch (ProtocolException e)
+        {
+            // The stream cannot be resynchronised after a framing error: say why, then stop.
+            AgentLog.Error($"protocol error: {e.Message}");
+            _outbound.Send(FrameType.Error, ProtocolConstants.ConnectionChannel, new ErrorMessage(AgentErrorCodes.BadRequest, e.Message, 0).Encode());
+        }
+        catch (IOException e)
+        {
+            AgentLog.Error($"cannot read from the host: {e.Message}");
+        }
+        StopEverything(grace);
+    }
+
+    private void Dispatch(Frame frame)
+    {
+        AgentLog.Debug($"<- {frame}");
+        switch (frame.Type)
+        {
+            case FrameType.Hello:
+                var hello = Decode(frame, HelloMessage.Decode);
+                if (hello is not null)
+                    AgentLog.Info($"hello from {hello.ClientName}, protocol {hello.ProtocolVersion}");
+                _outbound.Send(FrameType.HelloReply, 0, new HelloReplyMessage(
+                    ProtocolConstants.Version, AgentVersion, ProtocolConstants.MaxPayloadSize, _isInit, Capabilities()).Encode());
+                break;
+            case FrameType.Ping:
+                _outbound.Send(FrameType.Pong, 0, frame.Payload.Span);
+                break;
+            case FrameType.Start:
+                if (Decode(frame, StartMessage.Decode) is { } start)
+                    StartExecution(frame.Channel, start);
+                break;
+            case FrameType.StdinData:
+                Find<Execution.Execution>(frame)?.WriteStdin(frame.Payload.ToArray());
+                break;
+            case FrameType.StdinClose:
+                Find<Execution.Execution>(frame)?.CloseStdin();
+                break;
+            case FrameType.Signal:
+                if (Decode(frame, SignalMessage.Decode) is { } signal)
+                    Find<Execution.Execution>(frame)?.Signal(signal.Signal);
+                break;
+            case FrameType.Resize:
+                if (Decode(frame, ResizeMessage.Decode) is { } resize)
+                    Find<Execution.Execution>(frame)?.Resize(resize.Rows, resize.Columns);
+                break;
+            case FrameType.Cancel:
+                if (Decode(frame, CancelMessage.Decode) is { } cancel)
+                    Find<Execution.Execution>(frame)?.Cancel(cancel.GraceMilliseconds);
+                break;
+            case FrameType.OutputCredit:
+                if (Decode(frame, CreditMessage.Decode) is { } credit)
+                {
+                    Find<Execution.Execution>(frame)?.GrantOutput(credit.Bytes);
+                    Find<FileReadTransfer>(frame)?.GrantCredit(credit.Bytes);
+                }
+                break;
+            case FrameType.FileRead:
+                if (Decode(frame, FileReadMessage.Decode) is { } read)
+                    StartFileRead(frame.Channel, read);
+                break;
+            case FrameType.FileWrite:
+                if (Decode(frame, FileWriteMessage.Decode) is { } write && Claim(frame.Channel))
+                    Register(frame.Channel, new FileWriteTransfer(frame.Channel, write, _outbound));
+                break;
+            case FrameType.FileData:
+                Find<FileWriteTransfer>(frame)?.Append(frame.Payload.Span);
+                break;
+            case FrameType.FileEnd:
+                if (Find<FileWriteTransfer>(frame) is { } finished)
+                {
+                    finished.Complete();
+                    Unregister(frame.Channel);
+                }
+                break;
+            default:
+                // Skipped, not fatal: the length prefix kept the stream in sync, and a newer host may try
+                // a frame this agent predates.
+                _outbound.Send(FrameType.Error, frame.Channel, new ErrorMessage(AgentErrorCodes.UnknownFrameType,
+                    $"frame type 0x{(byte)frame.Type:x2} is not known to agent {AgentVersion}", 0).Encode());
+                break;
+        }
+    }
+
+    private void StartExecution(uint channel, StartMessage start)
+    {
+        if (start.Argv.Count == 0 || start.Argv[0].Length == 0)
+        {
+            _outbound.Send(FrameType.Error, channel, new ErrorMessage(AgentErrorCodes.BadRequest, "the command is empty", 127).Encode());
+            return;
+        }
+        if (start.WorkingDirectory.Length > 0 && start.WorkingDirectory[0] != '/')
+        {
+            _outbound.Send(FrameType.Error, channel, new ErrorMessage(AgentErrorCodes.WorkingDirectoryNotFound,
+                $"working directory {start.WorkingDirectory} is not absolute", 126).Encode());
+            return;
+        }
+        if (!Claim(channel))
+            return;
+        var execution = new Execution.Execution(channel, start, _outbound, _launcher, _reaper);
+        Register(channel, execution);
+        execution.Completion.ContinueWith(_ => Unregister(channel), TaskScheduler.Default);
+        Task.Factory.StartNew(execution.Run, TaskCreationOptions.LongRunning);
+    }
+
+    private void StartFileRead(uint channel, FileReadMessage read)
+    {
+        if (!Claim(channel))
+            return;
+        var transfer = new FileReadTransfer(channel, read, _outbound);
+        Register(channel, transfer);
+        Task.Factory.StartNew(() =>
+        {
+            try { transfer.Run(); }
+            finally { Unregister(channel); }
+        }, TaskCreationOptions.LongRunning);
+    }
+
+    /// <summary>False (and an Error frame) when the channel is 0 or already in use.</summary>
+    private bool Claim(uint channel)
+    {
+        lock (_lock)
+        {
+            if (channel != ProtocolConstants.ConnectionChannel && !_channels.ContainsKey(channel))
+                return true;
+        }
+        _outbound.Send(FrameType.Error, channel, new ErrorMessage(AgentErrorCodes.BadRequest, $"channel {channel} is already in use", 0).Encode());
+        return false;
+    }
+
+    private void Register(uint channel, object handler)
+    {
+        lock (_lock)
+            _channels[channel] = handler;
+    }
+
+    private void Unregister(uint channel)
+    {
+        lock (_lock)
+            _channels.Remove(channel);
+    }
+
+    /// <summary>
+    /// The channel's handler, if it is of that kind. Frames for channels that just ended (a credit
+    /// grant racing an exit) are normal and dropped.
+    /// </summary>
+    private T? Find<T>(Frame frame) where T : class
+    {
+        lock (_lock)
+            return _channels.GetValueOrDefault(frame.Channel) as T;
+    }
+
+    private T? Decode<T>(Frame frame, DecodePayload<T> decode) where T : class
+    {
+        try
+        {
+            return decode(frame.Payload.Span);
+        }
+        catch (ProtocolException e)
+        {
+            _outbound.Send(FrameType.Error, frame.Channel, new ErrorMessage(AgentErrorCodes.BadRequest, e.Message, 0).Encode());
+            return null;
+        }
+    }
+
+    private delegate T DecodePayload<out T>(ReadOnlySpan<byte> payload);
+
+    private IReadOnlyList<string> Capabilities()
+    {
+        List<string> capabilities =
+        [
+            AgentCapabilities.Exec, AgentCapabilities.Tty, AgentCapabilities.Stdin, AgentCapabilities.Signal,
+            AgentCapabilities.Resize, AgentCapabilities.Cancel, AgentCapabilities.User,
+            AgentCapabilities.FileRead, AgentCapabilities.FileWrite,
+        ];
+        if (_isInit)
+            capabilities.Add(AgentCapabilities.Reaper);
+        return capabilities;
+    }
+
+    /// <summary>TERM every command, KILL what is left after the grace period, and let their last frames out.</summary>
+    private void StopEverything(uint graceMilliseconds)
+    {
+        List<object> handlers;
+        lock (_lock)
+            handlers = _channels.Values.ToList();
+        var executions = handlers.OfType<Execution.Execution>().ToList();
+        foreach (var execution in executions)
+            execution.Cancel(graceMilliseconds);
+        foreach (var transfer in handlers.OfType<FileReadTransfer>())
+            transfer.Abort();
+        foreach (var transfer in handlers.OfType<FileWriteTransfer>())
+            transfer.Dispose();
+        if (_isInit)
+            ChildReaper.SignalEverything(Processes.SIGTERM);
+
+        var all = Task.WhenAll(executions.Select(e => e.Completion));
+        if (!all.Wait(TimeSpan.FromMilliseconds(graceMilliseconds)) && _isInit)
+            ChildReaper.SignalEverything(Processes.SIGKILL);
+        // Output nobody will read must not keep the agent alive: stop waiting for credit and send the exits.
+        foreach (var execution in executions)
+            execution.Abandon();
+        all.Wait(DrainAfterKill);
+        if (_isInit)
+            ChildReaper.SignalEverything(Processes.SIGKILL);
+    }
+}

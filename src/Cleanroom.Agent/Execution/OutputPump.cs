@@ -1,0 +1,99 @@
+using Cleanroom.Agent.Interop;
+using Cleanroom.Agent.Protocol;
+using Microsoft.Win32.SafeHandles;
+
+namespace Cleanroom.Agent.Execution;
+
+/// <summary>
+/// Copies one of a command's outputs (stdout pipe, stderr pipe, or pty master) into frames on a
+/// thread of its own. It reads only as much as the channel's credit allows, so a slow host slows
+/// the command instead of growing the agent's memory.
+/// </summary>
+internal sealed class OutputPump
+{
+    /// <summary>
+    /// After the command has exited, a background process it left behind may keep the pipe open for
+    /// ever (`daemon &`). The pump keeps forwarding while output flows, and gives up after this much
+    /// silence, so the execution still ends.
+    /// </summary>
+    public static readonly TimeSpan LingerAfterExit = TimeSpan.FromSeconds(2);
+
+    private readonly SafeFileHandle _source;
+    private readonly FrameType _frameType;
+    private readonly uint _channel;
+    private readonly OutboundFrames _outbound;
+    private readonly CreditWindow _credit;
+    private readonly WakeSignal _stop;
+    private readonly WakeSignal _exited;
+    private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public OutputPump(SafeFileHandle source, FrameType frameType, uint channel, OutboundFrames outbound,
+        CreditWindow credit, WakeSignal stop, WakeSignal exited)
+    {
+        _source = source;
+        _frameType = frameType;
+        _channel = channel;
+        _outbound = outbound;
+        _credit = credit;
+        _stop = stop;
+        _exited = exited;
+    }
+
+    public Task Completion => _completion.Task;
+
+    public void Start() => new Thread(Run) { IsBackground = true, Name = $"{_frameType}-{_channel}" }.Start();
+
+    private void Run()
+    {
+        var buffer = new byte[ProtocolConstants.DataChunkSize];
+        try
+        {
+            // Wait for data first and take credit second: stdout and stderr share the window, and a pump
+            // holding credit while waiting for data could starve the other one.
+            while (WaitReadable())
+            {
+                var allowed = _credit.Take(buffer.Length);
+                if (allowed == 0)
+                    break;
+                int read;
+                try
+                {
+                    read = FileDescriptors.Read(_source, buffer.AsSpan(0, allowed));
+                }
+                catch (UnixException e) when (e.Errno == Errno.EAGAIN)
+                {
+                    _credit.Return(allowed);
+                    continue;
+                }
+                catch (UnixException e) when (e.Errno == Errno.EIO)
+                {
+                    read = 0; // a pty master reports EIO once every holder of the slave side has closed it
+                }
+                _credit.Return(allowed - read);
+                if (read == 0 || !_outbound.Send(_frameType, _channel, buffer.AsSpan(0, read)))
+                    break;
+            }
+        }
+        catch (Exception e) when (e is UnixException or ObjectDisposedException)
+        {
+            AgentLog.Debug($"{_frameType} pump of channel {_channel} stopped: {e.Message}");
+        }
+        finally
+        {
+            _completion.TrySetResult();
+        }
+    }
+
+    private bool WaitReadable()
+    {
+        if (!_exited.IsSet)
+        {
+            var ready = FileDescriptors.Poll([_source, _stop.Handle, _exited.Handle],
+                [LibC.POLLIN, LibC.POLLIN, LibC.POLLIN], -1);
+            if (ready != 2)
+                return ready == 0;
+        }
+        return FileDescriptors.Poll([_source, _stop.Handle], [LibC.POLLIN, LibC.POLLIN],
+            (int)LingerAfterExit.TotalMilliseconds) == 0;
+    }
+}

@@ -1,0 +1,41 @@
+using Cleanroom.Api.V1;
+using Cleanroom.Errors;
+using Cleanroom.Policy;
+
+namespace Cleanroom.Cli.Client;
+
+/// <summary>
+/// Builds CreateSandbox requests from the repository's policy: found from <c>--chdir</c>, compiled here so the
+/// user sees policy errors with their line numbers, and sent compiled (the server re-validates and re-hashes it).
+/// </summary>
+internal static class PolicySubmission
+{
+    public static CreateSandboxRequest Build(CliConsole console, string? chdir, string? backend, bool allowAll)
+    {
+        var start = console.ResolvePath(chdir);
+        var location = PolicyFileLocator.Locate(start);
+        foreach (var warning in location.Warnings)
+        {
+            console.Error.WriteLine($"warning: {warning}");
+        }
+
+        var result = PolicyCompiler.Compile(File.ReadAllText(location.PolicyPath), location.PolicyPath);
+        if (!result.Valid)
+        {
+            foreach (var error in result.Errors)
+            {
+                console.Error.WriteLine($"  {location.PolicyPath}:{error.Line}:{error.Column}: {error.Path}: {error.Message}");
+            }
+
+            throw new CleanroomException(result.Errors[0].Code, $"{location.PolicyPath} is not a valid policy");
+        }
+
+        return new CreateSandboxRequest
+        {
+            Backend = backend ?? "",
+            PolicyJson = result.Policy!.CanonicalJson,
+            PolicyHash = result.Policy.PolicyHash,
+            DangerouslyAllowAll = allowAll,
+        };
+    }
+}

@@ -1,0 +1,98 @@
+using System.CommandLine;
+using Cleanroom.Errors;
+
+namespace Cleanroom.Cli.Commands;
+
+/// <summary>What <c>cleanroom exec</c> was asked to do, read from its flags.</summary>
+internal sealed record ExecRequest(
+    string? SandboxId,
+    bool Remove,
+    bool PrintSandboxId,
+    string? Backend,
+    string? Image,
+    IReadOnlyList<string> EnvFlags,
+    string? Cwd,
+    long? TimeoutSeconds,
+    string? Chdir,
+    bool AllowAll,
+    bool Stdin,
+    IReadOnlyList<string> Command)
+{
+    /// <summary><c>-e KEY=VALUE</c> sets a value; <c>-e KEY</c> passes the host's value (skipped when unset).</summary>
+    public IEnumerable<(string Name, string Value)> Environment(Func<string, string?> hostEnvironment)
+    {
+        foreach (var flag in EnvFlags)
+        {
+            var equals = flag.IndexOf('=');
+            var name = equals < 0 ? flag : flag[..equals];
+            if (name.Length == 0)
+            {
+                throw new CleanroomException(ErrorCode.InvalidArgument, $"-e '{flag}' has no variable name");
+            }
+
+            var value = equals < 0 ? hostEnvironment(name) : flag[(equals + 1)..];
+            if (value is not null)
+            {
+                yield return (name, value);
+            }
+        }
+    }
+}
+
+/// <summary>The flags of <c>cleanroom exec</c>, in one place so the verb itself stays about running.</summary>
+internal sealed class ExecOptions
+{
+    private readonly Option<string?> _host = CommonOptions.Host();
+    private readonly Option<string?> _in = new("--in", "--sandbox-id") { Description = "Run in this existing sandbox instead of creating one" };
+    private readonly Option<bool> _remove = new("--rm") { Description = "Terminate the sandbox when the command ends" };
+    private readonly Option<bool> _keep = new("--keep") { Description = "Keep the sandbox after the command (the default; for scripts that want to say so)" };
+    private readonly Option<bool> _printId = new("--print-sandbox-id") { Description = "Print the sandbox id on stderr" };
+    private readonly Option<string?> _backend = CommonOptions.Backend();
+    private readonly Option<string?> _image = new("--image") { Description = "Use this image instead of the policy's (a tag resolves to a digest)" };
+    private readonly Option<string[]> _env = new("--env", "-e") { Description = "Set KEY=VALUE in the workload's environment, or pass the host's KEY" };
+    private readonly Option<string?> _cwd = new("--cwd") { Description = "Working directory inside the sandbox" };
+    private readonly Option<long?> _timeout = new("--timeout") { Description = "Stop the command after this many seconds (exit 124)" };
+    private readonly Option<string?> _chdir = CommonOptions.Chdir();
+    private readonly Option<bool> _allowAll = CommonOptions.DangerouslyAllowAll();
+    private readonly Option<bool> _stdin = new("--stdin", "-i") { Description = "Send this process's stdin to the command" };
+    private readonly Argument<string[]> _command = new("command") { Description = "The command and its arguments, after --", Arity = ArgumentArity.ZeroOrMore };
+
+    public void AddTo(Command command)
+    {
+        foreach (var option in new Option[] { _host, _in, _remove, _keep, _printId, _backend, _image, _env, _cwd, _timeout, _chdir, _allowAll, _stdin })
+        {
+            command.Options.Add(option);
+        }
+
+        command.Arguments.Add(_command);
+    }
+
+    public string? HostOf(ParseResult parse) => parse.GetValue(_host);
+
+    public ExecRequest Read(ParseResult parse)
+    {
+        if (parse.GetValue(_remove) && parse.GetValue(_keep))
+        {
+            throw new CleanroomException(ErrorCode.InvalidArgument, "--rm and --keep contradict each other");
+        }
+
+        if (parse.GetValue(_timeout) is <= 0)
+        {
+            throw new CleanroomException(ErrorCode.InvalidArgument, "--timeout must be a positive number of seconds");
+        }
+
+        return new ExecRequest(
+            parse.GetValue(_in),
+            parse.GetValue(_remove),
+            parse.GetValue(_printId),
+            parse.GetValue(_backend),
+            parse.GetValue(_image),
+            parse.GetValue(_env) ?? [],
+            parse.GetValue(_cwd),
+            parse.GetValue(_timeout),
+            parse.GetValue(_chdir),
+            parse.GetValue(_allowAll),
+            parse.GetValue(_stdin),
+            parse.GetValue(_command) ?? []);
+    }
+}

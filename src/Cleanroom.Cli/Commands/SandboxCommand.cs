@@ -1,0 +1,146 @@
+using System.CommandLine;
+using Cleanroom.Api.V1;
+using Cleanroom.Cli.Client;
+using Cleanroom.Cli.Output;
+using Grpc.Core;
+
+namespace Cleanroom.Cli.Commands;
+
+/// <summary><c>cleanroom sandbox create|ls|inspect|rm|events</c>, and the top-level <c>cleanroom create</c>.</summary>
+internal static class SandboxCommand
+{
+    public static Command Build(CliConsole console)
+    {
+        var sandbox = new Command("sandbox", "Create, list, inspect and remove sandboxes.");
+        sandbox.Subcommands.Add(BuildCreate(console, "create"));
+        sandbox.Subcommands.Add(BuildList(console));
+        sandbox.Subcommands.Add(BuildInspect(console));
+        sandbox.Subcommands.Add(BuildRemove(console));
+        sandbox.Subcommands.Add(BuildEvents(console));
+        return sandbox;
+    }
+
+    /// <summary>Creates a sandbox from the repository's policy and prints its id (for <c>exec --in</c>).</summary>
+    public static Command BuildCreate(CliConsole console, string name)
+    {
+        var host = CommonOptions.Host();
+        var chdir = CommonOptions.Chdir();
+        var backend = CommonOptions.Backend();
+        var allowAll = CommonOptions.DangerouslyAllowAll();
+        var image = new Option<string?>("--image") { Description = "Use this image instead of the policy's" };
+        var json = CommonOptions.Json();
+        var command = new Command(name, "Create a sandbox from cleanroom.yaml and print its id; it stays READY until removed.")
+        {
+            host, chdir, backend, allowAll, image, json,
+        };
+        command.SetAction((parse, token) => ApiSession.RunAsync(console, parse.GetValue(host), async client =>
+        {
+            var request = PolicySubmission.Build(console, parse.GetValue(chdir), parse.GetValue(backend), parse.GetValue(allowAll));
+            request.ImageRef = parse.GetValue(image) ?? "";
+            var response = await client.Sandboxes.CreateSandboxAsync(request, cancellationToken: token);
+            console.Out.WriteLine(parse.GetValue(json) ? ProtoJson.Format(response.Sandbox) : response.Sandbox.SandboxId);
+            return ExitCode.Success;
+        }));
+        return command;
+    }
+
+    private static Command BuildList(CliConsole console)
+    {
+        var host = CommonOptions.Host();
+        var json = CommonOptions.Json();
+        var command = new Command("ls", "List sandboxes, newest last.") { host, json };
+        command.Aliases.Add("list");
+        command.SetAction((parse, token) => ApiSession.RunAsync(console, parse.GetValue(host), async client =>
+        {
+            var response = await client.Sandboxes.ListSandboxesAsync(new ListSandboxesRequest(), cancellationToken: token);
+            if (parse.GetValue(json))
+            {
+                console.Out.WriteLine(ProtoJson.Format(response));
+                return ExitCode.Success;
+            }
+
+            var table = new TextTable("SANDBOX", "STATUS", "BACKEND", "CREATED", "POLICY");
+            foreach (var sandbox in response.Sandboxes.OrderBy(s => s.CreatedAt?.ToDateTimeOffset()))
+            {
+                table.Add(sandbox.SandboxId, HumanFormat.Status(sandbox.Status), sandbox.Backend, HumanFormat.Time(sandbox.CreatedAt), HumanFormat.ShortHash(sandbox.PolicyHash));
+            }
+
+            table.WriteTo(console.Out);
+            return ExitCode.Success;
+        }));
+        return command;
+    }
+
+    private static Command BuildInspect(CliConsole console)
+    {
+        var (host, id, last, json) = (CommonOptions.Host(), IdArgument(), CommonOptions.Last(), CommonOptions.Json());
+        var command = new Command("inspect", "Show one sandbox.") { host, last, json };
+        command.Arguments.Add(id);
+        command.SetAction((parse, token) => ApiSession.RunAsync(console, parse.GetValue(host), async client =>
+        {
+            var sandboxId = await LastRecords.SandboxIdAsync(client, parse.GetValue(id), parse.GetValue(last), token);
+            var sandbox = (await client.Sandboxes.GetSandboxAsync(new GetSandboxRequest { SandboxId = sandboxId }, cancellationToken: token)).Sandbox;
+            if (parse.GetValue(json))
+            {
+                console.Out.WriteLine(ProtoJson.Format(sandbox));
+            }
+            else
+            {
+                HumanFormat.Sandbox(console.Out, sandbox);
+            }
+
+            return ExitCode.Success;
+        }));
+        return command;
+    }
+
+    private static Command BuildRemove(CliConsole console)
+    {
+        var host = CommonOptions.Host();
+        var last = CommonOptions.Last();
+        var ids = new Argument<string[]>("sandbox-id") { Arity = ArgumentArity.ZeroOrMore, Description = "Sandboxes to terminate" };
+        var command = new Command("rm", "Terminate sandboxes: stop their executions and remove everything they made on the host.") { host, last };
+        command.Aliases.Add("terminate");
+        command.Arguments.Add(ids);
+        command.SetAction((parse, token) => ApiSession.RunAsync(console, parse.GetValue(host), async client =>
+        {
+            var targets = (parse.GetValue(ids) ?? []).ToList();
+            if (targets.Count == 0)
+            {
+                targets.Add(await LastRecords.SandboxIdAsync(client, null, parse.GetValue(last), token));
+            }
+
+            foreach (var target in targets)
+            {
+                var response = await client.Sandboxes.TerminateSandboxAsync(new TerminateSandboxRequest { SandboxId = target }, cancellationToken: token);
+                console.Out.WriteLine(response.Message);
+            }
+
+            return ExitCode.Success;
+        }));
+        return command;
+    }
+
+    private static Command BuildEvents(CliConsole console)
+    {
+        var (host, id, last, json) = (CommonOptions.Host(), IdArgument(), CommonOptions.Last(), CommonOptions.Json());
+        var follow = new Option<bool>("--follow", "-f") { Description = "Keep printing new events until the sandbox stops" };
+        var command = new Command("events", "Print a sandbox's events: status changes, executions, blocked connections.") { host, last, follow, json };
+        command.Arguments.Add(id);
+        command.SetAction((parse, token) => ApiSession.RunAsync(console, parse.GetValue(host), async client =>
+        {
+            var sandboxId = await LastRecords.SandboxIdAsync(client, parse.GetValue(id), parse.GetValue(last), token);
+            using var call = client.Sandboxes.StreamSandboxEvents(
+                new StreamSandboxEventsRequest { SandboxId = sandboxId, Follow = parse.GetValue(follow) }, cancellationToken: token);
+            await foreach (var item in call.ResponseStream.ReadAllAsync(token))
+            {
+                console.Out.WriteLine(parse.GetValue(json) ? ProtoJson.Format(item) : $"{HumanFormat.Time(item.OccurredAt)}  {item.Message}");
+            }
+
+            return ExitCode.Success;
+        }));
+        return command;
+    }
+
+    private static Argument<string?> IdArgument() => new("sandbox-id") { Arity = ArgumentArity.ZeroOrOne, Description = "The sandbox (or --last)" };
+}

@@ -1,0 +1,52 @@
+using Cleanroom.Api.Addressing;
+using Cleanroom.Api.Client;
+using Cleanroom.Api.V1;
+using Cleanroom.RuntimeConfig;
+
+namespace Cleanroom.Cli.Diagnostics;
+
+/// <summary>The checks <c>cleanroom doctor</c> runs on this host, each a real probe rather than a guess.</summary>
+internal static class HostChecks
+{
+    /// <summary>Programs the backends and the network enforcement run, with the Debian package that has each.</summary>
+    private static readonly (string Program, string Package, string NeededFor)[] Tools =
+    [
+        ("runsc", "runsc", "the gvisor backend"),
+        ("nft", "nftables", "egress enforcement"),
+        ("ip", "iproute2", "per-sandbox networks"),
+        ("qemu-system-x86_64", "qemu-system-x86", "the qemu backend"),
+        ("mkfs.ext4", "e2fsprogs", "VM disk images"),
+    ];
+
+    public static HostCheck RuntimeConfig(RuntimeConfigResult config) => config.Valid
+        ? new HostCheck("runtime config", CheckOutcome.Pass, config.Exists ? $"{config.Path} is valid" : $"{config.Path} absent; defaults apply")
+        : new HostCheck("runtime config", CheckOutcome.Fail, $"{config.Path}: {string.Join("; ", config.Problems)}", "fix the file, then run 'cleanroom config validate'");
+
+    public static IEnumerable<HostCheck> ToolsOnPath(Func<string, string?> getEnvironment)
+    {
+        var path = (getEnvironment("PATH") ?? "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin").Split(':');
+        foreach (var (program, package, neededFor) in Tools)
+        {
+            var found = path.Select(dir => Path.Combine(dir, program)).FirstOrDefault(File.Exists);
+            yield return found is not null
+                ? new HostCheck(program, CheckOutcome.Pass, found)
+                : new HostCheck(program, CheckOutcome.Warn, $"not found; needed for {neededFor}", $"apt-get install {package} (or run scripts/setup.sh)");
+        }
+    }
+
+    public static async Task<HostCheck> ServerAsync(ApiAddress address, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var client = new CleanroomClient(address);
+            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            deadline.CancelAfter(TimeSpan.FromSeconds(5));
+            var list = await client.Sandboxes.ListSandboxesAsync(new ListSandboxesRequest(), cancellationToken: deadline.Token);
+            return new HostCheck("server", CheckOutcome.Pass, $"answering on {address} with {list.Sandboxes.Count} sandbox(es)");
+        }
+        catch (Exception e) when (e is Cleanroom.Errors.CleanroomException or OperationCanceledException)
+        {
+            return new HostCheck("server", CheckOutcome.Warn, $"not answering on {address}: {e.Message}", "start one with 'cleanroom serve &'");
+        }
+    }
+}

@@ -1,0 +1,52 @@
+using Cleanroom.Api.V1;
+using Google.Protobuf.WellKnownTypes;
+
+namespace Cleanroom.Cli.Output;
+
+/// <summary>How API records read for a person: statuses as words, local times, short hashes.</summary>
+internal static class HumanFormat
+{
+    public static string Status(SandboxStatus status) => status.ToString().ToUpperInvariant();
+
+    public static string Status(ExecutionStatus status) => status switch
+    {
+        ExecutionStatus.TimedOut => "TIMED_OUT",
+        _ => status.ToString().ToUpperInvariant(),
+    };
+
+    public static string Time(Timestamp? time) =>
+        time is null ? "-" : time.ToDateTimeOffset().ToLocalTime().ToString("yyyy-MM-dd HH:mm:ss");
+
+    public static string ShortHash(string hash) =>
+        hash.StartsWith("sha256:", StringComparison.Ordinal) && hash.Length > 19 ? hash[..19] : hash;
+
+    public static void Sandbox(TextWriter writer, Sandbox sandbox)
+    {
+        writer.WriteLine($"sandbox:     {sandbox.SandboxId}");
+        writer.WriteLine($"status:      {Status(sandbox.Status)}");
+        writer.WriteLine($"backend:     {(sandbox.Backend.Length == 0 ? "-" : sandbox.Backend)}");
+        writer.WriteLine($"image:       {sandbox.ImageRef}");
+        writer.WriteLine($"policy_hash: {sandbox.PolicyHash}");
+        writer.WriteLine($"created:     {Time(sandbox.CreatedAt)}");
+        writer.WriteLine($"updated:     {Time(sandbox.UpdatedAt)}");
+        if (sandbox.Error is { } error)
+        {
+            writer.WriteLine($"error:       {error.Code}: {error.Message}");
+        }
+    }
+
+    public static void Execution(TextWriter writer, Execution execution)
+    {
+        writer.WriteLine($"execution:   {execution.ExecutionId}");
+        writer.WriteLine($"sandbox:     {execution.SandboxId}");
+        writer.WriteLine($"status:      {Status(execution.Status)}");
+        writer.WriteLine($"command:     {string.Join(' ', execution.Command)}");
+        writer.WriteLine($"exit_code:   {execution.ExitCode}");
+        writer.WriteLine($"started:     {Time(execution.StartedAt)}");
+        writer.WriteLine($"finished:    {Time(execution.FinishedAt)}");
+        if (execution.Error is { } error)
+        {
+            writer.WriteLine($"error:       {(error.Code.Length > 0 ? error.Code + ": " : "")}{error.Message}");
+        }
+    }
+}
