@@ -1,3 +1,4 @@
+using Cleanroom.TestDoubles;
 using System.Text;
 using Cleanroom.Backends;
 using Cleanroom.ControlPlane.Tests.Doubles;

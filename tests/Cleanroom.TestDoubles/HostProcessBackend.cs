@@ -3,16 +3,30 @@ using System.Runtime.InteropServices;
 using System.Threading.Channels;
 using Cleanroom.Backends;
 
-namespace Cleanroom.ControlPlane.Tests.Doubles;
+namespace Cleanroom.TestDoubles;
 
 /// <summary>
 /// A backend with no isolation at all, for tests only: each execution is a real host process, so output,
 /// stdin, signals and exit codes are the operating system's, not a script's.
 /// </summary>
-internal sealed class HostProcessBackend : ISandboxBackend
+public sealed class HostProcessBackend(BackendCapabilities capabilities) : ISandboxBackend
 {
+    /// <summary>What the double claims by default: everything, so capability checks never stop a test.</summary>
+    public static readonly BackendCapabilities FullCapabilities = BackendCapabilities.None
+        .With(CapabilityNames.Isolation, "none (test double)")
+        .With(CapabilityNames.NetworkDefaultDeny, true)
+        .With(CapabilityNames.NetworkEgressAllowlist, true)
+        .With(CapabilityNames.NetworkDnsPolicy, true)
+        .With(CapabilityNames.PersistentSandboxes, true)
+        .With(CapabilityNames.FileDownload, true);
+
+    public HostProcessBackend()
+        : this(FullCapabilities)
+    {
+    }
+
     public string Name => "host-process";
-    public BackendCapabilities Capabilities => ScriptedBackend.FullCapabilities;
+    public BackendCapabilities Capabilities { get; } = capabilities;
 
     public Task<BackendHealth> ProbeAsync(CancellationToken cancellationToken) => Task.FromResult(BackendHealth.Ok());
 
@@ -51,6 +65,7 @@ internal sealed class HostProcessBackend : ISandboxBackend
     {
         private readonly Process _process;
         private readonly Channel<OutputChunk> _output = Channel.CreateBounded<OutputChunk>(8);
+        private volatile bool _disposed;
 
         public HostExecution(ExecutionSpec spec)
         {
@@ -93,13 +108,15 @@ internal sealed class HostProcessBackend : ISandboxBackend
 
         public Task SignalAsync(int signal, CancellationToken cancellationToken)
         {
-            if (!_process.HasExited)
+            // A disposed execution has ended; terminating its sandbox later must not touch the dead handle.
+            if (!_disposed && !_process.HasExited)
                 _ = kill(_process.Id, signal);
             return Task.CompletedTask;
         }
 
         public ValueTask DisposeAsync()
         {
+            _disposed = true;
             _process.Dispose();
             return ValueTask.CompletedTask;
         }
