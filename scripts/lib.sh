@@ -30,4 +30,4 @@ require_dotnet() {
 }
 
 # The host packages Cleanroom itself needs at run time. Later components add theirs here.
-HOST_PACKAGES=(git ca-certificates)
+HOST_PACKAGES=(git ca-certificates util-linux runsc iproute2 nftables)

@@ -19,6 +19,8 @@ public static class CliApplication
         root.Subcommands.Add(ExecutionCommand.Build(console));
         root.Subcommands.Add(StatusCommand.Build(console));
         root.Subcommands.Add(DoctorCommand.Build(console));
+        root.Subcommands.Add(ImageCommand.Build(console));
+        root.Subcommands.Add(InitCommand.Build(console));
         return root;
     }
 

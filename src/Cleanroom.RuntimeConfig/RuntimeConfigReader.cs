@@ -18,6 +18,7 @@ public static class RuntimeConfigReader
 {
     private const string TopDefaultBackend = "default_backend";
     private const string TopBackends = "backends";
+    private const string TopDefaultImage = "default_image";
 
     /// <summary>Reads the file; a missing file is valid and means "all defaults".</summary>
     public static RuntimeConfigResult ReadFile(string path)
@@ -41,6 +42,7 @@ public static class RuntimeConfigReader
         }
 
         string? defaultBackend = null;
+        string? defaultImage = null;
         var backends = ImmutableSortedDictionary.CreateBuilder<string, ImmutableSortedDictionary<string, string>>(StringComparer.Ordinal);
         foreach (var (keyNode, value) in root.Children)
         {
@@ -53,14 +55,20 @@ public static class RuntimeConfigReader
                 case TopBackends:
                     ReadBackends(value, backends, problems);
                     break;
+                case TopDefaultImage:
+                    defaultImage = ReadDefaultImage(value, problems);
+                    break;
                 default:
-                    problems.Add(At(keyNode, key, $"unknown field '{key}'; known fields are {TopDefaultBackend}, {TopBackends}"));
+                    problems.Add(At(keyNode, key, $"unknown field '{key}'; known fields are {TopDefaultBackend}, {TopDefaultImage}, {TopBackends}"));
                     break;
             }
         }
 
         return problems.Count == 0
-            ? new RuntimeConfigResult("", true, new RuntimeConfiguration(defaultBackend, backends.ToImmutable()), problems)
+            ? new RuntimeConfigResult("", true, new RuntimeConfiguration(defaultBackend, backends.ToImmutable())
+            {
+                DefaultImage = defaultImage ?? RuntimeConfiguration.BuiltInDefaultImage,
+            }, problems)
             : new RuntimeConfigResult("", true, null, problems);
     }
 
@@ -128,6 +136,17 @@ public static class RuntimeConfigReader
         }
 
         return name;
+    }
+
+    private static string? ReadDefaultImage(YamlNode value, List<ConfigProblem> problems)
+    {
+        if (value is YamlScalarNode { Value: { Length: > 0 } reference } && !reference.Any(char.IsWhiteSpace))
+        {
+            return reference;
+        }
+
+        problems.Add(At(value, TopDefaultImage, "must be an image reference such as cleanroom.local/debian:latest"));
+        return null;
     }
 
     private static void ReadBackends(

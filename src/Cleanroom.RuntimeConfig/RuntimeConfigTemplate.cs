@@ -19,6 +19,9 @@ public static class RuntimeConfigTemplate
         text.AppendLine("# Backend for new sandboxes. Empty: the strongest backend that passes `cleanroom doctor` here.");
         text.AppendLine($"default_backend: \"{defaultBackend ?? ""}\"");
         text.AppendLine();
+        text.AppendLine("# Image `cleanroom init` pins new policies to (scripts/setup.sh builds and imports it).");
+        text.AppendLine($"default_image: \"{RuntimeConfiguration.BuiltInDefaultImage}\"");
+        text.AppendLine();
         text.AppendLine("backends:");
         foreach (var schema in BackendSectionSchema.Known)
         {

@@ -10,8 +10,17 @@ public sealed record RuntimeConfiguration(
     string? DefaultBackend,
     ImmutableSortedDictionary<string, ImmutableSortedDictionary<string, string>> Backends)
 {
+    /// <summary>
+    /// The image <c>cleanroom init</c> pins new policies to when none is named. <c>scripts/setup.sh</c> builds it
+    /// from Debian packages and imports it under this name; the <c>.local</c> registry says it is never pulled.
+    /// </summary>
+    public const string BuiltInDefaultImage = "cleanroom.local/debian:latest";
+
     public static RuntimeConfiguration Empty { get; } = new(
         null, ImmutableSortedDictionary<string, ImmutableSortedDictionary<string, string>>.Empty);
+
+    /// <summary>The image reference (usually a tag in the local store) new policies start from.</summary>
+    public string DefaultImage { get; init; } = BuiltInDefaultImage;
 
     /// <summary>The settings of one backend's section, empty when the section is absent.</summary>
     public IReadOnlyDictionary<string, string> BackendSettings(string backend) =>

@@ -101,3 +101,14 @@ public sealed class RuntimeConfigReaderTests
         Assert.False(missing.Exists);
     }
 }
+
+public sealed class DefaultImageTests
+{
+    [Fact]
+    public void The_default_image_is_the_built_in_one_unless_the_config_names_another()
+    {
+        Assert.Equal(RuntimeConfiguration.BuiltInDefaultImage, RuntimeConfigReader.Parse("").Configuration!.DefaultImage);
+        Assert.Equal("registry.test/base:1", RuntimeConfigReader.Parse("default_image: registry.test/base:1").Configuration!.DefaultImage);
+        Assert.Equal("default_image", Assert.Single(RuntimeConfigReader.Parse("default_image: [a]").Problems).Path);
+    }
+}

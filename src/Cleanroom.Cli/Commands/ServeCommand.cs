@@ -9,22 +9,59 @@ using Microsoft.Extensions.Logging;
 
 namespace Cleanroom.Cli.Commands;
 
-/// <summary><c>cleanroom serve</c>: run the server that owns every sandbox.</summary>
+/// <summary><c>cleanroom serve</c>: run the server that owns every sandbox (in the foreground, or detached).</summary>
 internal static class ServeCommand
 {
+    /// <summary>Internal flag of a detached server: write "ready" on this inherited stdout, then log to a file.</summary>
+    private const string ReadyOnStdoutFlag = "--ready-on-stdout";
+
     public static Command Build(CliConsole console)
     {
         var listen = new Option<string[]>("--listen")
         {
             Description = "Address to serve: unix:///path/to.sock or http://127.0.0.1:PORT (repeatable; default: the user's socket)",
-            AllowMultipleArgumentsPerToken = false,
         };
-        var command = new Command("serve", "Run the Cleanroom server (gRPC and Connect on a unix socket) until SIGTERM.") { listen };
-        command.SetAction((parse, token) => ServeAsync(console, parse.GetValue(listen) ?? [], token));
+        var detach = new Option<bool>("--detach", "-d")
+        {
+            Description = "Start the server in the background, wait until it answers, then return (succeeds if one already answers)",
+        };
+        var readyOnStdout = new Option<string?>(ReadyOnStdoutFlag) { Hidden = true };
+        var command = new Command("serve", "Run the Cleanroom server (gRPC and Connect on a unix socket) until SIGTERM.") { listen, detach, readyOnStdout };
+        command.SetAction((parse, token) =>
+        {
+            var addresses = parse.GetValue(listen) ?? [];
+            return parse.GetValue(detach)
+                ? DetachedServer.StartAsync(console, addresses, ReadyOnStdoutFlag, token)
+                : ServeAsync(console, addresses, parse.GetValue(readyOnStdout), token);
+        });
         return command;
     }
 
-    private static async Task<int> ServeAsync(CliConsole console, string[] listen, CancellationToken cancellationToken)
+    private static async Task<int> ServeAsync(CliConsole console, string[] listen, string? logFile, CancellationToken cancellationToken)
+    {
+        // A detached server reports readiness on the stdout its starter reads, and logs to a file from the start.
+        Stream? readyChannel = null;
+        StreamWriter? log = null;
+        if (logFile is not null)
+        {
+            readyChannel = Console.OpenStandardOutput();
+            log = new StreamWriter(new FileStream(logFile, FileMode.Append, FileAccess.Write, FileShare.ReadWrite)) { AutoFlush = true };
+            Console.SetOut(log);
+            Console.SetError(log);
+            console = console with { Out = log, Error = log };
+        }
+
+        try
+        {
+            return await RunAsync(console, listen, readyChannel, cancellationToken);
+        }
+        finally
+        {
+            log?.Dispose();
+        }
+    }
+
+    private static async Task<int> RunAsync(CliConsole console, string[] listen, Stream? readyChannel, CancellationToken cancellationToken)
     {
         var directories = console.Directories;
         var config = RuntimeConfigReader.ReadFile(directories.ConfigFile);
@@ -51,15 +88,16 @@ internal static class ServeCommand
             var backends = BackendCatalog.ForHost(config.Configuration!, directories, loggers);
             await using var server = await CleanroomServer.StartAsync(addresses, directories, config.Configuration!, backends, loggers, cancellationToken);
             console.Error.WriteLine($"cleanroom: serving on {string.Join(", ", addresses)}");
+            if (readyChannel is not null)
+            {
+                await readyChannel.WriteAsync("ready\n"u8.ToArray(), cancellationToken);
+                await readyChannel.DisposeAsync();
+            }
+
             await server.WaitForShutdownAsync(cancellationToken);
             return ExitCode.Success;
         }
-        catch (ServerAlreadyRunningException e)
-        {
-            console.Error.WriteLine($"cleanroom: already running: {e.Message}");
-            return ExitCode.Failure;
-        }
-        catch (StateDirectoryInUseException e)
+        catch (Exception e) when (e is ServerAlreadyRunningException or StateDirectoryInUseException)
         {
             console.Error.WriteLine($"cleanroom: already running: {e.Message}");
             return ExitCode.Failure;

@@ -1,0 +1,134 @@
+using System.CommandLine;
+using System.Text.Json.Nodes;
+using Cleanroom.Api.Errors;
+using Cleanroom.Api.V1;
+using Cleanroom.Cli.Output;
+using Cleanroom.Errors;
+using Cleanroom.Images;
+using Cleanroom.Server;
+
+namespace Cleanroom.Cli.Commands;
+
+/// <summary>
+/// <c>cleanroom image import|ls|rm</c>: this host's content-addressed image store. The store is a local directory
+/// shared with the server (it locks itself), so these verbs work before any server runs — setup imports the
+/// default images that way. <c>rm</c> asks a running server which images its live sandboxes use.
+/// </summary>
+internal static class ImageCommand
+{
+    public static Command Build(CliConsole console)
+    {
+        var image = new Command("image", "Import, list and remove the digest-pinned OCI images sandboxes run.");
+        image.Subcommands.Add(BuildImport(console));
+        image.Subcommands.Add(BuildList(console));
+        image.Subcommands.Add(BuildRemove(console));
+        return image;
+    }
+
+    private static Command BuildImport(CliConsole console)
+    {
+        var reference = new Argument<string>("reference") { Description = "Name to record, e.g. registry.example/team/base:1" };
+        var tarball = new Argument<string>("rootfs") { Description = "Root filesystem as a .tar or .tar.gz" };
+        var command = new Command("import", "Make a one-layer image from a rootfs tarball and print its digest-pinned reference.");
+        command.Arguments.Add(reference);
+        command.Arguments.Add(tarball);
+        command.SetAction((parse, token) => LocalAsync(console, async store =>
+        {
+            await using var input = File.OpenRead(console.ResolvePath(parse.GetValue(tarball)));
+            var stored = await store.ImportAsync(parse.GetValue(reference)!, input, cancellationToken: token);
+            console.Out.WriteLine(stored.Reference!.ToString());
+            return ExitCode.Success;
+        }));
+        return command;
+    }
+
+    private static Command BuildList(CliConsole console)
+    {
+        var json = CommonOptions.Json();
+        var command = new Command("ls", "List the images in this host's store.") { json };
+        command.Aliases.Add("list");
+        command.SetAction(parse => LocalAsync(console, store =>
+        {
+            var images = store.List();
+            if (parse.GetValue(json))
+            {
+                console.Out.WriteLine(new JsonObject
+                {
+                    ["images"] = new JsonArray(images.Select(i => (JsonNode?)new JsonObject
+                    {
+                        ["reference"] = i.Reference.ToString(),
+                        ["digest"] = i.ManifestDigest.ToString(),
+                        ["size_bytes"] = i.Size,
+                        ["created"] = i.Created?.ToString("O"),
+                    }).ToArray()),
+                }.ToJsonString());
+            }
+            else
+            {
+                var table = new TextTable("REFERENCE", "DIGEST", "SIZE");
+                foreach (var i in images)
+                {
+                    table.Add(i.Reference.ToString(), i.ManifestDigest.ToString()[..19], $"{i.Size / 1024.0 / 1024.0:0.0} MiB");
+                }
+
+                table.WriteTo(console.Out);
+            }
+
+            return Task.FromResult(ExitCode.Success);
+        }));
+        return command;
+    }
+
+    private static Command BuildRemove(CliConsole console)
+    {
+        var reference = new Argument<string>("reference") { Description = "A tag, a pinned reference, or a bare sha256: digest" };
+        var force = CommonOptions.Force();
+        var host = CommonOptions.Host();
+        var command = new Command("rm", "Remove an image; refused while a live sandbox uses it unless --force.") { force, host };
+        command.Arguments.Add(reference);
+        command.SetAction((parse, token) => LocalAsync(console, async store =>
+        {
+            var inUse = await ImagesInUseAsync(console, parse.GetValue(host), token);
+            var removal = await store.RemoveAsync(parse.GetValue(reference)!, parse.GetValue(force), digest => inUse.Contains(digest.ToString()), token);
+            console.Out.WriteLine($"removed {removal.ManifestDigest} ({string.Join(", ", removal.RemovedReferences)})");
+            return ExitCode.Success;
+        }));
+        return command;
+    }
+
+    /// <summary>Digests the server's live sandboxes run; none when no server is running (then nothing is live).</summary>
+    private static async Task<HashSet<string>> ImagesInUseAsync(CliConsole console, string? host, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var client = new Cleanroom.Api.Client.CleanroomClient(Cleanroom.Api.Addressing.DefaultApiAddress.ForClient(host, console.GetEnvironment));
+            var list = await client.Sandboxes.ListSandboxesAsync(new ListSandboxesRequest(), cancellationToken: cancellationToken);
+            return list.Sandboxes
+                .Where(s => s.Status is SandboxStatus.Provisioning or SandboxStatus.Ready or SandboxStatus.Stopping)
+                .Select(s => s.ImageRef[(s.ImageRef.LastIndexOf('@') + 1)..])
+                .ToHashSet(StringComparer.Ordinal);
+        }
+        catch (ServerNotRunningException)
+        {
+            return [];
+        }
+    }
+
+    private static async Task<int> LocalAsync(CliConsole console, Func<ImageStore, Task<int>> action)
+    {
+        try
+        {
+            return await action(HostImageStore.Open(console.Directories));
+        }
+        catch (CleanroomException e)
+        {
+            console.Error.WriteLine($"cleanroom: {e.Code}: {e.Message}");
+            return ExitCode.Failure;
+        }
+        catch (IOException e)
+        {
+            console.Error.WriteLine($"cleanroom: {e.Message}");
+            return ExitCode.Failure;
+        }
+    }
+}

@@ -1,0 +1,83 @@
+using System.CommandLine;
+using Cleanroom.Errors;
+using Cleanroom.Policy;
+using Cleanroom.RuntimeConfig;
+using Cleanroom.Server;
+
+namespace Cleanroom.Cli.Commands;
+
+/// <summary>
+/// <c>cleanroom init</c>: writes a starter cleanroom.yaml — deny-all, commented — pinned to the digest the image
+/// has in this host's store right now.
+/// </summary>
+internal static class InitCommand
+{
+    public static Command Build(CliConsole console)
+    {
+        var chdir = new Option<string?>("--chdir") { Description = "Directory to write cleanroom.yaml in (default: the working directory)" };
+        var image = new Option<string?>("--image") { Description = "Image to pin (default: the runtime config's default_image)" };
+        var force = CommonOptions.Force();
+        var command = new Command("init", "Write a starter cleanroom.yaml (deny-all egress) pinned to an image's digest.") { chdir, image, force };
+        command.SetAction(async (parse, token) =>
+        {
+            try
+            {
+                var directory = console.ResolvePath(parse.GetValue(chdir));
+                var target = Path.Combine(directory, "cleanroom.yaml");
+                if (File.Exists(target) && !parse.GetValue(force))
+                {
+                    console.Error.WriteLine($"cleanroom: {target} already exists; use --force to overwrite it");
+                    return ExitCode.Failure;
+                }
+
+                var config = RuntimeConfigReader.ReadFile(console.Directories.ConfigFile);
+                var wanted = parse.GetValue(image) ?? config.Configuration?.DefaultImage ?? RuntimeConfiguration.BuiltInDefaultImage;
+                var pinned = HostImageStore.Open(console.Directories).Resolve(wanted).Reference?.ToString()
+                    ?? throw new CleanroomException(ErrorCode.NotFound, $"image {wanted} has no name in the store; pass --image NAME@DIGEST");
+                var text = StarterPolicy.Render(pinned);
+                var check = PolicyCompiler.Compile(text, target);
+                if (!check.Valid)
+                {
+                    throw new CleanroomException(check.Errors[0].Code, $"the starter policy for {pinned} does not validate: {check.Errors[0].Message}");
+                }
+
+                await File.WriteAllTextAsync(target, text, token);
+                console.Out.WriteLine($"wrote {target} ({pinned})");
+                return ExitCode.Success;
+            }
+            catch (CleanroomException e)
+            {
+                console.Error.WriteLine($"cleanroom: {e.Code}: {e.Message}");
+                if (e.Code == ErrorCode.NotFound)
+                {
+                    console.Error.WriteLine("  next: run scripts/setup.sh to build the default images, or 'cleanroom image import REF ROOTFS.tar'");
+                }
+
+                return ExitCode.Failure;
+            }
+        });
+        return command;
+    }
+}
+
+/// <summary>The text of a new policy: every line a user is likely to change next is there, commented.</summary>
+internal static class StarterPolicy
+{
+    public static string Render(string pinnedImage) => $"""
+        # Cleanroom policy: what this repository's sandboxes run and what they may reach.
+        # Check it with: cleanroom policy validate
+        version: 1
+        sandbox:
+          image:
+            # Pinned by digest, so every sandbox runs exactly this image.
+            ref: {pinnedImage}
+          network:
+            # Everything is blocked unless listed below, host and port exactly.
+            default: deny
+            # allow:
+            #   - registry.npmjs.org:443
+            #   - host: github.qkg1.top
+            #     ports: [443]
+
+        """;
+}
