@@ -1,0 +1,38 @@
+using System.Diagnostics;
+
+namespace Cleanroom.Bench;
+
+/// <summary>Timing samples of one thing, summarised the way the README reports them.</summary>
+internal sealed record Measurement(string Name, IReadOnlyList<double> Milliseconds)
+{
+    public double Median
+    {
+        get
+        {
+            var sorted = Milliseconds.Order().ToArray();
+            return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2;
+        }
+    }
+
+    public double Min => Milliseconds.Min();
+
+    public double Max => Milliseconds.Max();
+
+    public static async Task<Measurement> TimeAsync(string name, int runs, Func<Task> action, int warmups = 1)
+    {
+        for (var i = 0; i < warmups; i++)
+        {
+            await action();
+        }
+
+        var samples = new List<double>(runs);
+        for (var i = 0; i < runs; i++)
+        {
+            var clock = Stopwatch.StartNew();
+            await action();
+            samples.Add(clock.Elapsed.TotalMilliseconds);
+        }
+
+        return new Measurement(name, samples);
+    }
+}

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Runs the benchmark program against a private server (its own socket and state, this host's images),
+# after scripts/setup.sh. Prints a Markdown table: Cleanroom next to a raw baseline measured in the same run.
+# usage: bench/run.sh [RUNS]
+set -euo pipefail
+source "$(dirname "$0")/../scripts/lib.sh"
+cd "$REPO_ROOT"
+[ -x out/bin/cleanroom ] && [ -f examples/basic/cleanroom.yaml ] || die "run scripts/setup.sh first"
+dotnet build bench/Cleanroom.Bench -c Release -o out/bench --nologo -v quiet -clp:ErrorsOnly >&2
+
+private="$(mktemp -d /tmp/cleanroom-bench.XXXXXX)"
+export XDG_RUNTIME_DIR="$private/run" XDG_STATE_HOME="$private/state"
+mkdir -p "$XDG_RUNTIME_DIR"
+cleanup() {
+  local pid
+  for pid in $(pgrep -f "ready-on-stdout $private/" || true); do
+    kill -TERM "$pid" 2>/dev/null || continue
+    timeout 60 tail --pid="$pid" -f /dev/null || true   # waits for that exit, no polling
+  done
+  rm -rf "$private"
+}
+trap cleanup EXIT
+out/bin/cleanroom serve --detach
+dotnet out/bench/Cleanroom.Bench.dll "$REPO_ROOT/out/bin/cleanroom" "$XDG_RUNTIME_DIR/cleanroom/cleanroom.sock" "$REPO_ROOT/examples/basic" "${1:-10}"
