@@ -6,6 +6,9 @@ source "$(dirname "$0")/lib.sh"
 "$REPO_ROOT/scripts/setup.sh" || die "setup failed"
 cd "$REPO_ROOT"
 
+# Tools only the tests use: a real OCI registry and skopeo to push to it, htpasswd for its basic auth.
+ensure_packages docker-registry skopeo apache2-utils
+
 # The independent API client (connect-es) checks our wire protocols from outside .NET.
 command -v npm >/dev/null || ensure_packages nodejs npm
 log "npm ci (tests/api-node)"

@@ -22,4 +22,9 @@ public static class ErrorCode
     public const string LayerUnsafe = "layer_unsafe";
     public const string ImageInUse = "image_in_use";
     public const string ImageInvalid = "image_invalid";
+    public const string NetworkSetupFailed = "network_setup_failed";
+    public const string RegistryUnreachable = "registry_unreachable";
+    public const string RegistryAuthFailed = "registry_auth_failed";
+    public const string DigestMismatch = "digest_mismatch";
+    public const string PlatformNotFound = "platform_not_found";
 }

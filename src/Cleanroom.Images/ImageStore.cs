@@ -76,26 +76,39 @@ public sealed class ImageStore
     /// or a bare <c>sha256:</c> digest. A digest decides on its own: the name beside it is not checked against the
     /// table. Throws not_found when the store does not hold it.
     /// </summary>
-    public StoredImage Resolve(string reference)
+    public StoredImage Resolve(string reference) => Resolve(reference, null);
+
+    /// <summary>
+    /// As <see cref="Resolve(string)"/>; when the reference names a multi-platform image index, the manifest of
+    /// <paramref name="platform"/> is chosen (not_found unless it was pulled). With no platform: the host's
+    /// (linux/amd64) when the store holds it, else the one that was pulled.
+    /// </summary>
+    public StoredImage Resolve(string reference, ImagePlatform? platform)
     {
         if (Digest.LooksLikeDigest(reference))
         {
             var digest = Digest.Parse(reference);
             var named = references.Load().FirstOrDefault(entry => entry.ManifestDigest == digest && entry.Key is not null);
-            return ImageDocuments.Read(blobs, digest, named is null ? null : ParseKey(named.Key!).PinnedTo(digest));
+            return ImageDocuments.Read(blobs, digest, named is null ? null : ParseKey(named.Key!).PinnedTo(digest), platform);
         }
 
         var parsed = ImageReference.Parse(reference);
         if (parsed.Digest is { } pinned)
         {
-            return ImageDocuments.Read(blobs, pinned, parsed);
+            return ImageDocuments.Read(blobs, pinned, parsed, platform);
         }
 
         var key = parsed.WithDefaultTag().TableKey;
         var entry = references.Load().FirstOrDefault(candidate => candidate.Key == key)
             ?? throw new CleanroomException(ErrorCode.NotFound, $"image {key} is not in the image store; import or pull it first");
-        return ImageDocuments.Read(blobs, entry.ManifestDigest, parsed.WithDefaultTag().PinnedTo(entry.ManifestDigest));
+        return ImageDocuments.Read(blobs, entry.ManifestDigest, parsed.WithDefaultTag().PinnedTo(entry.ManifestDigest), platform);
     }
+
+    /// <summary>
+    /// Starts bringing an image in from outside (a registry pull): blobs are verified as they arrive and
+    /// recorded with a reference by <see cref="ImageIntake.CommitAsync"/>.
+    /// </summary>
+    public ImageIntake BeginIntake() => new(blobs, references, storeLock, clock);
 
     /// <summary>Every named reference with its image's digest, size and the time it was recorded, sorted by reference.</summary>
     public IReadOnlyList<ImageSummary> List()
@@ -140,13 +153,19 @@ public sealed class ImageStore
                     $"image {digest} ({reference}) is used by a running sandbox; terminate the sandbox first, or remove with force");
             }
 
+            // An index's trees are kept under its platform manifests' digests; find them before GC deletes them.
+            var trees = PlatformManifestsOf(digest);
             var remaining = entries.Except(doomed).ToList();
             references.Save(remaining);
             var deleted = BlobCollector.Collect(blobs, remaining);
             var rootfsRemoved = false;
             if (!inUse && remaining.All(entry => entry.ManifestDigest != digest))
             {
-                rootfs.Remove(digest);
+                foreach (var tree in trees)
+                {
+                    rootfs.Remove(tree);
+                }
+
                 rootfsRemoved = true;
             }
 
@@ -183,6 +202,18 @@ public sealed class ImageStore
         return doomed.Count > 0
             ? (doomed[0].ManifestDigest, doomed)
             : throw new CleanroomException(ErrorCode.NotFound, $"image {parsed} is not in the image store");
+    }
+
+    private IReadOnlyList<Digest> PlatformManifestsOf(Digest digest)
+    {
+        try
+        {
+            return ImageDocuments.PlatformManifests(blobs, digest);
+        }
+        catch (CleanroomException)
+        {
+            return [digest];
+        }
     }
 
     private static ImageReference ParseKey(string key) => ImageReference.Parse(key);

@@ -17,6 +17,12 @@ public sealed record StoredImage(
 {
     /// <summary>Bytes the image's blobs take in the store (manifest, config and compressed layers).</summary>
     public long Size { get; init; }
+
+    /// <summary>
+    /// The multi-platform image index <see cref="ManifestDigest"/> was chosen from, when the reference names an
+    /// index (then <see cref="Reference"/> pins the index and <see cref="ManifestDigest"/> is the platform's manifest).
+    /// </summary>
+    public Digest? IndexDigest { get; init; }
 }
 
 /// <summary>One layer: the stored (usually compressed) blob, and the digest of its uncompressed tar (diff_id).</summary>

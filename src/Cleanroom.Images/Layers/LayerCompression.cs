@@ -5,7 +5,7 @@ namespace Cleanroom.Images.Layers;
 
 /// <summary>
 /// Opens a tarball that may be gzip-compressed, deciding by its first bytes rather than by a file name or a
-/// media type (either can lie). zstd is recognised and refused with a clear message until it is supported.
+/// media type (either can lie). Registries serve gzip, zstd and uncompressed layers; all three are read.
 /// </summary>
 internal static class LayerCompression
 {
@@ -30,7 +30,7 @@ internal static class LayerCompression
 
         if (filled == 0)
         {
-            throw new CleanroomException(ErrorCode.InvalidArgument, $"{what} is empty; expected a .tar or .tar.gz");
+            throw new CleanroomException(ErrorCode.InvalidArgument, $"{what} is empty; expected a .tar, .tar.gz or .tar.zst");
         }
 
         var whole = new PrefixedStream(head.AsMemory(0, filled), input);
@@ -41,7 +41,7 @@ internal static class LayerCompression
 
         if (head.AsSpan(0, filled).StartsWith(ZstdMagic))
         {
-            throw new CleanroomException(ErrorCode.ImageInvalid, $"{what} is zstd-compressed, which is not supported yet; use .tar or .tar.gz");
+            return new ZstdDecompressingStream(whole);
         }
 
         return whole;

@@ -17,4 +17,8 @@ internal sealed record OciDescriptor(
 
 internal sealed record OciPlatform(
     [property: JsonPropertyName("architecture")] string Architecture,
-    [property: JsonPropertyName("os")] string Os);
+    [property: JsonPropertyName("os")] string Os)
+{
+    [JsonPropertyName("variant")]
+    public string? Variant { get; init; }
+}

@@ -9,6 +9,9 @@ internal static class OciMediaTypes
     internal const string LayerTarGzip = "application/vnd.oci.image.layer.v1.tar+gzip";
     internal const string LayerTar = "application/vnd.oci.image.layer.v1.tar";
     internal const string DockerManifest = "application/vnd.docker.distribution.manifest.v2+json";
+    internal const string DockerManifestList = "application/vnd.docker.distribution.manifest.list.v2+json";
 
     internal static bool IsManifest(string? mediaType) => mediaType is ImageManifest or DockerManifest;
+
+    internal static bool IsIndex(string? mediaType) => mediaType is ImageIndex or DockerManifestList;
 }

@@ -76,7 +76,8 @@ internal sealed class ReferenceTable
             return new OciDescriptor(entry.MediaType, entry.ManifestDigest.ToString(), entry.ManifestSize)
             {
                 Annotations = annotations.Count > 0 ? annotations : null,
-                Platform = new OciPlatform("amd64", "linux"),
+                // An index spans platforms; only a single-platform manifest says which one it is.
+                Platform = OciMediaTypes.IsIndex(entry.MediaType) ? null : new OciPlatform("amd64", "linux"),
             };
         }).ToList();
         WriteAtomically(indexPath, OciJson.Serialize(OciIndex.Empty with { Manifests = manifests }));
