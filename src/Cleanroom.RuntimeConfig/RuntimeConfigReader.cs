@@ -19,6 +19,7 @@ public static class RuntimeConfigReader
     private const string TopDefaultBackend = "default_backend";
     private const string TopBackends = "backends";
     private const string TopDefaultImage = "default_image";
+    private const string TopImages = "images";
 
     /// <summary>Reads the file; a missing file is valid and means "all defaults".</summary>
     public static RuntimeConfigResult ReadFile(string path)
@@ -43,6 +44,7 @@ public static class RuntimeConfigReader
 
         string? defaultBackend = null;
         string? defaultImage = null;
+        var images = ImageSettings.Defaults;
         var backends = ImmutableSortedDictionary.CreateBuilder<string, ImmutableSortedDictionary<string, string>>(StringComparer.Ordinal);
         foreach (var (keyNode, value) in root.Children)
         {
@@ -58,8 +60,11 @@ public static class RuntimeConfigReader
                 case TopDefaultImage:
                     defaultImage = ReadDefaultImage(value, problems);
                     break;
+                case TopImages:
+                    images = ImagesSectionReader.Read(value, problems) ?? ImageSettings.Defaults;
+                    break;
                 default:
-                    problems.Add(At(keyNode, key, $"unknown field '{key}'; known fields are {TopDefaultBackend}, {TopDefaultImage}, {TopBackends}"));
+                    problems.Add(At(keyNode, key, $"unknown field '{key}'; known fields are {TopDefaultBackend}, {TopDefaultImage}, {TopImages}, {TopBackends}"));
                     break;
             }
         }
@@ -68,6 +73,7 @@ public static class RuntimeConfigReader
             ? new RuntimeConfigResult("", true, new RuntimeConfiguration(defaultBackend, backends.ToImmutable())
             {
                 DefaultImage = defaultImage ?? RuntimeConfiguration.BuiltInDefaultImage,
+                Images = images,
             }, problems)
             : new RuntimeConfigResult("", true, null, problems);
     }

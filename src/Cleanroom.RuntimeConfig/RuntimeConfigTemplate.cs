@@ -22,6 +22,12 @@ public static class RuntimeConfigTemplate
         text.AppendLine("# Image `cleanroom init` pins new policies to (scripts/setup.sh builds and imports it).");
         text.AppendLine($"default_image: \"{RuntimeConfiguration.BuiltInDefaultImage}\"");
         text.AppendLine();
+        text.AppendLine("# How the server pulls images. Plain-HTTP registries only when listed here.");
+        text.AppendLine("images:");
+        text.AppendLine("  # insecure_registries: [\"127.0.0.1:5000\"]");
+        text.AppendLine("  # credentials: {registry.example: {username: me, password: secret}}");
+        text.AppendLine("  # docker_config: ~/.docker/config.json");
+        text.AppendLine();
         text.AppendLine("backends:");
         foreach (var schema in BackendSectionSchema.Known)
         {

@@ -19,6 +19,9 @@ public sealed record RuntimeConfiguration(
     public static RuntimeConfiguration Empty { get; } = new(
         null, ImmutableSortedDictionary<string, ImmutableSortedDictionary<string, string>>.Empty);
 
+    /// <summary>How the server reaches registries (<c>images:</c>).</summary>
+    public ImageSettings Images { get; init; } = ImageSettings.Defaults;
+
     /// <summary>The image reference (usually a tag in the local store) new policies start from.</summary>
     public string DefaultImage { get; init; } = BuiltInDefaultImage;
 

@@ -112,3 +112,37 @@ public sealed class DefaultImageTests
         Assert.Equal("default_image", Assert.Single(RuntimeConfigReader.Parse("default_image: [a]").Problems).Path);
     }
 }
+
+public sealed class ImagesSectionTests
+{
+    [Fact]
+    public void Registry_settings_are_read()
+    {
+        var result = RuntimeConfigReader.Parse("""
+            images:
+              insecure_registries: ["127.0.0.1:5000"]
+              credentials:
+                registry.test: {username: me, password: secret}
+              max_retries: 2
+            """);
+
+        Assert.True(result.Valid, string.Join("; ", result.Problems));
+        var images = result.Configuration!.Images;
+        Assert.Equal(["127.0.0.1:5000"], images.InsecureRegistries.ToArray());
+        Assert.Equal(new RegistryLogin("me", "secret"), images.Credentials["registry.test"]);
+        Assert.Equal(2, images.MaxRetries);
+        Assert.DoesNotContain("secret", images.Credentials["registry.test"].ToString());
+    }
+
+    [Theory]
+    [InlineData("images:\n  insecure: [a]", "images.insecure")]
+    [InlineData("images:\n  insecure_registries: [\"http://a:5000\"]", "images.insecure_registries")]
+    [InlineData("images:\n  credentials:\n    r.test: {username: me}", "images.credentials.r.test")]
+    [InlineData("images:\n  max_retries: 0", "images.max_retries")]
+    public void Bad_registry_settings_fail_with_their_path(string yaml, string path)
+    {
+        var result = RuntimeConfigReader.Parse(yaml);
+
+        Assert.Equal(path, Assert.Single(result.Problems).Path);
+    }
+}

@@ -5,6 +5,9 @@ using Cleanroom.Api.V1;
 using Cleanroom.Cli.Output;
 using Cleanroom.Errors;
 using Cleanroom.Images;
+using Cleanroom.Images.Registry;
+using Cleanroom.Images.Registry.Policy;
+using Cleanroom.RuntimeConfig;
 using Cleanroom.Server;
 
 namespace Cleanroom.Cli.Commands;
@@ -22,6 +25,8 @@ internal static class ImageCommand
         image.Subcommands.Add(BuildImport(console));
         image.Subcommands.Add(BuildList(console));
         image.Subcommands.Add(BuildRemove(console));
+        image.Subcommands.Add(BuildPull(console));
+        image.Subcommands.Add(BuildBumpRef(console));
         return image;
     }
 
@@ -91,6 +96,53 @@ internal static class ImageCommand
             var inUse = await ImagesInUseAsync(console, parse.GetValue(host), token);
             var removal = await store.RemoveAsync(parse.GetValue(reference)!, parse.GetValue(force), digest => inUse.Contains(digest.ToString()), token);
             console.Out.WriteLine($"removed {removal.ManifestDigest} ({string.Join(", ", removal.RemovedReferences)})");
+            return ExitCode.Success;
+        }));
+        return command;
+    }
+
+    private static Command BuildPull(CliConsole console)
+    {
+        var reference = new Argument<string>("reference") { Description = "name:tag or name@sha256:<digest>" };
+        var platform = new Option<string?>("--platform") { Description = "os/arch[/variant] to pick from a multi-platform image (default linux/amd64)" };
+        var json = CommonOptions.Json();
+        var command = new Command("pull", "Pull an image from its registry into this host's store and print its digest-pinned reference.") { platform, json };
+        command.Arguments.Add(reference);
+        command.SetAction((parse, token) => LocalAsync(console, async store =>
+        {
+            var config = RuntimeConfigReader.ReadFile(console.Directories.ConfigFile).Configuration ?? RuntimeConfiguration.Empty;
+            using var puller = HostImagePuller.Create(store, config);
+            var wanted = parse.GetValue(platform) is { } text ? ImagePlatform.Parse(text) : null;
+            var stored = await PullProgressView.RunAsync(console, parse.GetValue(json),
+                progress => puller.PullAsync(parse.GetValue(reference)!, wanted, progress, token));
+            console.Out.WriteLine(parse.GetValue(json)
+                ? new JsonObject
+                {
+                    ["reference"] = stored.Reference?.ToString(),
+                    ["digest"] = (stored.IndexDigest ?? stored.ManifestDigest).ToString(),
+                    ["manifest_digest"] = stored.ManifestDigest.ToString(),
+                    ["platform"] = $"{stored.Os}/{stored.Architecture}",
+                    ["size_bytes"] = stored.Size,
+                }.ToJsonString()
+                : stored.Reference?.ToString());
+            return ExitCode.Success;
+        }));
+        return command;
+    }
+
+    private static Command BuildBumpRef(CliConsole console)
+    {
+        var chdir = CommonOptions.Chdir();
+        var command = new Command("bump-ref", "Resolve the policy image's tag to its current digest and rewrite only that value in cleanroom.yaml.") { chdir };
+        command.SetAction((parse, token) => LocalAsync(console, async store =>
+        {
+            var location = Cleanroom.Policy.PolicyFileLocator.Locate(console.ResolvePath(parse.GetValue(chdir)));
+            var config = RuntimeConfigReader.ReadFile(console.Directories.ConfigFile).Configuration ?? RuntimeConfiguration.Empty;
+            using var puller = HostImagePuller.Create(store, config);
+            var result = await PolicyImageBump.RewriteAsync(location.PolicyPath, puller.ResolveDigestAsync, token);
+            console.Out.WriteLine(result.Changed
+                ? $"{location.PolicyPath}: {result.OldReference} -> {result.NewReference}"
+                : $"{location.PolicyPath}: {result.NewReference} is current");
             return ExitCode.Success;
         }));
         return command;

@@ -1,0 +1,128 @@
+using System.Collections.Immutable;
+using System.Globalization;
+using YamlDotNet.RepresentationModel;
+
+namespace Cleanroom.RuntimeConfig;
+
+/// <summary>
+/// Reads <c>images:</c> — <c>insecure_registries</c> (plain-HTTP registries, listed one by one), <c>credentials</c>
+/// (registry → username/password), <c>docker_config</c>, <c>max_concurrent_downloads</c>, <c>max_retries</c>.
+/// </summary>
+internal static class ImagesSectionReader
+{
+    private const string Path = "images";
+
+    public static ImageSettings? Read(YamlNode section, List<ConfigProblem> problems)
+    {
+        if (section is YamlScalarNode { Value: null or "" })
+        {
+            return ImageSettings.Defaults;
+        }
+
+        if (section is not YamlMappingNode mapping || !RuntimeConfigReader.AllKeysAreScalars(mapping, Path, problems))
+        {
+            if (section is not YamlMappingNode)
+            {
+                problems.Add(RuntimeConfigReader.At(section, Path, "must be a mapping of settings"));
+            }
+
+            return null;
+        }
+
+        var before = problems.Count;
+        var settings = ImageSettings.Defaults;
+        foreach (var (keyNode, value) in mapping.Children)
+        {
+            var key = ((YamlScalarNode)keyNode).Value!;
+            var path = $"{Path}.{key}";
+            switch (key)
+            {
+                case "insecure_registries":
+                    settings = settings with { InsecureRegistries = ReadList(value, path, problems) };
+                    break;
+                case "credentials":
+                    settings = settings with { Credentials = ReadCredentials(value, path, problems) };
+                    break;
+                case "docker_config":
+                    settings = settings with { DockerConfig = value is YamlScalarNode { Value: { } text } ? text : Problem<string>(value, path, "must be a path", problems) };
+                    break;
+                case "max_concurrent_downloads":
+                    settings = settings with { MaxConcurrentDownloads = ReadPositive(value, path, problems) };
+                    break;
+                case "max_retries":
+                    settings = settings with { MaxRetries = ReadPositive(value, path, problems) };
+                    break;
+                default:
+                    problems.Add(RuntimeConfigReader.At(keyNode, path,
+                        $"unknown setting '{key}'; known settings are insecure_registries, credentials, docker_config, max_concurrent_downloads, max_retries"));
+                    break;
+            }
+        }
+
+        return problems.Count == before ? settings : null;
+    }
+
+    private static ImmutableArray<string> ReadList(YamlNode value, string path, List<ConfigProblem> problems)
+    {
+        if (value is not YamlSequenceNode sequence)
+        {
+            problems.Add(RuntimeConfigReader.At(value, path, "must be a list of registry hosts such as 127.0.0.1:5000"));
+            return [];
+        }
+
+        var items = ImmutableArray.CreateBuilder<string>();
+        foreach (var item in sequence)
+        {
+            if (item is YamlScalarNode { Value: { Length: > 0 } host } && !host.Contains('/') && !host.Any(char.IsWhiteSpace))
+            {
+                items.Add(host);
+            }
+            else
+            {
+                problems.Add(RuntimeConfigReader.At(item, path, "each entry is a registry host[:port], with no scheme or path"));
+            }
+        }
+
+        return items.ToImmutable();
+    }
+
+    private static ImmutableSortedDictionary<string, RegistryLogin> ReadCredentials(YamlNode value, string path, List<ConfigProblem> problems)
+    {
+        var result = ImmutableSortedDictionary.CreateBuilder<string, RegistryLogin>(StringComparer.Ordinal);
+        if (value is not YamlMappingNode registries || !RuntimeConfigReader.AllKeysAreScalars(registries, path, problems))
+        {
+            problems.Add(RuntimeConfigReader.At(value, path, "must map each registry host to {username, password}"));
+            return result.ToImmutable();
+        }
+
+        foreach (var (keyNode, login) in registries.Children)
+        {
+            var registry = ((YamlScalarNode)keyNode).Value!;
+            var loginPath = $"{path}.{registry}";
+            if (login is YamlMappingNode fields
+                && fields.Children.Count == 2
+                && fields.Children.TryGetValue(new YamlScalarNode("username"), out var user) && user is YamlScalarNode { Value: { } username }
+                && fields.Children.TryGetValue(new YamlScalarNode("password"), out var pass) && pass is YamlScalarNode { Value: { } password })
+            {
+                result[registry] = new RegistryLogin(username, password);
+            }
+            else
+            {
+                problems.Add(RuntimeConfigReader.At(login, loginPath, "must be exactly {username: ..., password: ...}"));
+            }
+        }
+
+        return result.ToImmutable();
+    }
+
+    private static int? ReadPositive(YamlNode value, string path, List<ConfigProblem> problems) =>
+        value is YamlScalarNode { Value: { } text } && int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var number) && number >= 1
+            ? number
+            : Problem<int?>(value, path, "must be a whole number of at least 1", problems);
+
+    private static T? Problem<T>(YamlNode node, string path, string message, List<ConfigProblem> problems)
+    {
+        problems.Add(RuntimeConfigReader.At(node, path, message));
+        return default;
+    }
+}
