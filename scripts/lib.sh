@@ -30,4 +30,4 @@ require_dotnet() {
 }
 
 # The host packages Cleanroom itself needs at run time. Later components add theirs here.
-HOST_PACKAGES=(git ca-certificates util-linux runsc iproute2 nftables)
+HOST_PACKAGES=(git ca-certificates util-linux runsc iproute2 nftables qemu-system-x86 qemu-utils e2fsprogs)

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Prepares this host for Cleanroom. Safe to run again: each step skips what is already done.
 #   1. installs the host packages Cleanroom runs (runsc, nftables, iproute2, ...)
-#   2. builds out/bin/cleanroom and the guest agent (out/agent)
+#   2. builds out/bin/cleanroom, the guest agent (out/agent) and the qemu backend's guest kernel
+#      (cached under $XDG_DATA_HOME/cleanroom/kernels; minutes the first time)
 #   3. builds the default images from Debian packages (out/images; CLEANROOM_REBUILD_IMAGES=1 rebuilds them,
 #      e.g. after Debian security updates) and imports them into this host's image store
 #   4. writes examples/basic/cleanroom.yaml pinned to the imported default image's digest
@@ -12,6 +13,7 @@ cd "$REPO_ROOT"
 ensure_packages "${HOST_PACKAGES[@]}"
 scripts/build.sh
 scripts/build-agent.sh
+scripts/build-kernel.sh >/dev/null
 
 for image in busybox debian; do
   if [ -n "${CLEANROOM_REBUILD_IMAGES:-}" ] || [ ! -s "out/images/$image.tar" ]; then

@@ -7,13 +7,14 @@ internal enum TransportKind { Stdio, Socket, Serial }
 /// The agent's command line. Parsed by hand: the agent is NativeAOT and must stay small, and the
 /// command line is written by the host, not by people.
 /// </summary>
-internal sealed record AgentOptions(TransportKind Transport, string? Path, bool Verbose)
+internal sealed record AgentOptions(TransportKind Transport, string? Path, bool Verbose, bool Init = false)
 {
     public const string Usage =
-        "usage: cleanroom-agent (--stdio | --socket PATH | --serial DEVICE) [--verbose]\n" +
+        "usage: cleanroom-agent (--stdio | --socket PATH | --serial DEVICE) [--init] [--verbose]\n" +
         "  --stdio          the protocol runs over standard input and output; diagnostics go to standard error\n" +
         "  --socket PATH    connect to a unix socket the host listens on\n" +
-        "  --serial DEVICE  open a character device (virtio-serial port) for reading and writing";
+        "  --serial DEVICE  open a character device (virtio-serial port) for reading and writing\n" +
+        "  --init           be a microVM's init: mount, switch into the root disk, serve, then reboot (see Init/)";
 
     /// <summary>Returns null (and an error message) when the arguments are not valid.</summary>
     public static AgentOptions? Parse(IReadOnlyList<string> args, out string? error)
@@ -21,6 +22,7 @@ internal sealed record AgentOptions(TransportKind Transport, string? Path, bool 
         TransportKind? transport = null;
         string? path = null;
         var verbose = false;
+        var init = false;
         error = null;
         for (var i = 0; i < args.Count; i++)
         {
@@ -36,6 +38,9 @@ internal sealed record AgentOptions(TransportKind Transport, string? Path, bool 
                 case "--verbose":
                     verbose = true;
                     break;
+                case "--init":
+                    init = true;
+                    break;
                 default:
                     error = $"unexpected argument '{args[i]}'";
                     return null;
@@ -46,6 +51,6 @@ internal sealed record AgentOptions(TransportKind Transport, string? Path, bool 
             error = "no transport given";
             return null;
         }
-        return new AgentOptions(transport.Value, path, verbose);
+        return new AgentOptions(transport.Value, path, verbose, init);
     }
 }

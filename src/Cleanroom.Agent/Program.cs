@@ -1,6 +1,7 @@
 using Cleanroom.Agent;
 using Cleanroom.Agent.ExecHelper;
 using Cleanroom.Agent.Execution;
+using Cleanroom.Agent.Init;
 
 if (args.Length > 0 && args[0] == ExecutionLauncher.HelperFlag)
     return ExecHelperProgram.Run();
@@ -15,8 +16,10 @@ AgentLog.Verbose = options.Verbose;
 
 try
 {
+    if (options.Init && GuestInit.Boot(options) == InitOutcome.ProbeDone)
+        return 0;
     InitProcess.Prepare();
-    var self = SelfCommand.Detect(args);
+    var self = options.Init ? GuestInit.SelfCommandAfterSwitch() : SelfCommand.Detect(args);
     var reaper = new ChildReaper();
     var (input, output) = AgentTransport.Open(options);
     AgentLog.Info($"agent {AgentSession.AgentVersion} ready on {options.Transport}{(InitProcess.IsInit ? " as PID 1" : "")}");
@@ -28,4 +31,11 @@ catch (Exception e)
 {
     AgentLog.Error($"agent failed: {e.Message}");
     return 1;
+}
+finally
+{
+    // A VM's init must not just exit (the kernel would panic): flush the disk and end the machine, also
+    // after a failure, so the host sees QEMU exit and reads the reason on the console.
+    if (options.Init)
+        GuestInit.PowerOff();
 }

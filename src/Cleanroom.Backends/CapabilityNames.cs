@@ -34,4 +34,10 @@ public static class CapabilityNames
 
     /// <summary>Bool: executions can be given a pseudo-terminal.</summary>
     public const string Tty = "exec.tty";
+
+    /// <summary>
+    /// Bool: the backend can run a sandbox inside a network namespace made for it (a <see cref="NetworkAttachment"/>),
+    /// which is how the egress enforcement attaches to it.
+    /// </summary>
+    public const string NetworkNamespaceAttach = "network.namespace_attach";
 }

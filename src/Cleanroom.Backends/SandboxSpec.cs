@@ -15,6 +15,8 @@ public sealed record SandboxSpec
     public required SandboxPolicy Policy { get; init; }
     public SandboxResources Resources { get; init; } = SandboxResources.Unspecified;
     public required NetworkRequirements Network { get; init; }
+    /// <summary>The enforced network to run in; null means no network at all.</summary>
+    public NetworkAttachment? Attachment { get; init; }
     /// <summary>This backend's runtime-config section as JSON, or null when there is none.</summary>
     public JsonElement? RuntimeConfig { get; init; }
 }

@@ -28,7 +28,8 @@ public static class CliApplication
     {
         var root = BuildRoot(console);
         var parsed = root.Parse(args);
-        var invocation = new InvocationConfiguration { Output = console.Out, Error = console.Error };
+        // No Ctrl-C handling from the parser: verbs that care (exec) handle SIGINT themselves, the rest just stop.
+        var invocation = new InvocationConfiguration { Output = console.Out, Error = console.Error, ProcessTerminationTimeout = null };
         if (parsed.Errors.Count > 0)
         {
             foreach (var error in parsed.Errors)

@@ -105,4 +105,15 @@ public sealed partial class SandboxControl
         if (run is null)
             yield return new ExecutionExited(RequireExecution(execution.Id));
     }
+
+    /// <summary>
+    /// Records an event another component observed about a sandbox (e.g. a blocked connection), so it reaches
+    /// the sandbox's event stream and its durable history like the control plane's own events.
+    /// </summary>
+    public SandboxEvent RecordEvent(string sandboxId, string type, string payloadJson)
+    {
+        EnsureOpen();
+        RequireSandbox(sandboxId);
+        return _store.AppendEvent(sandboxId, _time.GetUtcNow(), type, payloadJson);
+    }
 }

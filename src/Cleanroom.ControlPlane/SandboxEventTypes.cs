@@ -14,6 +14,12 @@ public static class SandboxEventTypes
 
     /// <summary>Payload: <c>{"message"}</c>.</summary>
     public const string Message = "message";
+
+    /// <summary>Payload: <c>{"address", "host"?, "port", "protocol", "reason", "execution_id"?}</c>: egress the policy denied.</summary>
+    public const string NetworkBlocked = "network.blocked";
+
+    /// <summary>Payload: <c>{"name", "query_type", "reason", "execution_id"?}</c>: a DNS name the policy does not allow.</summary>
+    public const string DnsRefused = "network.dns_refused";
 }
 
 /// <summary>What restart reconciliation did to a sandbox.</summary>

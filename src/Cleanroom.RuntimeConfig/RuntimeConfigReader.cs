@@ -20,6 +20,7 @@ public static class RuntimeConfigReader
     private const string TopBackends = "backends";
     private const string TopDefaultImage = "default_image";
     private const string TopImages = "images";
+    private const string TopNetwork = "network";
 
     /// <summary>Reads the file; a missing file is valid and means "all defaults".</summary>
     public static RuntimeConfigResult ReadFile(string path)
@@ -45,6 +46,7 @@ public static class RuntimeConfigReader
         string? defaultBackend = null;
         string? defaultImage = null;
         var images = ImageSettings.Defaults;
+        var network = NetworkSettings.Defaults;
         var backends = ImmutableSortedDictionary.CreateBuilder<string, ImmutableSortedDictionary<string, string>>(StringComparer.Ordinal);
         foreach (var (keyNode, value) in root.Children)
         {
@@ -60,11 +62,14 @@ public static class RuntimeConfigReader
                 case TopDefaultImage:
                     defaultImage = ReadDefaultImage(value, problems);
                     break;
+                case TopNetwork:
+                    network = NetworkSectionReader.Read(value, problems) ?? NetworkSettings.Defaults;
+                    break;
                 case TopImages:
                     images = ImagesSectionReader.Read(value, problems) ?? ImageSettings.Defaults;
                     break;
                 default:
-                    problems.Add(At(keyNode, key, $"unknown field '{key}'; known fields are {TopDefaultBackend}, {TopDefaultImage}, {TopImages}, {TopBackends}"));
+                    problems.Add(At(keyNode, key, $"unknown field '{key}'; known fields are {TopDefaultBackend}, {TopDefaultImage}, {TopImages}, {TopNetwork}, {TopBackends}"));
                     break;
             }
         }
@@ -74,6 +79,7 @@ public static class RuntimeConfigReader
             {
                 DefaultImage = defaultImage ?? RuntimeConfiguration.BuiltInDefaultImage,
                 Images = images,
+                Network = network,
             }, problems)
             : new RuntimeConfigResult("", true, null, problems);
     }

@@ -22,6 +22,12 @@ public static class RuntimeConfigTemplate
         text.AppendLine("# Image `cleanroom init` pins new policies to (scripts/setup.sh builds and imports it).");
         text.AppendLine($"default_image: \"{RuntimeConfiguration.BuiltInDefaultImage}\"");
         text.AppendLine();
+        text.AppendLine("# Sandbox networks: one small subnet per sandbox from the pool; the policy resolver forwards");
+        text.AppendLine("# allowed names upstream (default: the host's /etc/resolv.conf); static names need no upstream.");
+        text.AppendLine("network:");
+        text.AppendLine("  # pool: 10.213.0.0/16");
+        text.AppendLine("  # dns: {upstream: 192.0.2.53, hosts: {internal.example: 192.0.2.10}}");
+        text.AppendLine();
         text.AppendLine("# How the server pulls images. Plain-HTTP registries only when listed here.");
         text.AppendLine("images:");
         text.AppendLine("  # insecure_registries: [\"127.0.0.1:5000\"]");

@@ -19,6 +19,9 @@ public sealed record RuntimeConfiguration(
     public static RuntimeConfiguration Empty { get; } = new(
         null, ImmutableSortedDictionary<string, ImmutableSortedDictionary<string, string>>.Empty);
 
+    /// <summary>Sandbox networks and the policy resolver (<c>network:</c>).</summary>
+    public NetworkSettings Network { get; init; } = NetworkSettings.Defaults;
+
     /// <summary>How the server reaches registries (<c>images:</c>).</summary>
     public ImageSettings Images { get; init; } = ImageSettings.Defaults;
 

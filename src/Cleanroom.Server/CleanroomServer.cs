@@ -1,47 +1,83 @@
+using System.Collections.Immutable;
 using Cleanroom.Api.Addressing;
-using Microsoft.Extensions.Hosting;
 using Cleanroom.Api.Hosting;
 using Cleanroom.Backends;
 using Cleanroom.ControlPlane;
+using Cleanroom.Network;
 using Cleanroom.RuntimeConfig;
+using Cleanroom.Server.Egress;
 using Cleanroom.Server.Services;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using V1 = Cleanroom.Api.V1;
 
 namespace Cleanroom.Server;
 
 /// <summary>
-/// The composition root of <c>cleanroom serve</c>: opens the durable control plane (which reconciles what a
-/// previous server left), registers the backends, and serves the API until stopped (SIGTERM/SIGINT).
+/// The composition root of <c>cleanroom serve</c>: sets up egress enforcement, opens the durable control plane
+/// (which reconciles what a previous server left), registers the backends, and serves the API until stopped.
 /// </summary>
 public sealed class CleanroomServer : IAsyncDisposable
 {
     private readonly SandboxControl _control;
     private readonly WebApplication _app;
+    private readonly EgressEnforcement? _enforcement;
 
-    private CleanroomServer(SandboxControl control, WebApplication app)
+    private CleanroomServer(SandboxControl control, WebApplication app, EgressEnforcement? enforcement)
     {
         _control = control;
         _app = app;
+        _enforcement = enforcement;
     }
 
     public SandboxControl Control => _control;
 
-    /// <summary>Opens the state and binds every address; throws before serving anything if either fails.</summary>
+    /// <summary>The production server: this host's backends, with egress enforcement when the host supports it.</summary>
+    public static async Task<CleanroomServer> StartAsync(
+        IReadOnlyList<ApiAddress> listen, HostDirectories directories, RuntimeConfiguration configuration, ILoggerFactory loggers,
+        CancellationToken cancellationToken)
+    {
+        var logger = loggers.CreateLogger<CleanroomServer>();
+        SandboxControl? control = null;
+        var recorder = new EgressEventRecorder(() => control, Path.Combine(directories.StateHome, "audit", "egress.jsonl"), logger);
+        var enforcement = await StartEnforcementAsync(configuration, recorder, loggers, logger, cancellationToken);
+        var backends = BackendCatalog.ForHost(configuration, directories, loggers, HostImageStore.Open(directories), enforcement);
+        if (configuration.DefaultBackend is null)
+        {
+            var chosen = await BackendCatalog.ChooseDefaultAsync(backends, cancellationToken);
+            logger.LogInformation("default backend: {Backend} (no default_backend in the runtime config)", chosen);
+            configuration = configuration with { DefaultBackend = chosen };
+        }
+
+        var server = await StartAsync(listen, directories, configuration, backends, loggers, cancellationToken, enforcement);
+        control = server.Control;
+        return server;
+    }
+
+    /// <summary>A server over the given backends (tests pass doubles here).</summary>
     public static async Task<CleanroomServer> StartAsync(
         IReadOnlyList<ApiAddress> listen,
         HostDirectories directories,
         RuntimeConfiguration configuration,
         BackendRegistry backends,
         ILoggerFactory loggers,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken,
+        EgressEnforcement? enforcement = null)
     {
         var control = await SandboxControl.OpenAsync(
             new ControlPlaneOptions { StateDirectory = directories.StateHome }, backends, TimeProvider.System, loggers, cancellationToken);
         try
         {
+            if (enforcement is not null)
+            {
+                // After the backends reconciled: networks of sandboxes that are not READY now belong to nobody.
+                var live = (await control.ListSandboxesAsync(cancellationToken))
+                    .Where(s => s.Status == ControlPlane.SandboxStatus.Ready).Select(s => s.Id).ToHashSet(StringComparer.Ordinal);
+                await enforcement.Networks.ReconcileAsync(live, cancellationToken);
+            }
+
             var settings = new ServerSettings(configuration);
             var app = ApiHost.Build(listen, services =>
             {
@@ -49,16 +85,55 @@ public sealed class CleanroomServer : IAsyncDisposable
                 services.AddSingleton(typeof(ILogger<>), typeof(Logger<>));
                 services.AddSingleton(control);
                 services.AddSingleton(settings);
+                services.AddSingleton(HostImageStore.Open(directories));
                 services.AddSingleton<V1.SandboxService.SandboxServiceBase, SandboxApi>();
                 services.AddSingleton<V1.ExecutionService.ExecutionServiceBase, ExecutionApi>();
             });
             await app.StartAsync(cancellationToken);
-            return new CleanroomServer(control, app);
+            return new CleanroomServer(control, app, enforcement);
         }
         catch
         {
             await control.DisposeAsync();
             throw;
+        }
+    }
+
+    /// <summary>
+    /// Egress enforcement needs root, nftables and network namespaces. Without them the server still starts, but
+    /// backends keep their network-less capabilities: sandboxes run with no network at all, and any policy that
+    /// allows egress is refused (fail closed), never run unenforced.
+    /// </summary>
+    private static async Task<EgressEnforcement?> StartEnforcementAsync(
+        RuntimeConfiguration configuration, EgressEventRecorder recorder, ILoggerFactory loggers, ILogger logger, CancellationToken cancellationToken)
+    {
+        var network = configuration.Network;
+        var defaults = new NetworkOptions();
+        var options = defaults with
+        {
+            Pool = network.Pool ?? defaults.Pool,
+            DnsUpstream = network.DnsUpstream ?? defaults.DnsUpstream,
+            DnsHosts = network.DnsHosts.ToImmutableDictionary(StringComparer.Ordinal),
+            TableName = network.Table ?? defaults.TableName,
+            NamePrefix = network.NamePrefix ?? defaults.NamePrefix,
+            NflogGroup = network.NflogGroup ?? defaults.NflogGroup,
+        };
+        SandboxNetworks? networks = null;
+        try
+        {
+            networks = new SandboxNetworks(options, recorder, loggers);
+            await networks.StartAsync(cancellationToken);
+            return new EgressEnforcement(networks, recorder);
+        }
+        catch (Exception e) when (e is Cleanroom.Errors.CleanroomException or IOException or UnauthorizedAccessException or System.ComponentModel.Win32Exception)
+        {
+            logger.LogWarning("egress enforcement is unavailable ({Reason}); sandboxes get no network and policies with allow rules are refused", e.Message);
+            if (networks is not null)
+            {
+                await networks.DisposeAsync();
+            }
+
+            return null;
         }
     }
 
@@ -70,5 +145,11 @@ public sealed class CleanroomServer : IAsyncDisposable
         await _app.StopAsync();
         await _app.DisposeAsync();
         await _control.DisposeAsync();
+        if (_enforcement is not null)
+        {
+            // Leaves the table and live sandbox networks in place (see SandboxNetworks): the next server reconciles.
+            await _enforcement.Networks.DisposeAsync();
+            _enforcement.Recorder.Dispose();
+        }
     }
 }

@@ -146,3 +146,41 @@ public sealed class ImagesSectionTests
         Assert.Equal(path, Assert.Single(result.Problems).Path);
     }
 }
+
+public sealed class NetworkSectionTests
+{
+    [Fact]
+    public void Network_settings_are_read_and_host_names_normalised()
+    {
+        var result = RuntimeConfigReader.Parse("network:\n  pool: 10.50.0.0/16\n  dns:\n    upstream: 198.18.0.53:5353\n    hosts:\n      Upstream.Test.: 198.18.0.11\n");
+
+        Assert.True(result.Valid, string.Join("; ", result.Problems));
+        var network = result.Configuration!.Network;
+        Assert.Equal("10.50.0.0/16", network.Pool);
+        Assert.Equal("198.18.0.53:5353", network.DnsUpstream);
+        Assert.Equal("198.18.0.11", network.DnsHosts["upstream.test"]);
+    }
+
+    [Theory]
+    [InlineData("network:\n  pool: 10.50.0.0", "network.pool")]
+    [InlineData("network:\n  dns:\n    upstream: resolver.test", "network.dns.upstream")]
+    [InlineData("network:\n  dns:\n    hosts:\n      a.test: 2001:db8::1", "network.dns.hosts.a.test")]
+    [InlineData("network:\n  dns:\n    forward: yes", "network.dns.forward")]
+    [InlineData("network:\n  bridge: br0", "network.bridge")]
+    public void Bad_network_settings_fail_with_their_path(string yaml, string path)
+    {
+        Assert.Equal(path, Assert.Single(RuntimeConfigReader.Parse(yaml).Problems).Path);
+    }
+}
+
+public sealed class NetworkOwnershipTests
+{
+    [Fact]
+    public void A_server_can_be_given_its_own_table_prefix_and_log_group()
+    {
+        var network = RuntimeConfigReader.Parse("network:\n  table: cleanroom_e2e\n  name_prefix: cre\n  nflog_group: 3001\n").Configuration!.Network;
+
+        Assert.Equal(("cleanroom_e2e", "cre", 3001), (network.Table, network.NamePrefix, network.NflogGroup));
+        Assert.Equal("network.name_prefix", Assert.Single(RuntimeConfigReader.Parse("network:\n  name_prefix: toolongprefix").Problems).Path);
+    }
+}

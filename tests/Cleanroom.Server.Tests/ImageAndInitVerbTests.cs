@@ -58,6 +58,20 @@ public sealed class ImageAndInitVerbTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Exec_with_an_image_tag_runs_the_digest_the_store_has_for_it_and_says_which()
+    {
+        var pinned = await ImportAsync("cleanroom.local/tiny:1");
+
+        var run = await _server.RunCliAsync("exec", "--rm", "--image", "cleanroom.local/tiny:1", "--", "true");
+
+        Assert.Equal(0, run.ExitCode);
+        Assert.Contains($"cleanroom: image {pinned}", run.Error);
+        var missing = await _server.RunCliAsync("exec", "--image", "cleanroom.local/absent:1", "--", "true");
+        Assert.Equal(1, missing.ExitCode);
+        Assert.Contains("not_found", missing.Error);
+    }
+
+    [Fact]
     public async Task Init_pins_the_default_image_and_writes_a_valid_deny_all_policy()
     {
         var pinned = await ImportAsync("cleanroom.local/debian:latest");

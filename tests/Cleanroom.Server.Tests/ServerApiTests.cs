@@ -86,7 +86,8 @@ public sealed class ServerApiTests : IAsyncLifetime
 
         Assert.Equal(other, created.Sandbox.ImageRef);
         Assert.NotEqual(Compile().PolicyHash, created.Sandbox.PolicyHash);
-        Assert.Equal(ErrorCode.InvalidArgument, await CodeOf(() => client.Sandboxes.CreateSandboxAsync(
+        // A tag is looked up in the server's image store; one it does not have is not_found.
+        Assert.Equal(ErrorCode.NotFound, await CodeOf(() => client.Sandboxes.CreateSandboxAsync(
             new CreateSandboxRequest { PolicyJson = Compile().CanonicalJson, ImageRef = "busybox:latest" }).ResponseAsync));
     }
 

@@ -37,7 +37,8 @@ public sealed class ServerUnderTest : IAsyncDisposable
         await File.WriteAllTextAsync(Path.Combine(root, "repo", "cleanroom.yaml"),
             policy ?? $"version: 1\nsandbox:\n  image:\n    ref: busybox@{Digest}\n");
         var state = Path.Combine(root, "state");
-        var directories = new HostDirectories(state, state, state, state, Path.Combine(root, "run"));
+        // Data and cache as the CLI computes them from XDG_DATA_HOME/XDG_CACHE_HOME below: one image store for both.
+        var directories = new HostDirectories(state, state, Path.Combine(root, "data", "cleanroom"), Path.Combine(root, "cache", "cleanroom"), Path.Combine(root, "run"));
         var backends = new BackendRegistry().Register(new HostProcessBackend(capabilities ?? HostProcessBackend.FullCapabilities));
         try
         {
@@ -58,7 +59,14 @@ public sealed class ServerUnderTest : IAsyncDisposable
     /// <summary>Runs <c>cleanroom ARGS</c> in-process from the repository, talking to this server.</summary>
     public async Task<CliResult> RunCliAsync(params string[] args)
     {
-        var env = new Dictionary<string, string> { ["HOME"] = Root, ["CLEANROOM_HOST"] = "unix://" + SocketPath, ["PATH"] = "/usr/bin:/bin" };
+        var env = new Dictionary<string, string>
+        {
+            ["HOME"] = Root,
+            ["CLEANROOM_HOST"] = "unix://" + SocketPath,
+            ["PATH"] = "/usr/bin:/bin",
+            ["XDG_DATA_HOME"] = Path.Combine(Root, "data"),
+            ["XDG_CACHE_HOME"] = Path.Combine(Root, "cache"),
+        };
         var (stdout, stderr) = (new MemoryStream(), new MemoryStream());
         var (text, errorText) = (new StringWriter(), new StringWriter());
         var console = new CliConsole(text, errorText, name => env.GetValueOrDefault(name), Repository) { RawOut = stdout, RawError = stderr };

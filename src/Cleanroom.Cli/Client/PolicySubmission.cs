@@ -30,6 +30,11 @@ internal static class PolicySubmission
             throw new CleanroomException(result.Errors[0].Code, $"{location.PolicyPath} is not a valid policy");
         }
 
+        if (allowAll)
+        {
+            console.Error.WriteLine("warning: --dangerously-allow-all: this sandbox may reach any host; the choice is recorded on the sandbox and in the audit log");
+        }
+
         return new CreateSandboxRequest
         {
             Backend = backend ?? "",

@@ -26,10 +26,14 @@ internal static class DetachedServer
 
         Directory.CreateDirectory(console.Directories.StateHome);
         var logFile = Path.Combine(console.Directories.StateHome, "server.log");
+        // Every standard stream is a pipe of ours, closed when this process exits: the server must not hold on to
+        // the caller's terminal or pipes (a caller reading our output to its end would otherwise wait forever).
+        // The server logs to its file from the start.
         var start = new ProcessStartInfo("setsid")
         {
             RedirectStandardOutput = true,
             RedirectStandardInput = true,
+            RedirectStandardError = true,
             UseShellExecute = false,
         };
         start.ArgumentList.Add(Environment.ProcessPath!);

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Json.Nodes;
 using Cleanroom.Api.Addressing;
+using Cleanroom.Backends.Qemu;
 using Cleanroom.Cli.Diagnostics;
 using Cleanroom.RuntimeConfig;
 using Cleanroom.Server;
@@ -28,29 +29,43 @@ internal static class DoctorCommand
         var config = RuntimeConfigReader.ReadFile(directories.ConfigFile);
         var checks = new List<HostCheck> { HostChecks.RuntimeConfig(config) };
         checks.AddRange(HostChecks.ToolsOnPath(console.GetEnvironment));
+        checks.Add(HostChecks.DefaultImage(HostImageStore.Open(directories), config.Configuration?.DefaultImage ?? RuntimeConfiguration.BuiltInDefaultImage));
+        checks.Add(HostChecks.Forwarding());
         checks.Add(await HostChecks.ServerAsync(DefaultApiAddress.ForClient(host, console.GetEnvironment), cancellationToken));
 
         var backends = new JsonArray();
-        var registry = BackendCatalog.ForHost(config.Configuration ?? RuntimeConfiguration.Empty, directories, NullLoggerFactory.Instance);
+        var registry = BackendCatalog.ForHost(config.Configuration ?? RuntimeConfiguration.Empty, directories, NullLoggerFactory.Instance, HostImageStore.Open(directories));
         foreach (var backend in registry.All)
         {
             var health = await registry.ProbeAsync(backend, cancellationToken);
             checks.Add(health.Usable
                 ? new HostCheck($"backend {backend.Name}", CheckOutcome.Pass, "usable (a real probe succeeded)")
                 : new HostCheck($"backend {backend.Name}", CheckOutcome.Fail, health.Reason ?? "unusable", "see the reason; 'cleanroom doctor' again after fixing"));
-            backends.Add(new JsonObject
+            var entry = new JsonObject
             {
                 ["name"] = backend.Name,
                 ["usable"] = health.Usable,
                 ["reason"] = health.Reason,
                 ["capabilities"] = JsonNode.Parse(backend.Capabilities.ToJson()),
-            });
+            };
+            if (backend is QemuBackend { Accelerator: { } accelerator })
+            {
+                var name = accelerator.Accelerator.ToString().ToLowerInvariant();
+                entry["accelerator"] = name;
+                entry["accelerator_reason"] = accelerator.Reason;
+                checks.Add(new HostCheck("qemu accelerator", accelerator.Accelerated ? CheckOutcome.Pass : CheckOutcome.Warn,
+                    $"{name}: {accelerator.Reason}", accelerator.Accelerated ? null : "VMs are emulated (slower); set backends.qemu.kernel to a kernel this host's KVM can boot"));
+            }
+
+            backends.Add(entry);
         }
 
-        if (registry.All.Count == 0)
-        {
-            checks.Add(new HostCheck("backends", CheckOutcome.Fail, "this build registers no sandbox backend", "sandboxes cannot start until a backend is available"));
-        }
+        var configured = config.Configuration?.DefaultBackend;
+        var chosen = configured ?? await BackendCatalog.ChooseDefaultAsync(registry, cancellationToken);
+        checks.Add(new HostCheck("default backend", CheckOutcome.Pass, configured is not null
+            ? $"{chosen} (default_backend in the runtime config)"
+            : $"{chosen} (qemu when KVM works here, else gvisor; emulated qemu only when asked for with --backend qemu)"));
+
 
         if (json)
         {
@@ -65,6 +80,7 @@ internal static class DoctorCommand
                     ["fix"] = c.Fix,
                 }).ToArray()),
                 ["backends"] = backends,
+                ["default_backend"] = chosen,
             };
             console.Out.WriteLine(report.ToJsonString());
         }

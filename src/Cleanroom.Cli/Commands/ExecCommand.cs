@@ -44,6 +44,10 @@ internal static class ExecCommand
 
                 var created = await client.Sandboxes.CreateSandboxAsync(create, cancellationToken: cancellationToken);
                 sandboxId = created.Sandbox.SandboxId;
+                if (request.Image is not null)
+                {
+                    console.Error.WriteLine($"cleanroom: image {created.Sandbox.ImageRef}");
+                }
             }
 
             if (request.PrintSandboxId)
@@ -119,6 +123,7 @@ internal static class ExecCommand
                             console.Error.WriteLine($"cleanroom: execution {execution.ExecutionId} {item.Exit.Status}: {item.Exit.Message}");
                         }
 
+                        await ReportBlockedEgressAsync(console, client, execution, cancellationToken);
                         return WorkloadExit.CodeFor(item.Exit);
                 }
             }
@@ -130,6 +135,24 @@ internal static class ExecCommand
         }
 
         throw new CleanroomException(ErrorCode.RuntimeLaunchFailed, $"the output stream of {execution.ExecutionId} ended without an exit");
+    }
+
+    /// <summary>
+    /// After the command: every connection and DNS name the policy blocked while it ran, one stderr line each, so
+    /// a failing download says why instead of timing out silently.
+    /// </summary>
+    private static async Task ReportBlockedEgressAsync(CliConsole console, CleanroomClient client, Execution execution, CancellationToken cancellationToken)
+    {
+        var since = execution.StartedAt?.ToDateTimeOffset() ?? DateTimeOffset.MinValue;
+        using var events = client.Sandboxes.StreamSandboxEvents(
+            new StreamSandboxEventsRequest { SandboxId = execution.SandboxId, Follow = false }, cancellationToken: cancellationToken);
+        await foreach (var item in events.ResponseStream.ReadAllAsync(cancellationToken))
+        {
+            if (item.Type is "network.blocked" or "network.dns_refused" && item.OccurredAt.ToDateTimeOffset() >= since)
+            {
+                console.Error.WriteLine($"cleanroom: {item.Message}");
+            }
+        }
     }
 
     /// <summary>

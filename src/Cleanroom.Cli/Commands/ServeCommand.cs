@@ -85,8 +85,7 @@ internal static class ServeCommand
             var addresses = listen.Length == 0
                 ? [DefaultApiAddress.Socket(console.GetEnvironment)]
                 : listen.Select(ApiAddress.Parse).ToList<ApiAddress>();
-            var backends = BackendCatalog.ForHost(config.Configuration!, directories, loggers);
-            await using var server = await CleanroomServer.StartAsync(addresses, directories, config.Configuration!, backends, loggers, cancellationToken);
+            await using var server = await CleanroomServer.StartAsync(addresses, directories, config.Configuration!, loggers, cancellationToken);
             console.Error.WriteLine($"cleanroom: serving on {string.Join(", ", addresses)}");
             if (readyChannel is not null)
             {

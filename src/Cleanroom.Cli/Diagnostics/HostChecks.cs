@@ -34,6 +34,31 @@ internal static class HostChecks
         }
     }
 
+    /// <summary>IPv4 forwarding carries allowed sandbox traffic out; the server turns it on when it starts enforcement.</summary>
+    public static HostCheck Forwarding()
+    {
+        var value = File.Exists("/proc/sys/net/ipv4/ip_forward") ? File.ReadAllText("/proc/sys/net/ipv4/ip_forward").Trim() : "absent";
+        var namespaces = Directory.Exists("/proc/self/ns") && File.Exists("/proc/self/ns/net");
+        return !namespaces
+            ? new HostCheck("network namespaces", CheckOutcome.Fail, "this kernel has no network namespaces", "egress enforcement needs them; sandboxes will run with no network")
+            : value == "1"
+                ? new HostCheck("ip forwarding", CheckOutcome.Pass, "on")
+                : new HostCheck("ip forwarding", CheckOutcome.Pass, $"off ({value}); the server turns it on when it starts egress enforcement");
+    }
+
+    /// <summary>The default image <c>cleanroom init</c> pins, present in this host's store.</summary>
+    public static HostCheck DefaultImage(Cleanroom.Images.ImageStore store, string reference)
+    {
+        try
+        {
+            return new HostCheck("default image", CheckOutcome.Pass, store.Resolve(reference).Reference?.ToString() ?? reference);
+        }
+        catch (Cleanroom.Errors.CleanroomException e)
+        {
+            return new HostCheck("default image", CheckOutcome.Warn, $"{reference}: {e.Message}", "run scripts/setup.sh to build and import the default images");
+        }
+    }
+
     public static async Task<HostCheck> ServerAsync(ApiAddress address, CancellationToken cancellationToken)
     {
         try

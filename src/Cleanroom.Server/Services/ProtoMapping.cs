@@ -17,6 +17,7 @@ internal static class ProtoMapping
             Backend = sandbox.Backend ?? "",
             PolicyHash = sandbox.Policy.Hash,
             ImageRef = sandbox.ImageRef,
+            DangerouslyAllowAll = sandbox.AllowAll,
             CreatedAt = Timestamp.FromDateTimeOffset(sandbox.CreatedAt),
             UpdatedAt = Timestamp.FromDateTimeOffset(sandbox.UpdatedAt),
         };
@@ -68,10 +69,22 @@ internal static class ProtoMapping
             Status = ToProto(currentStatus),
             OccurredAt = Timestamp.FromDateTimeOffset(item.Time),
             Message = Describe(item.Type, root),
+            Type = item.Type,
         };
         if (item.Type == SandboxEventTypes.SandboxStatus && Text(root, "status") is { } status)
         {
             proto.Status = ToProto(StatusNames.ParseSandbox(status));
+        }
+
+        if (item.Type == SandboxEventTypes.NetworkBlocked)
+        {
+            proto.BlockedConnection = new V1.BlockedConnection
+            {
+                Host = Text(root, "host") ?? Text(root, "address") ?? "",
+                Port = root.TryGetProperty("port", out var port) && port.ValueKind == JsonValueKind.Number ? port.GetInt32() : 0,
+                Protocol = Text(root, "protocol") ?? "",
+                Reason = Text(root, "reason") ?? "",
+            };
         }
 
         if (Text(root, "code") is { } code)
@@ -112,8 +125,21 @@ internal static class ProtoMapping
                 + (payload.TryGetProperty("exit_code", out var code) && code.ValueKind == JsonValueKind.Number ? $" (exit {code.GetInt32()})" : ""),
             Text(payload, "message")),
         SandboxEventTypes.Reconciled => Join($"after restart: {Text(payload, "outcome")}", Text(payload, "message")),
+        SandboxEventTypes.NetworkBlocked => DescribeBlocked(payload),
+        SandboxEventTypes.DnsRefused => $"refused DNS {Text(payload, "query_type")} {Text(payload, "name")} ({Text(payload, "reason")})",
         _ => Text(payload, "message") ?? type,
     };
+
+    /// <summary><c>blocked egress to 198.18.0.11:80/tcp (host_not_allowed)</c>, naming the host when DNS gave it.</summary>
+    private static string DescribeBlocked(JsonElement payload)
+    {
+        var address = Text(payload, "address");
+        var host = Text(payload, "host");
+        var port = payload.TryGetProperty("port", out var p) && p.ValueKind == JsonValueKind.Number ? p.GetInt32() : 0;
+        var target = host is null ? $"{address}:{port}" : $"{host}:{port}";
+        var detail = host is null ? Text(payload, "reason") : $"{address}, {Text(payload, "reason")}";
+        return $"blocked egress to {target}/{Text(payload, "protocol")} ({detail})";
+    }
 
     private static string Join(string head, string? detail) => detail is null ? head : $"{head}: {detail}";
 

@@ -6,13 +6,21 @@ using V1 = Cleanroom.Api.V1;
 namespace Cleanroom.Server.Services;
 
 /// <summary>cleanroom.v1.SandboxService over the control plane; serves gRPC and Connect alike.</summary>
-internal sealed class SandboxApi(SandboxControl control, ServerSettings settings) : V1.SandboxService.SandboxServiceBase
+internal sealed class SandboxApi(SandboxControl control, ServerSettings settings, Cleanroom.Images.ImageStore images) : V1.SandboxService.SandboxServiceBase
 {
     /// <summary>Largest file DownloadSandboxFile returns in one response, whatever the client asks.</summary>
     private const long MaxDownloadBytes = 32 * 1024 * 1024;
 
     public override async Task<V1.CreateSandboxResponse> CreateSandbox(V1.CreateSandboxRequest request, ServerCallContext context)
     {
+        if (!string.IsNullOrEmpty(request.ImageRef) && !request.ImageRef.Contains('@'))
+        {
+            // --image with a tag: the server's store says which digest the tag names now, and the sandbox is
+            // pinned to that digest (the response's image_ref shows it).
+            request.ImageRef = images.Resolve(request.ImageRef).Reference?.ToString()
+                ?? throw new CleanroomException(ErrorCode.NotFound, $"image {request.ImageRef} has no name in the store");
+        }
+
         var policy = PolicyIntake.Accept(request);
         var backend = string.IsNullOrEmpty(request.Backend) ? settings.DefaultBackend : request.Backend;
         var sandbox = await control.CreateSandboxAsync(new CreateSandboxRequest

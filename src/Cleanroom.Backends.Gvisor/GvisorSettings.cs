@@ -1,0 +1,70 @@
+using System.Globalization;
+using System.Text.Json;
+using Cleanroom.Errors;
+
+namespace Cleanroom.Backends.Gvisor;
+
+/// <summary>
+/// The <c>backends.gvisor</c> section of the runtime config: <c>runsc_path</c>, <c>platform</c>, <c>pids_limit</c>.
+/// The runtime-config reader has already validated the section; values arrive as strings (the server's
+/// section dictionary) or as JSON (a sandbox's <see cref="SandboxSpec.RuntimeConfig"/>).
+/// </summary>
+public sealed record GvisorSettings
+{
+    public const string DefaultPlatform = "ptrace";
+    public const int DefaultPidsLimit = 4096;
+
+    public static GvisorSettings Default { get; } = new();
+
+    /// <summary>The runsc binary: a path, or a name looked up on PATH.</summary>
+    public string RunscPath { get; init; } = "runsc";
+
+    /// <summary>gVisor platform. ptrace works on every host (see platform.md); this runsc also knows kvm.</summary>
+    public string Platform { get; init; } = DefaultPlatform;
+
+    /// <summary>Most tasks a sandbox may hold (the pids cgroup limit).</summary>
+    public int PidsLimit { get; init; } = DefaultPidsLimit;
+
+    /// <summary>From the server's view of the section (<c>RuntimeConfiguration.BackendSettings("gvisor")</c>).</summary>
+    public static GvisorSettings From(IReadOnlyDictionary<string, string> section)
+    {
+        ArgumentNullException.ThrowIfNull(section);
+        var settings = Default;
+        if (section.TryGetValue("runsc_path", out var runsc) && runsc.Length > 0)
+            settings = settings with { RunscPath = runsc };
+        if (section.TryGetValue("platform", out var platform) && platform.Length > 0)
+            settings = settings with { Platform = platform };
+        if (section.TryGetValue("pids_limit", out var pids) && pids.Length > 0)
+            settings = settings with { PidsLimit = ParsePositive("pids_limit", pids) };
+        return settings;
+    }
+
+    /// <summary>
+    /// Overlays a sandbox's own copy of the section on these settings. Only <c>platform</c> and
+    /// <c>pids_limit</c> are taken from it: the runsc binary is the host's, because the same binary must be
+    /// able to list and delete every sandbox this backend made.
+    /// </summary>
+    public GvisorSettings WithSandboxSection(JsonElement? section)
+    {
+        if (section is not { ValueKind: JsonValueKind.Object } json)
+            return this;
+        var settings = this;
+        if (json.TryGetProperty("platform", out var platform) && platform.ValueKind == JsonValueKind.String && platform.GetString() is { Length: > 0 } p)
+            settings = settings with { Platform = p };
+        if (json.TryGetProperty("pids_limit", out var pids))
+        {
+            settings = pids.ValueKind switch
+            {
+                JsonValueKind.Number when pids.TryGetInt32(out var n) && n > 0 => settings with { PidsLimit = n },
+                JsonValueKind.String => settings with { PidsLimit = ParsePositive("pids_limit", pids.GetString()!) },
+                _ => throw new CleanroomException(ErrorCode.ConfigInvalid, $"backends.gvisor.pids_limit must be a positive integer, not {pids.GetRawText()}"),
+            };
+        }
+        return settings;
+    }
+
+    private static int ParsePositive(string name, string value) =>
+        int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n > 0
+            ? n
+            : throw new CleanroomException(ErrorCode.ConfigInvalid, $"backends.gvisor.{name} must be a positive integer, not \"{value}\"");
+}

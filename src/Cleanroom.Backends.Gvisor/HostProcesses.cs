@@ -1,0 +1,58 @@
+namespace Cleanroom.Backends.Gvisor;
+
+/// <summary>
+/// Finds runsc processes of one sandbox by their command lines in /proc, so teardown and reconciliation
+/// can prove none is left, and kill any that is. A process is a sandbox's when it runs with our runsc root
+/// (<c>--root=…</c>) and names the sandbox's container id or a path in its run directory (the gofer names
+/// only the bundle path). Zombies have no command line and are not matched: they hold nothing.
+/// </summary>
+internal static class HostProcesses
+{
+    public static IReadOnlyList<int> OfSandbox(string runscRoot, string containerId, string runDirectory) =>
+        Find(argv => argv.Contains($"--root={runscRoot}")
+            && argv.Any(a => a == containerId || a.StartsWith(runDirectory + "/", StringComparison.Ordinal) || a == runDirectory));
+
+    /// <summary>Every process started with our runsc root, whatever its container.</summary>
+    public static IReadOnlyList<int> UnderRoot(string runscRoot) =>
+        Find(argv => argv.Contains($"--root={runscRoot}"));
+
+    /// <summary>SIGKILLs the given processes; those already gone are skipped.</summary>
+    public static void Kill(IEnumerable<int> pids)
+    {
+        foreach (var pid in pids)
+        {
+            try
+            {
+                using var process = System.Diagnostics.Process.GetProcessById(pid);
+                process.Kill();
+            }
+            catch (Exception e) when (e is ArgumentException or InvalidOperationException or System.ComponentModel.Win32Exception)
+            {
+                // Exited meanwhile.
+            }
+        }
+    }
+
+    private static List<int> Find(Func<string[], bool> matches)
+    {
+        var self = Environment.ProcessId;
+        var found = new List<int>();
+        foreach (var directory in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(directory), out var pid) || pid == self)
+                continue;
+            string[] argv;
+            try
+            {
+                argv = File.ReadAllText(Path.Combine(directory, "cmdline")).Split('\0', StringSplitOptions.RemoveEmptyEntries);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                continue; // exited while we looked, or not ours to read
+            }
+            if (argv.Length > 0 && matches(argv))
+                found.Add(pid);
+        }
+        return found;
+    }
+}

@@ -1,0 +1,92 @@
+using System.Text.Json;
+using Cleanroom.Errors;
+
+namespace Cleanroom.Backends.Gvisor;
+
+/// <summary>A container as <c>runsc list</c> reports it.</summary>
+internal sealed record RunscContainer(string Id, string Status, int Pid);
+
+/// <summary>
+/// The runsc command line: global flags in one place, and the housekeeping subcommands (list, kill,
+/// delete, version) run through <see cref="ProcessRunner"/>. The long-lived <c>runsc run</c> is started by
+/// <see cref="RunscContainerProcess"/> with <see cref="RunArgv"/>.
+/// </summary>
+internal sealed class Runsc(string binary, string root, ProcessRunner runner, TimeSpan commandTimeout)
+{
+    public string Binary => binary;
+
+    public string Root => root;
+
+    /// <summary>
+    /// <c>runsc run</c> in the foreground: its stdio becomes the container's, i.e. the agent's channel.
+    /// Without a network namespace the sandbox has no network at all (<c>--network=none</c>). With one, runsc
+    /// is started inside it by nsenter and uses it as its host network (<c>--network=host</c>): the namespace
+    /// holds only the sandbox's link, filtered on the host side. (This runsc's own netstack refuses to start
+    /// on this kernel, and <c>ip netns exec</c> remounts /sys and breaks runsc's cgroups: platform.md.)
+    /// The writable layer is runsc's own overlay, backed by a file in <paramref name="filestoreDirectory"/>.
+    /// </summary>
+    public IReadOnlyList<string> RunArgv(
+        string platform, string bundle, string containerId, string logPath, string filestoreDirectory, string? networkNamespace = null)
+    {
+        string[] prefix = networkNamespace is null ? [] : ["nsenter", $"--net={networkNamespace}", "--"];
+        var network = networkNamespace is null ? "--network=none" : "--network=host";
+        return
+        [
+            .. prefix,
+            binary, $"--root={root}", $"--platform={platform}", network, $"--overlay2=root:{filestoreDirectory}",
+            $"--log={logPath}", "run", "--bundle", bundle, containerId,
+        ];
+    }
+
+    /// <summary>Every container under our root (ours or not: callers filter by name).</summary>
+    public async Task<IReadOnlyList<RunscContainer>> ListAsync(CancellationToken cancellationToken)
+    {
+        var result = (await RunAsync(["list", "--format=json"], cancellationToken).ConfigureAwait(false)).EnsureSuccess();
+        var containers = new List<RunscContainer>();
+        try
+        {
+            using var document = JsonDocument.Parse(result.Stdout.Length == 0 ? "null" : result.Stdout);
+            if (document.RootElement.ValueKind != JsonValueKind.Array)
+                return containers; // runsc prints null for an empty or missing root
+            foreach (var item in document.RootElement.EnumerateArray())
+            {
+                var id = item.TryGetProperty("id", out var idProperty) ? idProperty.GetString() : null;
+                if (string.IsNullOrEmpty(id))
+                    continue;
+                var status = item.TryGetProperty("status", out var statusProperty) ? statusProperty.GetString() ?? "" : "";
+                var pid = item.TryGetProperty("pid", out var pidProperty) && pidProperty.TryGetInt32(out var n) ? n : 0;
+                containers.Add(new RunscContainer(id, status, pid));
+            }
+        }
+        catch (JsonException e)
+        {
+            throw new CleanroomException(ErrorCode.RuntimeLaunchFailed, $"runsc list printed something that is not JSON: {ProcessRunner.Tail(result.Stdout)}", e);
+        }
+        return containers;
+    }
+
+    /// <summary>SIGKILLs everything in the container. A container that is already gone is not an error.</summary>
+    public Task KillAsync(string containerId, CancellationToken cancellationToken) =>
+        RunAsync(["kill", "--all", containerId, "KILL"], cancellationToken);
+
+    /// <summary>
+    /// Stops (if running) and deletes the container: its processes, its state under the root and its
+    /// cgroup. Succeeds for a container that does not exist, so it is safe to repeat.
+    /// </summary>
+    public async Task DeleteAsync(string containerId, CancellationToken cancellationToken)
+    {
+        var result = await RunAsync(["delete", "--force", containerId], cancellationToken).ConfigureAwait(false);
+        if (!result.Succeeded && !result.Stderr.Contains("does not exist", StringComparison.Ordinal))
+            result.EnsureSuccess();
+    }
+
+    /// <summary>The first line of <c>runsc --version</c>, e.g. <c>runsc version 0.0~20221219.0</c>.</summary>
+    public async Task<string> VersionAsync(CancellationToken cancellationToken)
+    {
+        var result = (await runner.RunAsync([binary, "--version"], commandTimeout, cancellationToken).ConfigureAwait(false)).EnsureSuccess();
+        return result.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).FirstOrDefault() ?? "runsc (no version printed)";
+    }
+
+    private Task<ProcessResult> RunAsync(IReadOnlyList<string> arguments, CancellationToken cancellationToken) =>
+        runner.RunAsync([binary, $"--root={root}", .. arguments], commandTimeout, cancellationToken);
+}

@@ -1,0 +1,50 @@
+using System.Text.RegularExpressions;
+using Cleanroom.Errors;
+
+namespace Cleanroom.Backends.Gvisor;
+
+/// <summary>
+/// The names and host paths of one sandbox. Everything the backend makes for a sandbox carries
+/// <see cref="ContainerId"/> (<c>cleanroom-&lt;sandbox id&gt;</c>): the runsc container, its cgroup, its run
+/// directory. That prefix is how reconciliation recognises its own leftovers after a crash.
+/// </summary>
+internal sealed partial record SandboxLayout(string SandboxId, string ContainerId, string RunDirectory)
+{
+    public const string ContainerPrefix = "cleanroom-";
+
+    /// <summary>The OCI bundle: config.json only (the rootfs is the shared image tree, named by path).</summary>
+    public string BundleDirectory => Path.Combine(RunDirectory, "bundle");
+
+    public string ConfigPath => Path.Combine(BundleDirectory, "config.json");
+
+    /// <summary>runsc's stderr and the agent's diagnostics (the container's stderr).</summary>
+    public string StderrLogPath => Path.Combine(RunDirectory, "stderr.log");
+
+    /// <summary>runsc's own log (<c>--log</c>), kept off stdout, which is the agent channel.</summary>
+    public string RunscLogPath => Path.Combine(RunDirectory, "runsc.log");
+
+    /// <summary>Where runsc creates (and at once unlinks) the file backing the sandbox's writable layer.</summary>
+    public string FilestoreDirectory => Path.Combine(RunDirectory, "upper");
+
+    /// <summary>The cgroup runsc creates for the sandbox, relative to each controller's root.</summary>
+    public string CgroupsPath => "/cleanroom/" + ContainerId;
+
+    public static SandboxLayout For(string sandboxRoot, string sandboxId)
+    {
+        if (!SafeId().IsMatch(sandboxId))
+            throw new CleanroomException(ErrorCode.InvalidArgument,
+                $"sandbox id \"{sandboxId}\" cannot name a gVisor container: use 1-100 letters, digits, '-', '_' or '.', starting with a letter or digit");
+        var containerId = ContainerPrefix + sandboxId;
+        return new SandboxLayout(sandboxId, containerId, Path.Combine(Path.GetFullPath(sandboxRoot), containerId));
+    }
+
+    /// <summary>The sandbox id inside one of our container or directory names, or null when the name is not ours.</summary>
+    public static string? SandboxIdOf(string containerId) =>
+        containerId.StartsWith(ContainerPrefix, StringComparison.Ordinal) && SafeId().IsMatch(containerId[ContainerPrefix.Length..])
+            ? containerId[ContainerPrefix.Length..]
+            : null;
+
+    // runsc accepts [\w+-\.] ids; a sandbox id also becomes a path component and a cgroup name.
+    [GeneratedRegex(@"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")]
+    private static partial Regex SafeId();
+}

@@ -1,0 +1,43 @@
+using Cleanroom.Backends.Qemu.Host;
+using Cleanroom.Backends.Qemu.Vm;
+using Microsoft.Extensions.Logging;
+
+namespace Cleanroom.Backends.Qemu;
+
+/// <summary>
+/// After a server restart, removes what earlier servers left under the sandbox root: every run directory
+/// <c>cleanroom-*</c> (its QEMU, found through the pidfile and checked by name, is killed first) and any QEMU
+/// still running with a pidfile under the root whose directory is already gone. Nothing is re-adopted: the
+/// agent channel was a connection to the old server's socket, and QEMU does not reconnect it.
+/// </summary>
+internal sealed class LeftoverSweeper(QemuBackendOptions options, VmTeardown teardown, ILogger logger)
+{
+    private static readonly TimeSpan KillWait = TimeSpan.FromSeconds(10);
+
+    public async Task<BackendReconciliation> SweepAsync()
+    {
+        var removed = new SortedSet<string>(StringComparer.Ordinal);
+        if (Directory.Exists(options.SandboxRoot))
+        {
+            foreach (var directory in Directory.EnumerateDirectories(options.SandboxRoot))
+            {
+                if (SandboxRunDirectory.SandboxIdOf(Path.GetFileName(directory)) is not { } sandboxId)
+                    continue; // not ours
+                logger.LogInformation("removing leftover VM run directory {Directory}", directory);
+                await teardown.RunAsync(SandboxRunDirectory.For(options.SandboxRoot, sandboxId), connection: null, process: null).ConfigureAwait(false);
+                if (!sandboxId.StartsWith("probe-", StringComparison.Ordinal))
+                    removed.Add(sandboxId);
+            }
+        }
+
+        foreach (var (pid, guestName) in HostProcesses.QemusUnder(Path.GetFullPath(options.SandboxRoot)))
+        {
+            logger.LogWarning("killing QEMU pid {Pid} ({GuestName}) left under {Root}", pid, guestName, options.SandboxRoot);
+            HostProcesses.KillAndWait(pid, KillWait);
+            var sandboxId = SandboxRunDirectory.SandboxIdOf(guestName);
+            if (sandboxId is not null && !sandboxId.StartsWith("probe-", StringComparison.Ordinal))
+                removed.Add(sandboxId);
+        }
+        return new BackendReconciliation([], removed.ToList());
+    }
+}

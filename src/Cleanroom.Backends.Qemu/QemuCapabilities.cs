@@ -1,0 +1,23 @@
+namespace Cleanroom.Backends.Qemu;
+
+/// <summary>What the qemu backend enforces today. Nothing is claimed that is not enforced.</summary>
+internal static class QemuCapabilities
+{
+    public static BackendCapabilities For(bool accelerated) => BackendCapabilities.From(new Dictionary<string, object>
+    {
+        [CapabilityNames.Isolation] = CapabilityNames.IsolationVm,
+        // Without an attachment the VM has no network device at all, so nothing leaves it: deny by default holds
+        // trivially. Allow rules and policy DNS are the server's enforcement (EnforcedBackend), not the VM's own.
+        [CapabilityNames.NetworkDefaultDeny] = true,
+        [CapabilityNames.NetworkEgressAllowlist] = false,
+        [CapabilityNames.NetworkDnsPolicy] = false,
+        // With a NetworkAttachment the VM joins the sandbox's namespace (NamespaceBridge) and the server's
+        // enforcement applies to it like to any other backend; the server then claims the three above.
+        [CapabilityNames.NetworkNamespaceAttach] = true,
+        [CapabilityNames.PersistentSandboxes] = true,
+        [CapabilityNames.FileDownload] = true,
+        [CapabilityNames.Tty] = true,
+        [CapabilityNames.Docker] = false,
+        [CapabilityNames.Accelerated] = accelerated,
+    });
+}

@@ -1,0 +1,154 @@
+using System.Collections.Immutable;
+using System.Net;
+using Cleanroom.Policy;
+
+namespace Cleanroom.Network;
+
+/// <summary>
+/// One sandbox's network: a namespace with <c>eth0</c> linked to the host, the firewall chains and allow
+/// set for it, and its policy resolver. A backend starts the sandbox inside <see cref="NamespacePath"/>
+/// (<c>nsenter --net=PATH</c> or the OCI spec's network namespace path) and writes
+/// <see cref="ResolvConf"/> into its rootfs. Dispose tears all of it down.
+/// </summary>
+public sealed class SandboxNetwork : IAsyncDisposable
+{
+    private readonly SandboxNetworks _owner;
+    private readonly SemaphoreSlim _rulesGate = new(1, 1);
+    private volatile ActiveRules _rules;
+    private volatile string? _executionId;
+    private int _disposed;
+
+    internal SandboxNetwork(SandboxNetworks owner, SandboxNames names, LinkAddresses link, ActiveRules rules)
+    {
+        _owner = owner;
+        Names = names;
+        Link = link;
+        _rules = rules;
+    }
+
+    public string SandboxId => Names.SandboxId;
+
+    /// <summary>Name of the network namespace (<c>ip netns</c> name).</summary>
+    public string NamespaceName => Names.Namespace;
+
+    /// <summary>The namespace's bind mount, e.g. <c>/var/run/netns/cr-sb-abc</c>: what nsenter and OCI specs take.</summary>
+    public string NamespacePath => Names.NamespacePath;
+
+    /// <summary>The interface inside the namespace, already up with <see cref="SandboxAddress"/> and the default route.</summary>
+    public string SandboxInterface => SandboxNames.SandboxLink;
+
+    /// <summary>The host end of the link (name at most 15 bytes; its ifalias is the sandbox id).</summary>
+    public string HostInterface => Names.HostLink;
+
+    /// <summary>The host end: the sandbox's default gateway and its DNS resolver.</summary>
+    public IPAddress HostAddress => Link.HostAddress;
+
+    /// <summary>The only source address the sandbox may send from.</summary>
+    public IPAddress SandboxAddress => Link.SandboxAddress;
+
+    public int PrefixLength => LinkAddresses.PrefixLength;
+
+    /// <summary>The policy resolver, <see cref="HostAddress"/> port 53 (UDP and TCP).</summary>
+    public IPEndPoint ResolverEndpoint => new(Link.HostAddress, 53);
+
+    /// <summary>The resolv.conf the sandbox must use; no other resolver is reachable.</summary>
+    public string ResolvConf => $"nameserver {Link.HostAddress}\noptions attempts:2 timeout:2\n";
+
+    /// <summary>The stage whose rules are active.</summary>
+    public string Stage => _rules.Stage;
+
+    public bool AllowAll => _rules.AllowAll;
+
+    /// <summary>The execution events are attributed to; the server sets it while an execution runs.</summary>
+    public string? ExecutionId
+    {
+        get => _executionId;
+        set => _executionId = value;
+    }
+
+    internal SandboxNames Names { get; }
+
+    internal LinkAddresses Link { get; }
+
+    internal ActiveRules Rules => _rules;
+
+    internal ResolvedNames ResolvedNames { get; } = new();
+
+    internal PolicyResolver? Resolver { get; set; }
+
+    internal TimeSpan MaximumLifetime => _owner.Options.MaximumAllowTimeout;
+
+    /// <summary>
+    /// Makes <paramref name="rules"/> (a stage's list, e.g. <c>policy.Network.Execution</c>) the active
+    /// ones: the resolver answers by them from now on, and the allow set is replaced in one transaction,
+    /// so addresses the previous stage had opened (literal or answered) are closed. Established
+    /// connections are not cut.
+    /// </summary>
+    public async Task ApplyStageAsync(string stage, ImmutableArray<EgressRule> rules, CancellationToken cancellationToken)
+    {
+        ObjectDisposedException.ThrowIf(_disposed != 0, this);
+        var next = ActiveRules.From(stage, rules, _rules.AllowAll);
+        await _rulesGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await _owner.Firewall.ApplyAsync(_owner.Firewall.Scripts.ReplaceAllowSet(Names, next.LiteralPairs), cancellationToken).ConfigureAwait(false);
+            _rules = next;
+        }
+        finally
+        {
+            _rulesGate.Release();
+        }
+    }
+
+    /// <summary>Applies the named stage of a compiled policy's <see cref="StageRules"/>.</summary>
+    public Task ApplyStageAsync(string stage, StageRules stages, CancellationToken cancellationToken) =>
+        ApplyStageAsync(stage, stages[stage], cancellationToken);
+
+    /// <summary>Tears the network down (namespace, link, chains, sets, resolver). Idempotent.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+            return;
+        await _owner.TeardownAsync(this, CancellationToken.None).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Opens an answer's addresses on the ports the now-active rules give the name, with a lifetime of
+    /// max(TTL, floor) capped by the ceiling. Returns false when the rules changed since the question was
+    /// asked and the name is no longer allowed.
+    /// </summary>
+    internal async Task<bool> OpenAnsweredAsync(string name, UpstreamAnswer answer, CancellationToken cancellationToken)
+    {
+        var options = _owner.Options;
+        var lifetime = TimeSpan.FromTicks(Math.Clamp(answer.Ttl.Ticks, options.MinimumAllowTimeout.Ticks, options.MaximumAllowTimeout.Ticks));
+        ImmutableArray<int> ports;
+        await _rulesGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var rules = _rules;
+            if (rules.PortsFor(name) is not { } current)
+                return false;
+            ports = current;
+            // Pairs a literal rule already opens for good must not turn into expiring ones.
+            var pairs = answer.Addresses.SelectMany(a => ports.Select(p => new AllowedPair(a, p)))
+                .Where(p => !rules.LiteralPairs.Contains(p)).ToList();
+            if (pairs.Count > 0 && !rules.AllowAll)
+                await _owner.Firewall.ApplyAsync(_owner.Firewall.Scripts.AddAnsweredPairs(Names, pairs, lifetime), cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _rulesGate.Release();
+        }
+        ResolvedNames.Remember(name, answer.Addresses);
+        _owner.Events.AllowedResolution(new AllowedResolution(SandboxId, ExecutionId, name, answer.Addresses, ports,
+            answer.Ttl, lifetime, _owner.Time.GetUtcNow()));
+        return true;
+    }
+
+    internal void ReportRefused(string name, string queryType) =>
+        _owner.Events.HostNotAllowed(new HostNotAllowed(SandboxId, ExecutionId, name, queryType, EgressReasons.HostNotAllowed, _owner.Time.GetUtcNow()));
+
+    internal void ReportDropped(DroppedPacket packet) =>
+        _owner.Events.BlockedConnection(new BlockedConnection(SandboxId, ExecutionId, packet.Destination,
+            ResolvedNames.NameOf(packet.Destination), packet.DestinationPort, packet.ProtocolName, EgressReasons.HostNotAllowed, _owner.Time.GetUtcNow()));
+}

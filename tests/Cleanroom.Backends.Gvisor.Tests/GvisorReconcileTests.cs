@@ -1,0 +1,95 @@
+using System.Diagnostics;
+using Cleanroom.Backends.Gvisor.Tests.Support;
+
+namespace Cleanroom.Backends.Gvisor.Tests;
+
+/// <summary>What a new server finds after the old one died without terminating its sandboxes.</summary>
+[Collection(GvisorCollection.Name)]
+public sealed class GvisorReconcileTests(GvisorAssets assets) : IAsyncLifetime
+{
+    private readonly GvisorTestHost _host = new(assets);
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync() => await _host.DisposeAsync();
+
+    [GvisorFact]
+    public async Task When_the_server_dies_the_agent_sees_end_of_file_and_its_container_ends_by_itself()
+    {
+        var spec = _host.Spec();
+        var sandbox = (GvisorSandbox)await _host.Backend().ProvisionAsync(spec, CancellationToken.None);
+        await ExecutionResult.RunAsync(sandbox, "sh", "-c", "sleep 600 > /dev/null 2>&1 &");
+
+        // What kill -9 of the server does to runsc run: its stdin and stdout pipes lose their other end.
+        sandbox.Process.ToAgent.Dispose();
+        sandbox.Process.FromAgent.Dispose();
+        await sandbox.Process.Exited.WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.DoesNotContain($"cleanroom-{spec.SandboxId}", await _host.RunscListAsync());
+        Assert.Empty(GvisorTestHost.ProcessesMentioning($"cleanroom-{spec.SandboxId}"));
+        Assert.True(Directory.Exists(Path.Combine(_host.SandboxRoot, $"cleanroom-{spec.SandboxId}")), "the run directory is what is left");
+
+        var reconciliation = await _host.Backend().ReconcileAsync([spec], CancellationToken.None);
+        Assert.Empty(reconciliation.Readopted);
+        Assert.Equal([spec.SandboxId], reconciliation.RemovedLeftovers);
+        await _host.AssertNothingRemainsAsync(spec.SandboxId);
+    }
+
+    [GvisorFact]
+    public async Task Reconcile_removes_running_containers_and_run_directories_a_dead_server_left()
+    {
+        // One sandbox made through a backend that is then dropped without terminating, and one container
+        // started detached by hand, as a crash between runsc create and the handshake would leave it.
+        var spec = _host.Spec();
+        await _host.Backend().ProvisionAsync(spec, CancellationToken.None);
+        var strangerId = GvisorTestHost.NewSandboxId();
+        await StartDetachedAsync("cleanroom-" + strangerId);
+
+        var reconciliation = await _host.Backend().ReconcileAsync([], CancellationToken.None);
+
+        Assert.Empty(reconciliation.Readopted);
+        Assert.Equal(new[] { spec.SandboxId, strangerId }.Order(StringComparer.Ordinal), reconciliation.RemovedLeftovers);
+        await _host.AssertNothingRemainsAsync(spec.SandboxId);
+        await _host.AssertNothingRemainsAsync(strangerId);
+        Assert.Empty((await _host.Backend().ReconcileAsync([], CancellationToken.None)).RemovedLeftovers);
+    }
+
+    [GvisorFact]
+    public async Task Reconcile_leaves_a_container_that_is_not_named_as_ours_alone()
+    {
+        const string foreign = "someone-else";
+        await StartDetachedAsync(foreign);
+        try
+        {
+            var reconciliation = await _host.Backend().ReconcileAsync([], CancellationToken.None);
+            Assert.Empty(reconciliation.RemovedLeftovers);
+            Assert.Contains(foreign, await _host.RunscListAsync());
+        }
+        finally
+        {
+            using var delete = Process.Start("runsc", [$"--root={_host.RunscRoot}", "delete", "--force", foreign]);
+            await delete.WaitForExitAsync();
+        }
+    }
+
+    /// <summary>A busybox container running sleep under the test's runsc root, with its run directory where ours go.</summary>
+    private async Task StartDetachedAsync(string containerId)
+    {
+        var bundle = Directory.CreateDirectory(Path.Combine(_host.SandboxRoot, containerId, "bundle")).FullName;
+        OciBundle.Write(Path.Combine(bundle, "config.json"), new OciBundleSpec(
+            RootfsPath: await assets.Images.MaterialiseAsync(assets.ImageRef),
+            Argv: ["/bin/sleep", "600"],
+            AgentHostDirectory: assets.AgentDirectory,
+            Hostname: "stray",
+            CgroupsPath: "/cleanroom/" + containerId,
+            MemoryBytes: 256L << 20,
+            Vcpus: null,
+            PidsLimit: 64));
+        // Not redirected: a detached sandbox keeps runsc's stdio open for ever, so nothing could read to its end.
+        using var run = Process.Start("runsc",
+            [$"--root={_host.RunscRoot}", "--network=none", "--overlay2=root:memory", $"--log={Path.Combine(bundle, "runsc.log")}", "run", "--detach", "--bundle", bundle, containerId]);
+        await run.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+        Assert.Equal(0, run.ExitCode);
+        Assert.Contains(containerId, await _host.RunscListAsync());
+    }
+}

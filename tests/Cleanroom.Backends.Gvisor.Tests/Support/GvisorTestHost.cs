@@ -1,0 +1,141 @@
+using Cleanroom.Errors;
+
+namespace Cleanroom.Backends.Gvisor.Tests.Support;
+
+/// <summary>
+/// One test's private gVisor world: runsc root and sandbox root in a fresh temporary directory, backends
+/// over them, and a cleanup that removes everything even when the test failed half-way (terminate what
+/// the test made, then a reconcile sweep, then kill anything still under the root, then the directory).
+/// Short paths on purpose: runsc puts unix sockets under its root.
+/// </summary>
+public sealed class GvisorTestHost : IAsyncDisposable
+{
+    private readonly List<IProvisionedSandbox> _sandboxes = [];
+
+    public GvisorTestHost(GvisorAssets assets)
+    {
+        Assets = assets;
+        Root = Directory.CreateTempSubdirectory("cr-gv-").FullName;
+    }
+
+    public GvisorAssets Assets { get; }
+
+    public string Root { get; }
+
+    public string RunscRoot => Path.Combine(Root, "runsc");
+
+    public string SandboxRoot => Path.Combine(Root, "sbx");
+
+    public GvisorBackendOptions Options(string? agentDirectory = null) => new()
+    {
+        RunscRoot = RunscRoot,
+        SandboxRoot = SandboxRoot,
+        AgentDirectory = agentDirectory ?? Assets.AgentDirectory,
+    };
+
+    public GvisorBackend Backend(GvisorBackendOptions? options = null) => new(options ?? Options(), Assets.Images);
+
+    public static string NewSandboxId() => "t" + Guid.NewGuid().ToString("N")[..11];
+
+    public SandboxSpec Spec(string? sandboxId = null, SandboxResources? resources = null) => new()
+    {
+        SandboxId = sandboxId ?? NewSandboxId(),
+        ImageRef = Assets.ImageRef,
+        Policy = new SandboxPolicy("{}", "sha256:test", HasEgressAllowRules: false, DockerRequired: false),
+        Network = new NetworkRequirements(HasEgressAllowRules: false, AllowAll: false),
+        Resources = resources ?? SandboxResources.Unspecified,
+    };
+
+    /// <summary>Provisions through <paramref name="backend"/> and remembers the sandbox for cleanup.</summary>
+    public async Task<IProvisionedSandbox> ProvisionAsync(ISandboxBackend backend, SandboxSpec? spec = null)
+    {
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(90));
+        var sandbox = await backend.ProvisionAsync(spec ?? Spec(), deadline.Token);
+        lock (_sandboxes)
+            _sandboxes.Add(sandbox);
+        return sandbox;
+    }
+
+    /// <summary>The host-side evidence that a sandbox is completely gone.</summary>
+    public async Task AssertNothingRemainsAsync(string sandboxId)
+    {
+        var containerId = "cleanroom-" + sandboxId;
+        var list = await RunscListAsync();
+        Assert.DoesNotContain(containerId, list);
+        Assert.DoesNotContain(File.ReadAllLines("/proc/self/mountinfo"), line => line.Contains(containerId) || line.Contains(Root));
+        Assert.Empty(ProcessesMentioning(containerId));
+        Assert.False(Directory.Exists(Path.Combine(SandboxRoot, containerId)), "the run directory is still there");
+        Assert.DoesNotContain(CgroupDirectories(containerId), Directory.Exists);
+    }
+
+    /// <summary>Where runsc puts the sandbox's cgroup: per controller on cgroup v1, once on v2.</summary>
+    public static IEnumerable<string> CgroupDirectories(string containerId) =>
+        Directory.EnumerateDirectories("/sys/fs/cgroup").Select(c => Path.Combine(c, "cleanroom", containerId))
+            .Append(Path.Combine("/sys/fs/cgroup", "cleanroom", containerId));
+
+    /// <summary>Ids runsc lists under this host's root.</summary>
+    public async Task<string> RunscListAsync()
+    {
+        var result = await new ProcessRunner(Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance)
+            .RunAsync(["runsc", $"--root={RunscRoot}", "list", "--quiet"], TimeSpan.FromSeconds(30), CancellationToken.None);
+        return result.EnsureSuccess().Stdout;
+    }
+
+    /// <summary>Pids of live processes whose command line mentions <paramref name="text"/> (zombies have none).</summary>
+    public static IReadOnlyList<int> ProcessesMentioning(string text)
+    {
+        var found = new List<int>();
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), out var pid) || pid == Environment.ProcessId)
+                continue;
+            try
+            {
+                if (File.ReadAllText(Path.Combine(dir, "cmdline")).Contains(text, StringComparison.Ordinal))
+                    found.Add(pid);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+            }
+        }
+        return found;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        IProvisionedSandbox[] sandboxes;
+        lock (_sandboxes)
+            sandboxes = [.. _sandboxes];
+        foreach (var sandbox in sandboxes)
+        {
+            try
+            {
+                await sandbox.TerminateAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(60));
+            }
+            catch (Exception e) when (e is CleanroomException or TimeoutException or IOException)
+            {
+            }
+        }
+        if (Assets.AgentDirectory.Length > 0 && Directory.Exists(RunscRoot))
+        {
+            try
+            {
+                await Backend().ReconcileAsync([], CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(60));
+            }
+            catch (Exception e) when (e is CleanroomException or TimeoutException)
+            {
+            }
+        }
+        foreach (var pid in ProcessesMentioning(Root))
+        {
+            try { System.Diagnostics.Process.GetProcessById(pid).Kill(); } catch (Exception) { }
+        }
+        try
+        {
+            Directory.Delete(Root, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+}

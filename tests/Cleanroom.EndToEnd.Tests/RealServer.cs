@@ -1,0 +1,99 @@
+using System.Diagnostics;
+
+namespace Cleanroom.EndToEnd.Tests;
+
+/// <summary>
+/// <c>cleanroom serve --detach</c> with its own socket, state, config and cache (the host's image store is shared:
+/// setup imported the default images there), driven through the real CLI. Disposal removes every sandbox, stops the
+/// server and deletes its directories.
+/// </summary>
+public sealed class RealServer : IAsyncDisposable
+{
+    private RealServer(string root)
+    {
+        Root = root;
+        Environment = new Dictionary<string, string>
+        {
+            ["XDG_RUNTIME_DIR"] = Path.Combine(root, "run"),
+            ["XDG_STATE_HOME"] = Path.Combine(root, "state"),
+            ["XDG_CONFIG_HOME"] = Path.Combine(root, "config"),
+            ["XDG_CACHE_HOME"] = Path.Combine(root, "cache"),
+        };
+    }
+
+    public string Root { get; }
+
+    public IReadOnlyDictionary<string, string> Environment { get; }
+
+    public string RunscRoot => Path.Combine(Root, "run", "cleanroom", "runsc");
+
+    /// <param name="networkYaml">Extra lines under <c>network:</c> (indented two spaces).</param>
+    public static async Task<RealServer> StartAsync(string networkYaml = "")
+    {
+        Product.RequireSetUp();
+        var server = new RealServer(Directory.CreateTempSubdirectory("cleanroom-e2e-").FullName);
+        // Its own table, names, log group and pool: a user's server may be running on this host at the same time.
+        var unique = Random.Shared.Next(0x1000);
+        var configYaml = $"network:\n  table: cleanroom_e2e{unique:x3}\n  name_prefix: cre{unique:x3}\n  nflog_group: {20000 + unique}\n"
+            + $"  pool: 10.{216 + unique % 16}.0.0/16\n{networkYaml}";
+        Directory.CreateDirectory(Path.Combine(server.Root, "run"));
+        Directory.CreateDirectory(Path.Combine(server.Root, "config", "cleanroom"));
+        await File.WriteAllTextAsync(Path.Combine(server.Root, "config", "cleanroom", "config.yaml"), configYaml);
+        var started = await server.CleanroomAsync("serve", "--detach");
+        if (started.ExitCode != 0)
+        {
+            await server.DisposeAsync();
+            throw new InvalidOperationException($"serve --detach failed: {started}");
+        }
+
+        return server;
+    }
+
+    public Task<ProgramResult> CleanroomAsync(params string[] args) =>
+        Shell.RunAsync([Product.Cleanroom, .. args], Environment);
+
+    /// <summary>Kills the server with SIGKILL (no cleanup of its own), as a crash would.</summary>
+    public async Task KillAsync()
+    {
+        foreach (var process in ServerProcesses())
+        {
+            process.Kill();
+            await process.WaitForExitAsync();
+        }
+    }
+
+    public IEnumerable<Process> ServerProcesses() =>
+        Process.GetProcesses().Where(p =>
+        {
+            try
+            {
+                return File.ReadAllText($"/proc/{p.Id}/cmdline").Contains($"ready-on-stdout\0{Root}/", StringComparison.Ordinal);
+            }
+            catch (IOException)
+            {
+                return false;
+            }
+        }).ToList();
+
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            var list = await CleanroomAsync("sandbox", "ls", "--json");
+            foreach (var id in System.Text.RegularExpressions.Regex.Matches(list.Stdout, "\"sandbox_id\":\\s*\"([^\"]+)\"").Select(m => m.Groups[1].Value))
+            {
+                await CleanroomAsync("sandbox", "rm", id);
+            }
+        }
+        finally
+        {
+            foreach (var process in ServerProcesses())
+            {
+                await Shell.RunAsync(["kill", "-TERM", process.Id.ToString()]);
+                await process.WaitForExitAsync();
+            }
+
+            Directory.Delete(Root, recursive: true);
+        }
+    }
+}

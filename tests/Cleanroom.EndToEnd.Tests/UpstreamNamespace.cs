@@ -1,0 +1,61 @@
+using System.Diagnostics;
+
+namespace Cleanroom.EndToEnd.Tests;
+
+/// <summary>
+/// An "internet host" the test owns: a network namespace at 198.18.200.2 behind a veth from the host, serving
+/// files over HTTP (busybox httpd) on <see cref="Port"/>. Per the network-safety rule, egress tests aim only here.
+/// </summary>
+public sealed class UpstreamNamespace : IAsyncDisposable
+{
+    public const string Address = "198.18.200.2";
+    public const int Port = 8080;
+    private readonly string _name = $"crtE2e{Random.Shared.Next(0x10000):x4}";
+    private readonly string _content = Directory.CreateTempSubdirectory("cleanroom-e2e-www-").FullName;
+    private Process? _httpd;
+
+    public string HostLink => _name[..Math.Min(_name.Length, 15)];
+
+    public static async Task<UpstreamNamespace> StartAsync(string servedText)
+    {
+        var upstream = new UpstreamNamespace();
+        try
+        {
+            await File.WriteAllTextAsync(Path.Combine(upstream._content, "hello.txt"), servedText);
+            await Shell.CheckAsync("ip", "netns", "add", upstream._name);
+            await Shell.CheckAsync("ip", "link", "add", upstream.HostLink, "type", "veth", "peer", "name", "up0", "netns", upstream._name);
+            await Shell.CheckAsync("ip", "addr", "add", "198.18.200.1/30", "dev", upstream.HostLink);
+            await Shell.CheckAsync("ip", "link", "set", upstream.HostLink, "up");
+            await Shell.CheckAsync("ip", "-n", upstream._name, "addr", "add", $"{Address}/30", "dev", "up0");
+            await Shell.CheckAsync("ip", "-n", upstream._name, "link", "set", "up0", "up");
+            await Shell.CheckAsync("ip", "-n", upstream._name, "link", "set", "lo", "up");
+            await Shell.CheckAsync("ip", "-n", upstream._name, "route", "add", "default", "via", "198.18.200.1");
+            var start = new ProcessStartInfo("nsenter") { UseShellExecute = false };
+            foreach (var arg in new[] { $"--net=/var/run/netns/{upstream._name}", "busybox", "httpd", "-f", "-p", Port.ToString(), "-h", upstream._content })
+            {
+                start.ArgumentList.Add(arg);
+            }
+
+            upstream._httpd = Process.Start(start);
+            return upstream;
+        }
+        catch
+        {
+            await upstream.DisposeAsync();
+            throw;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_httpd is { HasExited: false })
+        {
+            _httpd.Kill();
+            await _httpd.WaitForExitAsync();
+        }
+
+        await Shell.RunAsync(["ip", "link", "del", HostLink]);
+        await Shell.RunAsync(["ip", "netns", "del", _name]);
+        Directory.Delete(_content, recursive: true);
+    }
+}
