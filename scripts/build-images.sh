@@ -99,6 +99,9 @@ case "$WHICH" in
   *) die "unknown image \"$WHICH\"; use busybox, debian or all" ;;
 esac
 
+# An image not built this time is simply not listed (and must not make the script fail).
 for tar in "$OUT_DIR"/busybox.tar "$OUT_DIR"/debian.tar; do
-  [ -f "$tar" ] && printf '%s  %s bytes  sha256:%s\n' "$tar" "$(stat -c %s "$tar")" "$(sha256sum "$tar" | cut -d' ' -f1)"
+  if [ -f "$tar" ]; then
+    printf '%s  %s bytes  sha256:%s\n' "$tar" "$(stat -c %s "$tar")" "$(sha256sum "$tar" | cut -d' ' -f1)"
+  fi
 done

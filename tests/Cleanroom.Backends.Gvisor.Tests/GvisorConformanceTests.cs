@@ -1,9 +1,11 @@
+using Cleanroom.Backends.Conformance;
 using Cleanroom.Backends.Gvisor.Tests.Support;
 
 namespace Cleanroom.Backends.Gvisor.Tests;
 
 /// <summary>The conformance suite against real runsc, each test in a private runsc root.</summary>
 [Collection(GvisorCollection.Name)]
+[BackendRequirements(typeof(GvisorRequirements))]
 public sealed class GvisorConformanceTests(GvisorAssets assets) : BackendConformanceTests
 {
     private readonly GvisorTestHost _host = new(assets);

@@ -1,3 +1,4 @@
+using Cleanroom.Backends.Conformance;
 using System.Diagnostics;
 using System.Security.Cryptography;
 using Cleanroom.Backends.Gvisor.Tests.Support;

@@ -1,3 +1,4 @@
+using Cleanroom.Backends.Conformance;
 using System.Diagnostics;
 using Cleanroom.Backends.Gvisor.Tests.Support;
 

@@ -1,3 +1,4 @@
+using Cleanroom.Backends.Conformance;
 using System.Text.Json;
 using Cleanroom.Errors;
 using Cleanroom.Images;

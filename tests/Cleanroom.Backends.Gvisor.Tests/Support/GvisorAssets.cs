@@ -1,3 +1,4 @@
+using Cleanroom.Backends.Conformance;
 using Cleanroom.Images;
 
 namespace Cleanroom.Backends.Gvisor.Tests.Support;

@@ -1,3 +1,5 @@
+using Cleanroom.Backends.Conformance;
+
 namespace Cleanroom.Backends.Gvisor.Tests.Support;
 
 /// <summary>
@@ -23,8 +25,11 @@ public sealed class GvisorTheoryAttribute : TheoryAttribute
     }
 }
 
-internal static class GvisorRequirements
+/// <summary>What the gVisor tests need from the host; also names the skip reason of the shared conformance cases.</summary>
+public sealed class GvisorRequirements : IBackendRequirements
 {
+    string? IBackendRequirements.Missing() => Missing();
+
     public static string? Missing()
     {
         if (!Environment.IsPrivilegedProcess)

@@ -1,3 +1,4 @@
+using Cleanroom.Backends.Conformance;
 using Cleanroom.Errors;
 
 namespace Cleanroom.Backends.Gvisor.Tests.Support;
