@@ -51,12 +51,15 @@ public sealed class CleanroomServer : IAsyncDisposable
             configuration = configuration with { DefaultBackend = chosen };
         }
 
-        var server = await StartAsync(listen, directories, configuration, backends, loggers, cancellationToken, enforcement);
+        var server = await StartAsync(listen, directories, configuration, backends, loggers, cancellationToken, enforcement, pullMissingImages: true);
         control = server.Control;
         return server;
     }
 
-    /// <summary>A server over the given backends (tests pass doubles here).</summary>
+    /// <summary>
+    /// A server over the given backends (tests pass doubles here). <paramref name="pullMissingImages"/> makes
+    /// CreateSandbox pull a policy's image that is not in the store yet.
+    /// </summary>
     public static async Task<CleanroomServer> StartAsync(
         IReadOnlyList<ApiAddress> listen,
         HostDirectories directories,
@@ -64,7 +67,8 @@ public sealed class CleanroomServer : IAsyncDisposable
         BackendRegistry backends,
         ILoggerFactory loggers,
         CancellationToken cancellationToken,
-        EgressEnforcement? enforcement = null)
+        EgressEnforcement? enforcement = null,
+        bool pullMissingImages = false)
     {
         var control = await SandboxControl.OpenAsync(
             new ControlPlaneOptions { StateDirectory = directories.StateHome }, backends, TimeProvider.System, loggers, cancellationToken);
@@ -85,7 +89,14 @@ public sealed class CleanroomServer : IAsyncDisposable
                 services.AddSingleton(typeof(ILogger<>), typeof(Logger<>));
                 services.AddSingleton(control);
                 services.AddSingleton(settings);
-                services.AddSingleton(HostImageStore.Open(directories));
+                var images = HostImageStore.Open(directories);
+                services.AddSingleton(images);
+                if (pullMissingImages)
+                {
+                    // Real backends need the image; test doubles run none, and must never send a test to a registry.
+                    services.AddSingleton(HostImagePuller.Create(images, configuration));
+                    services.AddSingleton<LazyImagePull>();
+                }
                 services.AddSingleton<V1.SandboxService.SandboxServiceBase, SandboxApi>();
                 services.AddSingleton<V1.ExecutionService.ExecutionServiceBase, ExecutionApi>();
             });

@@ -6,7 +6,8 @@ using V1 = Cleanroom.Api.V1;
 namespace Cleanroom.Server.Services;
 
 /// <summary>cleanroom.v1.SandboxService over the control plane; serves gRPC and Connect alike.</summary>
-internal sealed class SandboxApi(SandboxControl control, ServerSettings settings, Cleanroom.Images.ImageStore images) : V1.SandboxService.SandboxServiceBase
+internal sealed class SandboxApi(SandboxControl control, ServerSettings settings, Cleanroom.Images.ImageStore images, LazyImagePull? imagePull = null)
+    : V1.SandboxService.SandboxServiceBase
 {
     /// <summary>Largest file DownloadSandboxFile returns in one response, whatever the client asks.</summary>
     private const long MaxDownloadBytes = 32 * 1024 * 1024;
@@ -22,6 +23,7 @@ internal sealed class SandboxApi(SandboxControl control, ServerSettings settings
         }
 
         var policy = PolicyIntake.Accept(request);
+        var pulled = imagePull is null ? null : await imagePull.EnsurePresentAsync(policy.Image.Reference, context.CancellationToken);
         var backend = string.IsNullOrEmpty(request.Backend) ? settings.DefaultBackend : request.Backend;
         var sandbox = await control.CreateSandboxAsync(new CreateSandboxRequest
         {
@@ -33,6 +35,11 @@ internal sealed class SandboxApi(SandboxControl control, ServerSettings settings
             DangerouslyAllowAll = request.DangerouslyAllowAll,
             WaitUntilReady = true,
         }, context.CancellationToken);
+
+        if (pulled is not null)
+        {
+            control.RecordEvent(sandbox.Id, SandboxEventTypes.Message, new System.Text.Json.Nodes.JsonObject { ["message"] = pulled }.ToJsonString());
+        }
 
         return new V1.CreateSandboxResponse
         {
