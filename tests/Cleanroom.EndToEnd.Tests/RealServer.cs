@@ -9,9 +9,10 @@ namespace Cleanroom.EndToEnd.Tests;
 /// </summary>
 public sealed class RealServer : IAsyncDisposable
 {
-    private RealServer(string root)
+    private RealServer(string root, string table)
     {
         Root = root;
+        Table = table;
         Environment = new Dictionary<string, string>
         {
             ["XDG_RUNTIME_DIR"] = Path.Combine(root, "run"),
@@ -23,6 +24,9 @@ public sealed class RealServer : IAsyncDisposable
 
     public string Root { get; }
 
+    /// <summary>This server's own nftables table: a server leaves its table in place on exit (see Cleanroom.Network), so the test removes it.</summary>
+    public string Table { get; }
+
     public IReadOnlyDictionary<string, string> Environment { get; }
 
     public string RunscRoot => Path.Combine(Root, "run", "cleanroom", "runsc");
@@ -31,10 +35,10 @@ public sealed class RealServer : IAsyncDisposable
     public static async Task<RealServer> StartAsync(string networkYaml = "")
     {
         Product.RequireSetUp();
-        var server = new RealServer(Directory.CreateTempSubdirectory("cleanroom-e2e-").FullName);
         // Its own table, names, log group and pool: a user's server may be running on this host at the same time.
         var unique = Random.Shared.Next(0x1000);
-        var configYaml = $"network:\n  table: cleanroom_e2e{unique:x3}\n  name_prefix: cre{unique:x3}\n  nflog_group: {20000 + unique}\n"
+        var server = new RealServer(Directory.CreateTempSubdirectory("cleanroom-e2e-").FullName, $"cleanroom_e2e{unique:x3}");
+        var configYaml = $"network:\n  table: {server.Table}\n  name_prefix: cre{unique:x3}\n  nflog_group: {20000 + unique}\n"
             + $"  pool: 10.{216 + unique % 16}.0.0/16\n{networkYaml}";
         Directory.CreateDirectory(Path.Combine(server.Root, "run"));
         Directory.CreateDirectory(Path.Combine(server.Root, "config", "cleanroom"));
@@ -93,6 +97,7 @@ public sealed class RealServer : IAsyncDisposable
                 await process.WaitForExitAsync();
             }
 
+            await Shell.RunAsync(["nft", "delete", "table", "inet", Table]);
             Directory.Delete(Root, recursive: true);
         }
     }
