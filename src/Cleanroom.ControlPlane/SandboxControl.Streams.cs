@@ -30,14 +30,18 @@ public sealed partial class SandboxControl
             yield break;
         }
 
-        while (true)
+        using (var live = run.Log.SubscribeLive())
         {
-            var (committed, completed, nextChange) = run.Log.Snapshot();
-            while (await reader.ReadNextAsync(committed, cancellationToken).ConfigureAwait(false) is { } item)
+            // Complete already: the file holds everything (the same as for an ended execution).
+            var replayUpTo = live?.ReplayUpTo ?? reader.CurrentLength;
+            while (await reader.ReadNextAsync(replayUpTo, cancellationToken).ConfigureAwait(false) is { } item)
                 yield return item;
-            if (completed)
-                break;
-            await nextChange.WaitAsync(cancellationToken).ConfigureAwait(false);
+            if (live is not null)
+            {
+                // From here on every chunk arrives whole, also past the retention limit of the file.
+                await foreach (var chunk in live.Chunks.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+                    yield return new ExecutionOutput(chunk.Stream, chunk.Data);
+            }
         }
         yield return new ExecutionExited(await run.Finished.WaitAsync(cancellationToken).ConfigureAwait(false));
     }

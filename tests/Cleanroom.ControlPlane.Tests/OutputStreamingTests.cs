@@ -70,6 +70,7 @@ public class OutputStreamingTests
         await process.WriteAsync(OutputStream.Stderr, "short");
         await process.WriteAsync(OutputStream.Stdout, "more that is dropped");
         process.Exit(ExitStatus.Exited(0));
+        await h.Control.WaitForExecutionAsync(execution.Id, CancellationToken.None);
         var items = await CollectAsync(h.Control.StreamExecutionAsync(execution.Id, CancellationToken.None));
 
         Assert.Equal("0123456789", Text(items, OutputStream.Stdout));
@@ -80,6 +81,27 @@ public class OutputStreamingTests
         Assert.Equal(new OutputSummary(36, 10), final.Stdout);
         Assert.True(final.Stdout!.Truncated);
         Assert.False(final.Stderr!.Truncated);
+    }
+
+    [Fact]
+    public async Task A_follower_attached_while_it_runs_gets_all_output_also_past_the_retention_limit()
+    {
+        var backend = new ScriptedBackend();
+        await using var h = await StartAsync(backend, maxRetainedBytes: 10);
+        var sandbox = await h.Control.CreateSandboxAsync(SandboxRequest(), CancellationToken.None);
+        var execution = await h.Control.CreateExecutionAsync(ExecutionRequest(sandbox.Id, "chatty"), CancellationToken.None);
+        var process = await backend.Sandboxes[sandbox.Id].NextExecutionAsync();
+        await process.WriteAsync(OutputStream.Stdout, "0123456");
+        var follower = CollectAsync(h.Control.StreamExecutionAsync(execution.Id, CancellationToken.None));
+
+        await process.WriteAsync(OutputStream.Stdout, "789abcdef");
+        await process.WriteAsync(OutputStream.Stdout, "more past the limit");
+        process.Exit(ExitStatus.Exited(0));
+        var items = await follower;
+
+        Assert.Equal("0123456789abcdefmore past the limit", Text(items, OutputStream.Stdout));
+        var replay = await CollectAsync(h.Control.StreamExecutionAsync(execution.Id, CancellationToken.None));
+        Assert.Equal("0123456789", Text(replay, OutputStream.Stdout));
     }
 
     [Fact]

@@ -33,6 +33,17 @@ public sealed class SandboxEndToEndTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Exec_passes_through_all_output_even_past_what_the_server_retains()
+    {
+        // 20 MB is more than the 16 MiB per stream the server keeps for replay; the live client gets every byte.
+        var run = await _server.CleanroomAsync("exec", "--rm", "--chdir", Path.Combine(Product.RepositoryRoot, "examples", "basic"), "--",
+            "sh", "-c", "head -c 20000000 /dev/zero | tr '\\0' x");
+
+        Assert.True(run.ExitCode == 0, run.Stderr);
+        Assert.Equal(20_000_000, run.Stdout.Length);
+    }
+
+    [Fact]
     public async Task A_sandbox_keeps_its_files_across_executions_and_leaves_nothing_when_removed()
     {
         var create = await _server.CleanroomAsync("create", "--chdir", Path.Combine(Product.RepositoryRoot, "examples", "basic"));

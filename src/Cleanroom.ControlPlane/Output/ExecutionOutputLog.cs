@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Threading.Channels;
 using Cleanroom.Backends;
 
 namespace Cleanroom.ControlPlane.Output;
@@ -7,8 +8,10 @@ namespace Cleanroom.ControlPlane.Output;
 /// The writing side of one running execution's output log. It keeps the first
 /// <c>MaxRetainedBytesPerStream</c> bytes of each stream (the head: what a replay from the start needs,
 /// and where build errors usually begin), writes one truncation frame where a stream passes the limit,
-/// and counts everything. Followers read the file themselves up to <see cref="Snapshot"/>'s committed
-/// length, so a slow follower never slows the workload.
+/// and counts everything. Replays read the file up to <see cref="Snapshot"/>'s committed length. A live
+/// follower (<see cref="SubscribeLive"/>) replays the file up to the moment it subscribed and then receives every
+/// later chunk whole, so a client attached while the workload runs sees all of its output, not just what is kept.
+/// Live delivery is bounded: a follower that does not read slows the workload (like a pipe), never the server's memory.
 /// </summary>
 internal sealed class ExecutionOutputLog : IDisposable
 {
@@ -18,6 +21,7 @@ internal sealed class ExecutionOutputLog : IDisposable
     private readonly StreamCount _stderr = new();
     private readonly ChangeSignal _changed = new();
     private readonly Lock _gate = new();
+    private readonly List<Channel<OutputChunk>> _live = [];
     private long _committedLength;
     private bool _completed;
 
@@ -45,19 +49,61 @@ internal sealed class ExecutionOutputLog : IDisposable
             await WriteFrameAsync(OutputLogFormat.TruncatedKind, new[] { kind }, cancellationToken).ConfigureAwait(false);
             count.Truncated = true;
         }
+        Channel<OutputChunk>[] live;
         lock (_gate)
         {
             count.Retained += keep;
             count.Total += chunk.Data.Length;
             _committedLength = _file.Position;
+            // Taken with the committed length: a follower subscribed before this point gets the chunk from its
+            // channel, one subscribed after it replays the chunk from the file; never both, never neither.
+            live = _live.ToArray();
         }
         _changed.Pulse();
+        foreach (var follower in live)
+        {
+            try
+            {
+                await follower.Writer.WriteAsync(chunk, cancellationToken).ConfigureAwait(false);
+            }
+            catch (ChannelClosedException)
+            {
+                // The follower went away.
+            }
+        }
+    }
+
+    /// <summary>
+    /// Starts live following: the file length to replay first, then a reader of every later chunk. Null when the
+    /// output is already complete (the file then holds all there will be). Dispose the subscription when done.
+    /// </summary>
+    public LiveSubscription? SubscribeLive()
+    {
+        var channel = Channel.CreateBounded<OutputChunk>(new BoundedChannelOptions(64) { SingleReader = true, SingleWriter = true });
+        lock (_gate)
+        {
+            if (_completed)
+                return null;
+            _live.Add(channel);
+            return new LiveSubscription(_committedLength, channel.Reader, () =>
+            {
+                lock (_gate) _live.Remove(channel);
+                channel.Writer.TryComplete();
+            });
+        }
     }
 
     /// <summary>No more output will come; called after the execution's final record is stored.</summary>
     public void Complete()
     {
-        lock (_gate) _completed = true;
+        Channel<OutputChunk>[] live;
+        lock (_gate)
+        {
+            _completed = true;
+            live = _live.ToArray();
+        }
+        foreach (var follower in live)
+            follower.Writer.TryComplete();
         _changed.Pulse();
     }
 
@@ -93,4 +139,14 @@ internal sealed class ExecutionOutputLog : IDisposable
         public long Retained;
         public bool Truncated;
     }
+}
+
+/// <summary>A live follower's view: replay the file up to <see cref="ReplayUpTo"/>, then read <see cref="Chunks"/>.</summary>
+internal sealed class LiveSubscription(long replayUpTo, ChannelReader<OutputChunk> chunks, Action unsubscribe) : IDisposable
+{
+    public long ReplayUpTo { get; } = replayUpTo;
+
+    public ChannelReader<OutputChunk> Chunks { get; } = chunks;
+
+    public void Dispose() => unsubscribe();
 }
