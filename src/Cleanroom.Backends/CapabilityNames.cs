@@ -15,10 +15,10 @@ public static class CapabilityNames
     public const string NetworkDefaultDeny = "network.default_deny";
 
     /// <summary>Bool: egress to the policy's allowed host:port pairs is let through and nothing else.</summary>
-    public const string NetworkEgressAllowlist = "network.egress_allowlist";
+    public const string NetworkEgressAllowlist = "network.allowlist_egress";
 
     /// <summary>Bool: DNS goes to the policy resolver, which answers allowed names only.</summary>
-    public const string NetworkDnsPolicy = "network.dns_policy";
+    public const string NetworkDnsPolicy = "network.dns_control";
 
     /// <summary>Bool: a sandbox stays READY for further executions after one ends.</summary>
     public const string PersistentSandboxes = "persistent_sandboxes";

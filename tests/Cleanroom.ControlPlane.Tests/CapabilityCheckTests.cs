@@ -66,7 +66,7 @@ public class CapabilityCheckTests
             .With(CapabilityNames.NetworkEgressAllowlist, true)
             .With(CapabilityNames.Isolation, CapabilityNames.IsolationVm)
             .With(CapabilityNames.Accelerated, false);
-        Assert.Equal("""{"accelerated":false,"isolation":"vm","network.egress_allowlist":true}""", caps.ToJson());
+        Assert.Equal("""{"accelerated":false,"isolation":"vm","network.allowlist_egress":true}""", caps.ToJson());
         Assert.Equal("vm", caps.ValueOf(CapabilityNames.Isolation));
     }
 
