@@ -9,14 +9,18 @@ cd "$REPO_ROOT"
 dotnet build bench/Cleanroom.Bench -c Release -o out/bench --nologo -v quiet -clp:ErrorsOnly >&2
 
 private="$(mktemp -d /tmp/cleanroom-bench.XXXXXX)"
-export XDG_RUNTIME_DIR="$private/run" XDG_STATE_HOME="$private/state"
-mkdir -p "$XDG_RUNTIME_DIR"
+export XDG_RUNTIME_DIR="$private/run" XDG_STATE_HOME="$private/state" XDG_CONFIG_HOME="$private/config"
+mkdir -p "$XDG_RUNTIME_DIR" "$XDG_CONFIG_HOME/cleanroom"
+# Its own nftables table, names and log group, so a user's server on this host is never touched.
+table="cleanroom_bench$$"
+printf 'network:\n  table: %s\n  name_prefix: crb\n  nflog_group: 2799\n  pool: 10.230.0.0/16\n' "$table" > "$XDG_CONFIG_HOME/cleanroom/config.yaml"
 cleanup() {
   local pid
   for pid in $(pgrep -f "ready-on-stdout $private/" || true); do
     kill -TERM "$pid" 2>/dev/null || continue
     timeout 60 tail --pid="$pid" -f /dev/null || true   # waits for that exit, no polling
   done
+  nft delete table inet "$table" 2>/dev/null || true   # a server leaves its table for the next one; this one has none
   rm -rf "$private"
 }
 trap cleanup EXIT
