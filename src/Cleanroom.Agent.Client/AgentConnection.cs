@@ -107,23 +107,50 @@ public sealed class AgentConnection : IAsyncDisposable
     }
 
     /// <summary>Opens a guest file for reading; fails at once when the agent cannot open it.</summary>
-    public async Task<Stream> ReadFileAsync(string path, CancellationToken cancellationToken = default)
+    public Task<Stream> ReadFileAsync(string path, CancellationToken cancellationToken = default) =>
+        OpenReadAsync(FrameType.FileRead, credit => new FileReadMessage(path, credit).Encode(), cancellationToken);
+
+    /// <summary>
+    /// A PAX tar of <paramref name="members"/> (relative to <paramref name="root"/>; empty = all of it).
+    /// The content comes from the guest: whoever unpacks it must treat every entry as hostile.
+    /// </summary>
+    public Task<Stream> ReadArchiveAsync(string root, IReadOnlyList<string> members, CancellationToken cancellationToken = default) =>
+        OpenReadAsync(FrameType.ArchiveRead, credit => new ArchiveReadMessage(root, members, credit).Encode(), cancellationToken);
+
+    /// <summary>The entries of a guest directory tree, root first; fails with <c>too_large</c> past <paramref name="maxEntries"/>.</summary>
+    public async IAsyncEnumerable<TreeEntry> ReadTreeManifestAsync(string root, IReadOnlyList<string> excludedNames, uint maxEntries,
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        await using var records = await OpenReadAsync(FrameType.TreeManifest,
+            credit => new TreeManifestMessage(root, excludedNames, maxEntries, credit).Encode(), cancellationToken).ConfigureAwait(false);
+        while (await TreeEntry.ReadAsync(records, cancellationToken).ConfigureAwait(false) is { } entry)
+            yield return entry;
+    }
+
+    private async Task<Stream> OpenReadAsync(FrameType type, Func<uint, byte[]> request, CancellationToken cancellationToken)
     {
         var id = NextChannel();
         var read = new FileReadOperation(this, id, _options.OutputWindow);
         Register(id, read);
-        await SendAsync(FrameType.FileRead, id, new FileReadMessage(path, read.InitialCredit).Encode(), cancellationToken).ConfigureAwait(false);
+        await SendAsync(type, id, request(read.InitialCredit), cancellationToken).ConfigureAwait(false);
         await read.Opened.WaitAsync(cancellationToken).ConfigureAwait(false);
         return read.Content;
     }
 
     /// <summary>Creates or replaces a guest file with the content of <paramref name="content"/>; returns the bytes written.</summary>
-    public async Task<long> WriteFileAsync(string path, Stream content, UnixFileMode mode, CancellationToken cancellationToken = default)
+    public Task<long> WriteFileAsync(string path, Stream content, UnixFileMode mode, CancellationToken cancellationToken = default) =>
+        SendDataAsync(FrameType.FileWrite, new FileWriteMessage(path, (uint)mode).Encode(), content, cancellationToken);
+
+    /// <summary>Unpacks a tar (see <see cref="ArchiveWriteMessage"/>) under a guest directory; returns the bytes sent.</summary>
+    public Task<long> WriteArchiveAsync(string root, Stream archive, CancellationToken cancellationToken = default) =>
+        SendDataAsync(FrameType.ArchiveWrite, new ArchiveWriteMessage(root).Encode(), archive, cancellationToken);
+
+    private async Task<long> SendDataAsync(FrameType type, byte[] request, Stream content, CancellationToken cancellationToken)
     {
         var id = NextChannel();
         var write = new FileWriteOperation(this, id);
         Register(id, write);
-        await SendAsync(FrameType.FileWrite, id, new FileWriteMessage(path, (uint)mode).Encode(), cancellationToken).ConfigureAwait(false);
+        await SendAsync(type, id, request, cancellationToken).ConfigureAwait(false);
         var buffer = new byte[ProtocolConstants.DataChunkSize];
         int read;
         // Stop early when the agent has already refused (bad path, permissions): it ignores the rest.

@@ -11,7 +11,8 @@ internal static class AgentRequestErrors
         error.Code switch
         {
             AgentErrorCodes.FileNotFound => ErrorCode.NotFound,
-            AgentErrorCodes.InvalidPath or AgentErrorCodes.BadRequest => ErrorCode.InvalidArgument,
+            AgentErrorCodes.InvalidPath or AgentErrorCodes.BadRequest or AgentErrorCodes.NotADirectory => ErrorCode.InvalidArgument,
+            AgentErrorCodes.TooLarge => ErrorCode.TooLarge,
             _ => AgentClientErrorCodes.RequestFailed,
         },
         error.Message,

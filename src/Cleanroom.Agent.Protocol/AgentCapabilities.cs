@@ -13,6 +13,12 @@ public static class AgentCapabilities
     public const string FileRead = "file-read";
     public const string FileWrite = "file-write";
 
+    /// <summary>ArchiveRead and ArchiveWrite: whole trees as tar streams.</summary>
+    public const string Archive = "archive";
+
+    /// <summary>TreeManifest: a tree's entries with git blob hashes of their content.</summary>
+    public const string TreeManifest = "tree-manifest";
+
     /// <summary>The agent runs as PID 1 and reaps every orphan in the sandbox.</summary>
     public const string Reaper = "reaper";
 }

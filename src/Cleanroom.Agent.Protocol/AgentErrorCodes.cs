@@ -26,6 +26,12 @@ public static class AgentErrorCodes
     public const string InvalidPath = "invalid_path";
     public const string IoError = "io_error";
 
+    /// <summary>A tree listing passed the entry limit the host set.</summary>
+    public const string TooLarge = "too_large";
+
+    /// <summary>The path exists but is not a directory where one is needed (an archive or manifest root).</summary>
+    public const string NotADirectory = "not_a_directory";
+
     /// <summary>The frame was understood but its content is invalid (bad payload, channel already in use).</summary>
     public const string BadRequest = "bad_request";
 

@@ -35,6 +35,11 @@ public enum FrameType : byte
     FileData = 0x22,       // both directions
     FileEnd = 0x23,        // both directions
     FileWritten = 0x24,    // agent → host, last frame of a successful write
+
+    // Trees: a tar stream or a manifest carried in FileData frames.
+    ArchiveRead = 0x25,    // host → agent
+    ArchiveWrite = 0x26,   // host → agent
+    TreeManifest = 0x27,   // host → agent
 }
 
 public static class FrameTypes
@@ -45,7 +50,7 @@ public static class FrameTypes
         FrameType.Hello or FrameType.HelloReply or FrameType.Ping or FrameType.Pong or FrameType.Shutdown => true,
         >= FrameType.Start and <= FrameType.Exit => true,
         FrameType.Error => true,
-        >= FrameType.FileRead and <= FrameType.FileWritten => true,
+        >= FrameType.FileRead and <= FrameType.TreeManifest => true,
         _ => false,
     };
 }

@@ -106,7 +106,7 @@ internal sealed class AgentSession
                 if (Decode(frame, CreditMessage.Decode) is { } credit)
                 {
                     Find<Execution.Execution>(frame)?.GrantOutput(credit.Bytes);
-                    Find<FileReadTransfer>(frame)?.GrantCredit(credit.Bytes);
+                    Find<ICreditedTransfer>(frame)?.GrantCredit(credit.Bytes);
                 }
                 break;
             case FrameType.FileRead:
@@ -117,8 +117,21 @@ internal sealed class AgentSession
                 if (Decode(frame, FileWriteMessage.Decode) is { } write && Claim(frame.Channel))
                     Register(frame.Channel, new FileWriteTransfer(frame.Channel, write, _outbound));
                 break;
+            case FrameType.ArchiveRead:
+                if (Decode(frame, ArchiveReadMessage.Decode) is { } archiveRead)
+                    StartCredited(frame.Channel, new ArchiveReadTransfer(frame.Channel, archiveRead, _outbound), t => t.Run());
+                break;
+            case FrameType.TreeManifest:
+                if (Decode(frame, TreeManifestMessage.Decode) is { } manifest)
+                    StartCredited(frame.Channel, new TreeManifestTransfer(frame.Channel, manifest, _outbound), t => t.Run());
+                break;
+            case FrameType.ArchiveWrite:
+                if (Decode(frame, ArchiveWriteMessage.Decode) is { } archiveWrite)
+                    StartArchiveWrite(frame.Channel, archiveWrite);
+                break;
             case FrameType.FileData:
                 Find<FileWriteTransfer>(frame)?.Append(frame.Payload.Span);
+                Find<ArchiveWriteTransfer>(frame)?.Append(frame.Payload.Span);
                 break;
             case FrameType.FileEnd:
                 if (Find<FileWriteTransfer>(frame) is { } finished)
@@ -126,6 +139,7 @@ internal sealed class AgentSession
                     finished.Complete();
                     Unregister(frame.Channel);
                 }
+                Find<ArchiveWriteTransfer>(frame)?.Complete();
                 break;
             default:
                 // Skipped, not fatal: the length prefix kept the stream in sync, and a newer host may try
@@ -157,17 +171,30 @@ internal sealed class AgentSession
         Task.Factory.StartNew(execution.Run, TaskCreationOptions.LongRunning);
     }
 
-    private void StartFileRead(uint channel, FileReadMessage read)
+    private void StartFileRead(uint channel, FileReadMessage read) =>
+        StartCredited(channel, new FileReadTransfer(channel, read, _outbound), t => t.Run());
+
+    /// <summary>Runs a transfer that sends to the host on its own thread; the channel ends with it.</summary>
+    private void StartCredited<T>(uint channel, T transfer, Action<T> run) where T : ICreditedTransfer
     {
         if (!Claim(channel))
             return;
-        var transfer = new FileReadTransfer(channel, read, _outbound);
         Register(channel, transfer);
         Task.Factory.StartNew(() =>
         {
-            try { transfer.Run(); }
+            try { run(transfer); }
             finally { Unregister(channel); }
         }, TaskCreationOptions.LongRunning);
+    }
+
+    private void StartArchiveWrite(uint channel, ArchiveWriteMessage request)
+    {
+        if (!Claim(channel))
+            return;
+        var transfer = new ArchiveWriteTransfer(channel, request, _outbound);
+        Register(channel, transfer);
+        transfer.Completion.ContinueWith(_ => Unregister(channel), TaskScheduler.Default);
+        Task.Factory.StartNew(transfer.Run, TaskCreationOptions.LongRunning);
     }
 
     /// <summary>False (and an Error frame) when the channel is 0 or already in use.</summary>
@@ -225,7 +252,7 @@ internal sealed class AgentSession
         [
             AgentCapabilities.Exec, AgentCapabilities.Tty, AgentCapabilities.Stdin, AgentCapabilities.Signal,
             AgentCapabilities.Resize, AgentCapabilities.Cancel, AgentCapabilities.User,
-            AgentCapabilities.FileRead, AgentCapabilities.FileWrite,
+            AgentCapabilities.FileRead, AgentCapabilities.FileWrite, AgentCapabilities.Archive, AgentCapabilities.TreeManifest,
         ];
         if (_isInit)
             capabilities.Add(AgentCapabilities.Reaper);
@@ -241,8 +268,10 @@ internal sealed class AgentSession
         var executions = handlers.OfType<Execution.Execution>().ToList();
         foreach (var execution in executions)
             execution.Cancel(graceMilliseconds);
-        foreach (var transfer in handlers.OfType<FileReadTransfer>())
+        foreach (var transfer in handlers.OfType<ICreditedTransfer>())
             transfer.Abort();
+        foreach (var transfer in handlers.OfType<ArchiveWriteTransfer>())
+            transfer.Complete();
         foreach (var transfer in handlers.OfType<FileWriteTransfer>())
             transfer.Dispose();
         if (_isInit)

@@ -15,6 +15,7 @@ internal static class GvisorCapabilities
         [CapabilityNames.NetworkNamespaceAttach] = true,
         [CapabilityNames.PersistentSandboxes] = true,
         [CapabilityNames.FileDownload] = true,
+        [CapabilityNames.FileTree] = true,
         // The agent we ship announces tty support; an agent that does not is refused per execution.
         [CapabilityNames.Tty] = true,
         [CapabilityNames.Docker] = false,

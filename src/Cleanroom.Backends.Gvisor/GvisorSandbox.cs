@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Cleanroom.Agent.Client;
 using Cleanroom.Agent.Protocol;
+using Cleanroom.Backends.AgentBased;
 using Cleanroom.Errors;
 using Cleanroom.Images;
 
@@ -11,7 +12,7 @@ namespace Cleanroom.Backends.Gvisor;
 /// stdio. Executions are agent executions with the image's defaults applied; terminate stops the agent
 /// and removes the container and the run directory.
 /// </summary>
-internal sealed class GvisorSandbox : IProvisionedSandbox
+internal sealed class GvisorSandbox : IProvisionedSandbox, ISandboxFileTree
 {
     private static readonly TimeSpan ExecutionDrain = TimeSpan.FromSeconds(5);
 
@@ -27,7 +28,14 @@ internal sealed class GvisorSandbox : IProvisionedSandbox
         _launched = launched;
         _image = image;
         _teardown = teardown;
+        _tree = new AgentFileTree(() =>
+        {
+            EnsureLive();
+            return _launched.Agent;
+        });
     }
+
+    private readonly AgentFileTree _tree;
 
     public string SandboxId => _launched.Layout.SandboxId;
 
@@ -55,6 +63,15 @@ internal sealed class GvisorSandbox : IProvisionedSandbox
         // The agent maps a missing file to not_found and a relative or odd path to invalid_argument.
         return _launched.Agent.ReadFileAsync(guestPath, cancellationToken);
     }
+
+    public Task<Stream> ReadArchiveAsync(string guestRoot, IReadOnlyList<string> members, CancellationToken cancellationToken) =>
+        _tree.ReadArchiveAsync(guestRoot, members, cancellationToken);
+
+    public Task<long> WriteArchiveAsync(string guestRoot, Stream archive, CancellationToken cancellationToken) =>
+        _tree.WriteArchiveAsync(guestRoot, archive, cancellationToken);
+
+    public IAsyncEnumerable<GuestTreeEntry> ListTreeAsync(string guestRoot, IReadOnlyList<string> excludedNames, uint maxEntries, CancellationToken cancellationToken) =>
+        _tree.ListTreeAsync(guestRoot, excludedNames, maxEntries, cancellationToken);
 
     public Task TerminateAsync(CancellationToken cancellationToken)
     {

@@ -16,6 +16,7 @@ internal static class QemuCapabilities
         [CapabilityNames.NetworkNamespaceAttach] = true,
         [CapabilityNames.PersistentSandboxes] = true,
         [CapabilityNames.FileDownload] = true,
+        [CapabilityNames.FileTree] = true,
         [CapabilityNames.Tty] = true,
         [CapabilityNames.Docker] = false,
         [CapabilityNames.Accelerated] = accelerated,

@@ -26,6 +26,9 @@ public static class CapabilityNames
     /// <summary>Bool: files can be read out of the sandbox (DownloadSandboxFile).</summary>
     public const string FileDownload = "file_download";
 
+    /// <summary>Bool: whole trees can be copied in and out and listed (<see cref="ISandboxFileTree"/>).</summary>
+    public const string FileTree = "file_tree";
+
     /// <summary>Bool: hardware acceleration (KVM) is in use, not emulation.</summary>
     public const string Accelerated = "accelerated";
 

@@ -14,7 +14,9 @@ public static class CliApplication
         root.Subcommands.Add(ConfigCommand.Build(console));
         root.Subcommands.Add(ServeCommand.Build(console));
         root.Subcommands.Add(ExecCommand.Build(console));
-        root.Subcommands.Add(SandboxCommand.BuildCreate(console, "create"));
+        root.Subcommands.Add(SandboxCommand.BuildCreate(console, "create", repositoryAware: true));
+        root.Subcommands.Add(WorkspaceCommand.Build(console));
+        root.Subcommands.Add(CpCommand.Build(console));
         root.Subcommands.Add(SandboxCommand.Build(console));
         root.Subcommands.Add(ExecutionCommand.Build(console));
         root.Subcommands.Add(StatusCommand.Build(console));

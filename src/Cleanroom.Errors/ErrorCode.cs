@@ -27,4 +27,9 @@ public static class ErrorCode
     public const string RegistryAuthFailed = "registry_auth_failed";
     public const string DigestMismatch = "digest_mismatch";
     public const string PlatformNotFound = "platform_not_found";
+    public const string TooLarge = "too_large";
+    public const string PathUnsafe = "path_unsafe";
+    public const string WorkspaceConflict = "workspace_conflict";
+    public const string CheckoutMoved = "checkout_moved";
+    public const string NotAGitCheckout = "not_a_git_checkout";
 }

@@ -82,7 +82,7 @@ public sealed class CleanroomServer : IAsyncDisposable
                 await enforcement.Networks.ReconcileAsync(live, cancellationToken);
             }
 
-            var settings = new ServerSettings(configuration);
+            var settings = new ServerSettings(configuration) { SpoolDirectory = Path.Combine(directories.StateHome, "spool") };
             var app = ApiHost.Build(listen, services =>
             {
                 services.AddSingleton(loggers);
@@ -99,6 +99,7 @@ public sealed class CleanroomServer : IAsyncDisposable
                 }
                 services.AddSingleton<V1.SandboxService.SandboxServiceBase, SandboxApi>();
                 services.AddSingleton<V1.ExecutionService.ExecutionServiceBase, ExecutionApi>();
+                services.AddSingleton<V1.WorkspaceService.WorkspaceServiceBase, WorkspaceApi>();
             });
             await app.StartAsync(cancellationToken);
             return new CleanroomServer(control, app, enforcement);

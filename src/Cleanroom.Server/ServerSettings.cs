@@ -9,6 +9,15 @@ public sealed record ServerSettings(RuntimeConfiguration Configuration)
     /// <summary>The configured default backend; null lets the registry pick the strongest usable one.</summary>
     public string? DefaultBackend => Configuration.DefaultBackend;
 
+    /// <summary>Where uploads wait while they are checked, before they go into a sandbox.</summary>
+    public string SpoolDirectory { get; init; } = Path.Combine(Path.GetTempPath(), "cleanroom-spool");
+
+    /// <summary>Largest archive copied into or out of a sandbox in one request.</summary>
+    public long MaxTransferBytes { get; init; } = 1L << 30;
+
+    /// <summary>Most entries one tree listing (and so one workspace diff) returns.</summary>
+    public uint MaxTreeEntries { get; init; } = 200_000;
+
     /// <summary>The backend's runtime-config section as JSON, handed to the backend untouched.</summary>
     public JsonElement? BackendSection(string backend) =>
         JsonSerializer.SerializeToElement(Configuration.BackendSettings(backend));

@@ -8,7 +8,7 @@ namespace Cleanroom.Agent.Files;
 /// Sends a guest file to the host as FileData frames and a FileEnd, within the output credit the host
 /// grants on the channel (the same flow control as an execution's output). Runs on a worker thread.
 /// </summary>
-internal sealed class FileReadTransfer(uint channel, FileReadMessage request, OutboundFrames outbound)
+internal sealed class FileReadTransfer(uint channel, FileReadMessage request, OutboundFrames outbound) : ICreditedTransfer
 {
     private readonly CreditWindow _credit = new(request.InitialCredit);
 

@@ -42,6 +42,7 @@ public sealed class CleanroomClient : IDisposable
         var invoker = _channel.Intercept(new ClientErrorInterceptor(address));
         Sandboxes = new SandboxService.SandboxServiceClient(invoker);
         Executions = new ExecutionService.ExecutionServiceClient(invoker);
+        Workspaces = new WorkspaceService.WorkspaceServiceClient(invoker);
     }
 
     /// <summary>Connects to <paramref name="hostFlag"/>, else <c>CLEANROOM_HOST</c>, else the default socket.</summary>
@@ -52,6 +53,8 @@ public sealed class CleanroomClient : IDisposable
     public SandboxService.SandboxServiceClient Sandboxes { get; }
 
     public ExecutionService.ExecutionServiceClient Executions { get; }
+
+    public WorkspaceService.WorkspaceServiceClient Workspaces { get; }
 
     public void Dispose() => _channel.Dispose();
 }

@@ -4,7 +4,7 @@ using Grpc.Core;
 
 namespace Cleanroom.Api.Connect;
 
-/// <summary>The Connect methods of Cleanroom's two services, by request path ("/cleanroom.v1.SandboxService/ListSandboxes").</summary>
+/// <summary>The Connect methods of Cleanroom's services, by request path ("/cleanroom.v1.SandboxService/ListSandboxes").</summary>
 internal sealed class ConnectMethodRegistry
 {
     private readonly Dictionary<string, ConnectMethod> _byPath = new(StringComparer.Ordinal);
@@ -13,6 +13,8 @@ internal sealed class ConnectMethodRegistry
     {
         Add<SandboxService.SandboxServiceBase>(SandboxService.Descriptor, binder => SandboxService.BindService(binder, null!));
         Add<ExecutionService.ExecutionServiceBase>(ExecutionService.Descriptor, binder => ExecutionService.BindService(binder, null!));
+        // Its client-streaming upload is gRPC only; the binder leaves it out.
+        Add<WorkspaceService.WorkspaceServiceBase>(WorkspaceService.Descriptor, binder => WorkspaceService.BindService(binder, null!));
     }
 
     public IEnumerable<ConnectMethod> Methods => _byPath.Values;

@@ -47,6 +47,16 @@ internal sealed class ClientErrorInterceptor(ApiAddress address) : Interceptor
             call.GetStatus, call.GetTrailers, call.Dispose);
     }
 
+    public override AsyncClientStreamingCall<TRequest, TResponse> AsyncClientStreamingCall<TRequest, TResponse>(
+        ClientInterceptorContext<TRequest, TResponse> context, AsyncClientStreamingCallContinuation<TRequest, TResponse> continuation)
+    {
+        var call = continuation(context);
+        var token = context.Options.CancellationToken;
+        return new AsyncClientStreamingCall<TRequest, TResponse>(
+            call.RequestStream, Wrap(call.ResponseAsync, token), Wrap(call.ResponseHeadersAsync, token),
+            call.GetStatus, call.GetTrailers, call.Dispose);
+    }
+
     private async Task<T> Wrap<T>(Task<T> task, CancellationToken token)
     {
         try

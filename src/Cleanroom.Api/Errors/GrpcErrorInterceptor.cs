@@ -37,6 +37,19 @@ internal sealed class GrpcErrorInterceptor(ILogger<GrpcErrorInterceptor> logger)
         }
     }
 
+    public override async Task<TResponse> ClientStreamingServerHandler<TRequest, TResponse>(
+        IAsyncStreamReader<TRequest> requestStream, ServerCallContext context, ClientStreamingServerMethod<TRequest, TResponse> continuation)
+    {
+        try
+        {
+            return await continuation(requestStream, context);
+        }
+        catch (Exception ex)
+        {
+            throw Translate(ex, context);
+        }
+    }
+
     private RpcException Translate(Exception ex, ServerCallContext context)
     {
         var deadlineExceeded = context.Deadline != DateTime.MaxValue && context.Deadline <= DateTime.UtcNow;

@@ -17,6 +17,11 @@ public static class StableCodeStatus
         [ErrorCode.PolicyConflict] = StatusCode.InvalidArgument,
         [ErrorCode.PolicyNotFound] = StatusCode.InvalidArgument,
         [ErrorCode.NotFound] = StatusCode.NotFound,
+        [ErrorCode.PathUnsafe] = StatusCode.InvalidArgument,
+        [ErrorCode.NotAGitCheckout] = StatusCode.FailedPrecondition,
+        [ErrorCode.WorkspaceConflict] = StatusCode.FailedPrecondition,
+        [ErrorCode.CheckoutMoved] = StatusCode.FailedPrecondition,
+        [ErrorCode.TooLarge] = StatusCode.ResourceExhausted,
         // The server cannot do it in its present state; retrying the same request will not help.
         [ErrorCode.ConfigInvalid] = StatusCode.FailedPrecondition,
         [ErrorCode.BackendCapabilityMismatch] = StatusCode.FailedPrecondition,

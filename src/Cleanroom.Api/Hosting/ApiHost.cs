@@ -76,6 +76,7 @@ public static class ApiHost
         registerServices(services);
         RequireImplementation<SandboxService.SandboxServiceBase>(services);
         RequireImplementation<ExecutionService.ExecutionServiceBase>(services);
+        var hasWorkspaceService = services.Any(d => d.ServiceType == typeof(WorkspaceService.WorkspaceServiceBase));
 
         var app = builder.Build();
         app.UseMiddleware<ConnectMiddleware>();
@@ -84,6 +85,9 @@ public static class ApiHost
         // the Connect adapter resolves, so both protocols reach one implementation.
         app.MapGrpcService<SandboxService.SandboxServiceBase>();
         app.MapGrpcService<ExecutionService.ExecutionServiceBase>();
+        // Optional: a host without tree transfers (test hosts) answers "unimplemented" for it.
+        if (hasWorkspaceService)
+            app.MapGrpcService<WorkspaceService.WorkspaceServiceBase>();
         return app;
     }
 

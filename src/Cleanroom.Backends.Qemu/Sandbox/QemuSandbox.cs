@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Cleanroom.Agent.Protocol;
+using Cleanroom.Backends.AgentBased;
 using Cleanroom.Backends.Qemu.Vm;
 using Cleanroom.Errors;
 using Cleanroom.Images;
@@ -11,7 +12,7 @@ namespace Cleanroom.Backends.Qemu.Sandbox;
 /// Executions are agent executions with the image's defaults applied; terminate stops the agent (the guest
 /// then syncs and reboots, ending QEMU) and removes the run directory with the disk overlay.
 /// </summary>
-internal sealed class QemuSandbox(LaunchedVm vm, ImageConfig image, VmTeardown teardown, Func<Task>? removeNetwork = null) : IProvisionedSandbox
+internal sealed class QemuSandbox(LaunchedVm vm, ImageConfig image, VmTeardown teardown, Func<Task>? removeNetwork = null) : IProvisionedSandbox, ISandboxFileTree
 {
     private static readonly TimeSpan ExecutionDrain = TimeSpan.FromSeconds(5);
 
@@ -44,6 +45,21 @@ internal sealed class QemuSandbox(LaunchedVm vm, ImageConfig image, VmTeardown t
         // The agent maps a missing file to not_found and a relative or odd path to invalid_argument.
         return vm.Agent.ReadFileAsync(guestPath, cancellationToken);
     }
+
+    public Task<Stream> ReadArchiveAsync(string guestRoot, IReadOnlyList<string> members, CancellationToken cancellationToken) =>
+        Tree.ReadArchiveAsync(guestRoot, members, cancellationToken);
+
+    public Task<long> WriteArchiveAsync(string guestRoot, Stream archive, CancellationToken cancellationToken) =>
+        Tree.WriteArchiveAsync(guestRoot, archive, cancellationToken);
+
+    public IAsyncEnumerable<GuestTreeEntry> ListTreeAsync(string guestRoot, IReadOnlyList<string> excludedNames, uint maxEntries, CancellationToken cancellationToken) =>
+        Tree.ListTreeAsync(guestRoot, excludedNames, maxEntries, cancellationToken);
+
+    private AgentFileTree Tree => new(() =>
+    {
+        EnsureLive();
+        return vm.Agent;
+    });
 
     public Task TerminateAsync(CancellationToken cancellationToken)
     {

@@ -10,7 +10,11 @@ namespace Cleanroom.Cli.Client;
 /// </summary>
 internal static class PolicySubmission
 {
-    public static CreateSandboxRequest Build(CliConsole console, string? chdir, string? backend, bool allowAll)
+    public static CreateSandboxRequest Build(CliConsole console, string? chdir, string? backend, bool allowAll) =>
+        Prepare(console, chdir, backend, allowAll).Request;
+
+    /// <summary>The request, and where the policy puts the repository in the guest (<c>repository.path</c>).</summary>
+    public static SubmittedPolicy Prepare(CliConsole console, string? chdir, string? backend, bool allowAll)
     {
         var start = console.ResolvePath(chdir);
         var location = PolicyFileLocator.Locate(start);
@@ -35,12 +39,14 @@ internal static class PolicySubmission
             console.Error.WriteLine("warning: --dangerously-allow-all: this sandbox may reach any host; the choice is recorded on the sandbox and in the audit log");
         }
 
-        return new CreateSandboxRequest
+        return new SubmittedPolicy(new CreateSandboxRequest
         {
             Backend = backend ?? "",
             PolicyJson = result.Policy!.CanonicalJson,
             PolicyHash = result.Policy.PolicyHash,
             DangerouslyAllowAll = allowAll,
-        };
+        }, result.Policy.RepositoryPath);
     }
 }
+
+internal sealed record SubmittedPolicy(CreateSandboxRequest Request, string RepositoryPath);

@@ -3,6 +3,7 @@ using System.Runtime.InteropServices;
 using Cleanroom.Api.Client;
 using Cleanroom.Api.V1;
 using Cleanroom.Cli.Client;
+using Cleanroom.Cli.Workspace;
 using Cleanroom.Errors;
 using Google.Protobuf;
 using Grpc.Core;
@@ -34,9 +35,11 @@ internal static class ExecCommand
             }
 
             var sandboxId = request.SandboxId;
+            var sync = new WorkspaceSync(console, client);
             if (sandboxId is null)
             {
-                var create = PolicySubmission.Build(console, request.Chdir, request.Backend, request.AllowAll);
+                var submitted = PolicySubmission.Prepare(console, request.Chdir, request.Backend, request.AllowAll);
+                var create = submitted.Request;
                 if (request.Image is not null)
                 {
                     create.ImageRef = request.Image;
@@ -48,6 +51,15 @@ internal static class ExecCommand
                 {
                     console.Error.WriteLine($"cleanroom: image {created.Sandbox.ImageRef}");
                 }
+
+                await RepositoryWorkspace.PrepareAsync(console, client, sandboxId, request.Chdir, submitted.RepositoryPath, request.CopyIn, cancellationToken);
+            }
+            else if (request.CopyIn)
+            {
+                var checkout = await WorkspaceSync.FindCheckoutAsync(console.ResolvePath(request.Chdir), cancellationToken)
+                    ?? throw new CleanroomException(ErrorCode.NotAGitCheckout, "--copy-in needs a git checkout; run it inside one (or use --chdir)");
+                var workspace = (await sync.ChangesAsync(sandboxId, cancellationToken)).Workspace;
+                await sync.CopyInAsync(sandboxId, checkout, workspace.GuestPath, dryRun: false, cancellationToken);
             }
 
             if (request.PrintSandboxId)
@@ -57,7 +69,15 @@ internal static class ExecCommand
 
             try
             {
-                return await RunInSandboxAsync(console, client, sandboxId, request, cancellationToken);
+                var exit = await RunInSandboxAsync(console, client, sandboxId, request, cancellationToken);
+                if (request.CopyOut)
+                {
+                    var directory = request.Chdir is null ? null : console.ResolvePath(request.Chdir);
+                    await sync.CopyOutAsync(sandboxId, directory ?? console.ResolvePath(null), dryRun: false, force: false,
+                        WorkspaceSync.DefaultMaxCopyOutBytes, cancellationToken);
+                }
+
+                return exit;
             }
             finally
             {

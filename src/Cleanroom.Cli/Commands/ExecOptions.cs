@@ -16,6 +16,8 @@ internal sealed record ExecRequest(
     string? Chdir,
     bool AllowAll,
     bool Stdin,
+    bool CopyIn,
+    bool CopyOut,
     IReadOnlyList<string> Command)
 {
     /// <summary><c>-e KEY=VALUE</c> sets a value; <c>-e KEY</c> passes the host's value (skipped when unset).</summary>
@@ -55,11 +57,14 @@ internal sealed class ExecOptions
     private readonly Option<string?> _chdir = CommonOptions.Chdir();
     private readonly Option<bool> _allowAll = CommonOptions.DangerouslyAllowAll();
     private readonly Option<bool> _stdin = new("--stdin", "-i") { Description = "Send this process's stdin to the command" };
+    private readonly Option<bool> _copyIn = new("--copy-in") { Description = "Copy the checkout's uncommitted changes (tracked and untracked, not ignored) into the workspace first" };
+    private readonly Option<bool> _copyOut = new("--copy-out") { Description = "After the command, write the workspace's changes back into the checkout" };
+    private readonly Option<bool> _sync = new("--sync") { Description = "Both --copy-in and --copy-out" };
     private readonly Argument<string[]> _command = new("command") { Description = "The command and its arguments, after --", Arity = ArgumentArity.ZeroOrMore };
 
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[] { _host, _in, _remove, _keep, _printId, _backend, _image, _env, _cwd, _timeout, _chdir, _allowAll, _stdin })
+        foreach (var option in new Option[] { _host, _in, _remove, _keep, _printId, _backend, _image, _env, _cwd, _timeout, _chdir, _allowAll, _stdin, _copyIn, _copyOut, _sync })
         {
             command.Options.Add(option);
         }
@@ -93,6 +98,8 @@ internal sealed class ExecOptions
             parse.GetValue(_chdir),
             parse.GetValue(_allowAll),
             parse.GetValue(_stdin),
+            parse.GetValue(_copyIn) || parse.GetValue(_sync),
+            parse.GetValue(_copyOut) || parse.GetValue(_sync),
             parse.GetValue(_command) ?? []);
     }
 }

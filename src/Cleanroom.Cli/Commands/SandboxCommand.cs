@@ -2,6 +2,7 @@ using System.CommandLine;
 using Cleanroom.Api.V1;
 using Cleanroom.Cli.Client;
 using Cleanroom.Cli.Output;
+using Cleanroom.Cli.Workspace;
 using Grpc.Core;
 
 namespace Cleanroom.Cli.Commands;
@@ -21,23 +22,31 @@ internal static class SandboxCommand
     }
 
     /// <summary>Creates a sandbox from the repository's policy and prints its id (for <c>exec --in</c>).</summary>
-    public static Command BuildCreate(CliConsole console, string name)
+    public static Command BuildCreate(CliConsole console, string name, bool repositoryAware = false)
     {
+        var copyIn = new Option<bool>("--copy-in") { Description = "Also copy the checkout's uncommitted changes into the workspace" };
         var host = CommonOptions.Host();
         var chdir = CommonOptions.Chdir();
         var backend = CommonOptions.Backend();
         var allowAll = CommonOptions.DangerouslyAllowAll();
         var image = new Option<string?>("--image") { Description = "Use this image instead of the policy's" };
         var json = CommonOptions.Json();
-        var command = new Command(name, "Create a sandbox from cleanroom.yaml and print its id; it stays READY until removed.")
+        var command = new Command(name, repositoryAware
+            ? "Create a sandbox from cleanroom.yaml with the checkout's HEAD in its workspace, and print its id; it stays READY until removed."
+            : "Create a sandbox from cleanroom.yaml and print its id (no repository copied in); it stays READY until removed.")
         {
             host, chdir, backend, allowAll, image, json,
         };
+        if (repositoryAware)
+            command.Options.Add(copyIn);
         command.SetAction((parse, token) => ApiSession.RunAsync(console, parse.GetValue(host), async client =>
         {
-            var request = PolicySubmission.Build(console, parse.GetValue(chdir), parse.GetValue(backend), parse.GetValue(allowAll));
+            var submitted = PolicySubmission.Prepare(console, parse.GetValue(chdir), parse.GetValue(backend), parse.GetValue(allowAll));
+            var request = submitted.Request;
             request.ImageRef = parse.GetValue(image) ?? "";
             var response = await client.Sandboxes.CreateSandboxAsync(request, cancellationToken: token);
+            if (repositoryAware)
+                await RepositoryWorkspace.PrepareAsync(console, client, response.Sandbox.SandboxId, parse.GetValue(chdir), submitted.RepositoryPath, parse.GetValue(copyIn), token);
             console.Out.WriteLine(parse.GetValue(json) ? ProtoJson.Format(response.Sandbox) : response.Sandbox.SandboxId);
             return ExitCode.Success;
         }));

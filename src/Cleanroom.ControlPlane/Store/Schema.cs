@@ -66,5 +66,14 @@ internal static class Schema
             PRIMARY KEY (sandbox_id, seq)
         ) WITHOUT ROWID;
         """,
+        // 2: the workspace of a repository-aware sandbox (commit, checkout, baseline), as one JSON document.
+        """
+        CREATE TABLE workspaces (
+            sandbox_id TEXT PRIMARY KEY REFERENCES sandboxes(id),
+            guest_path TEXT NOT NULL,
+            record_json TEXT NOT NULL,
+            updated_at_ms INTEGER NOT NULL
+        ) WITHOUT ROWID;
+        """,
     ];
 }

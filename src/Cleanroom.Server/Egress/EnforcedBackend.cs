@@ -1,3 +1,4 @@
+using Cleanroom.Errors;
 using Cleanroom.Backends;
 using Cleanroom.Network;
 using Cleanroom.Policy;
@@ -84,8 +85,20 @@ public sealed class EnforcedBackend(ISandboxBackend inner, SandboxNetworks netwo
         return result with { Readopted = adopted };
     }
 
-    private sealed class EnforcedSandbox(IProvisionedSandbox inner, SandboxNetwork network) : IProvisionedSandbox
+    private sealed class EnforcedSandbox(IProvisionedSandbox inner, SandboxNetwork network) : IProvisionedSandbox, ISandboxFileTree
     {
+        private ISandboxFileTree Tree => inner as ISandboxFileTree
+            ?? throw new CleanroomException(ErrorCode.BackendCapabilityMismatch, $"sandbox {inner.SandboxId}'s backend cannot copy file trees");
+
+        public Task<Stream> ReadArchiveAsync(string guestRoot, IReadOnlyList<string> members, CancellationToken cancellationToken) =>
+            Tree.ReadArchiveAsync(guestRoot, members, cancellationToken);
+
+        public Task<long> WriteArchiveAsync(string guestRoot, Stream archive, CancellationToken cancellationToken) =>
+            Tree.WriteArchiveAsync(guestRoot, archive, cancellationToken);
+
+        public IAsyncEnumerable<GuestTreeEntry> ListTreeAsync(string guestRoot, IReadOnlyList<string> excludedNames, uint maxEntries, CancellationToken cancellationToken) =>
+            Tree.ListTreeAsync(guestRoot, excludedNames, maxEntries, cancellationToken);
+
         public string SandboxId => inner.SandboxId;
 
         public Task<IRunningExecution> StartExecutionAsync(ExecutionSpec spec, CancellationToken cancellationToken) =>

@@ -26,7 +26,8 @@ internal sealed class ExecutionApi(SandboxControl control) : V1.ExecutionService
             Argv = request.Command.ToList(),
             // A protobuf map has no order; sorting makes the order the workload sees stable.
             Env = options.Env.OrderBy(pair => pair.Key, StringComparer.Ordinal).ToList(),
-            Cwd = string.IsNullOrEmpty(options.Workdir) ? null : options.Workdir,
+            // A repository-aware sandbox runs in its workspace unless told otherwise.
+            Cwd = string.IsNullOrEmpty(options.Workdir) ? control.WorkspaceGuestPath(sandboxId) : options.Workdir,
             User = string.IsNullOrEmpty(options.User) ? null : options.User,
             Tty = options.Tty,
             Stdin = options.Stdin || hasStdinData,

@@ -1,0 +1,40 @@
+using Cleanroom.Backends;
+using Cleanroom.Errors;
+
+namespace Cleanroom.ControlPlane;
+
+/// <summary>Whole-tree file access to READY sandboxes, and the workspace record kept for each.</summary>
+public sealed partial class SandboxControl
+{
+    /// <summary>The tree operations of a READY sandbox whose backend claims <c>file_tree</c>.</summary>
+    public ISandboxFileTree FileTree(string sandboxId)
+    {
+        EnsureOpen();
+        var live = RequireReady(sandboxId);
+        if (!live.Backend!.Capabilities.Supports(CapabilityNames.FileTree) || live.Handle is not ISandboxFileTree tree)
+        {
+            throw new CleanroomException(ErrorCode.BackendCapabilityMismatch,
+                $"backend '{live.Backend.Name}' cannot copy file trees: it lacks {CapabilityNames.FileTree}");
+        }
+        return tree;
+    }
+
+    /// <summary>Stores the workspace record (a JSON document the caller owns) of an existing sandbox.</summary>
+    public void SaveWorkspace(string sandboxId, string guestPath, string recordJson)
+    {
+        EnsureOpen();
+        RequireSandbox(sandboxId);
+        _store.SaveWorkspace(sandboxId, guestPath, recordJson, _time.GetUtcNow());
+    }
+
+    /// <summary>Where the sandbox's workspace is in the guest (the default working directory), or null.</summary>
+    public string? WorkspaceGuestPath(string sandboxId) => _store.GetWorkspaceGuestPath(sandboxId);
+
+    /// <summary>The workspace record of a sandbox, or null when it has none (it was created outside a checkout).</summary>
+    public string? GetWorkspace(string sandboxId)
+    {
+        EnsureOpen();
+        RequireSandbox(sandboxId);
+        return _store.GetWorkspace(sandboxId);
+    }
+}
