@@ -20,15 +20,18 @@ public sealed partial class SandboxControl
     }
 
     /// <summary>Stores the workspace record (a JSON document the caller owns) of an existing sandbox.</summary>
-    public void SaveWorkspace(string sandboxId, string guestPath, string recordJson)
+    public void SaveWorkspace(string sandboxId, WorkspaceSummary summary, string recordJson)
     {
         EnsureOpen();
         RequireSandbox(sandboxId);
-        _store.SaveWorkspace(sandboxId, guestPath, recordJson, _time.GetUtcNow());
+        _store.SaveWorkspace(sandboxId, summary, recordJson, _time.GetUtcNow());
     }
 
+    /// <summary>Where the sandbox's workspace is and which commit it came from, or null when it has none.</summary>
+    public WorkspaceSummary? WorkspaceOf(string sandboxId) => _store.GetWorkspaceSummary(sandboxId);
+
     /// <summary>Where the sandbox's workspace is in the guest (the default working directory), or null.</summary>
-    public string? WorkspaceGuestPath(string sandboxId) => _store.GetWorkspaceGuestPath(sandboxId);
+    public string? WorkspaceGuestPath(string sandboxId) => WorkspaceOf(sandboxId)?.GuestPath;
 
     /// <summary>The workspace record of a sandbox, or null when it has none (it was created outside a checkout).</summary>
     public string? GetWorkspace(string sandboxId)

@@ -21,6 +21,7 @@ public static class RuntimeConfigReader
     private const string TopDefaultImage = "default_image";
     private const string TopImages = "images";
     private const string TopNetwork = "network";
+    private const string TopWorkspace = "workspace";
 
     /// <summary>Reads the file; a missing file is valid and means "all defaults".</summary>
     public static RuntimeConfigResult ReadFile(string path)
@@ -47,6 +48,7 @@ public static class RuntimeConfigReader
         string? defaultImage = null;
         var images = ImageSettings.Defaults;
         var network = NetworkSettings.Defaults;
+        var workspace = WorkspaceSettings.Defaults;
         var backends = ImmutableSortedDictionary.CreateBuilder<string, ImmutableSortedDictionary<string, string>>(StringComparer.Ordinal);
         foreach (var (keyNode, value) in root.Children)
         {
@@ -68,8 +70,11 @@ public static class RuntimeConfigReader
                 case TopImages:
                     images = ImagesSectionReader.Read(value, problems) ?? ImageSettings.Defaults;
                     break;
+                case TopWorkspace:
+                    workspace = WorkspaceSectionReader.Read(value, problems) ?? WorkspaceSettings.Defaults;
+                    break;
                 default:
-                    problems.Add(At(keyNode, key, $"unknown field '{key}'; known fields are {TopDefaultBackend}, {TopDefaultImage}, {TopImages}, {TopNetwork}, {TopBackends}"));
+                    problems.Add(At(keyNode, key, $"unknown field '{key}'; known fields are {TopDefaultBackend}, {TopDefaultImage}, {TopImages}, {TopNetwork}, {TopWorkspace}, {TopBackends}"));
                     break;
             }
         }
@@ -80,6 +85,7 @@ public static class RuntimeConfigReader
                 DefaultImage = defaultImage ?? RuntimeConfiguration.BuiltInDefaultImage,
                 Images = images,
                 Network = network,
+                Workspace = workspace,
             }, problems)
             : new RuntimeConfigResult("", true, null, problems);
     }

@@ -34,6 +34,11 @@ public static class RuntimeConfigTemplate
         text.AppendLine("  # credentials: {registry.example: {username: me, password: secret}}");
         text.AppendLine("  # docker_config: ~/.docker/config.json");
         text.AppendLine();
+        text.AppendLine("# What a sandbox may send back in one request (cp, workspace copy-out and diff).");
+        text.AppendLine("workspace:");
+        text.AppendLine("  # max_transfer_bytes: 1073741824");
+        text.AppendLine("  # max_tree_entries: 200000");
+        text.AppendLine();
         text.AppendLine("backends:");
         foreach (var schema in BackendSectionSchema.Known)
         {

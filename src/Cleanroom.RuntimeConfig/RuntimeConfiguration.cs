@@ -22,6 +22,9 @@ public sealed record RuntimeConfiguration(
     /// <summary>Sandbox networks and the policy resolver (<c>network:</c>).</summary>
     public NetworkSettings Network { get; init; } = NetworkSettings.Defaults;
 
+    /// <summary>Limits on what a sandbox sends back (<c>workspace:</c>).</summary>
+    public WorkspaceSettings Workspace { get; init; } = WorkspaceSettings.Defaults;
+
     /// <summary>How the server reaches registries (<c>images:</c>).</summary>
     public ImageSettings Images { get; init; } = ImageSettings.Defaults;
 

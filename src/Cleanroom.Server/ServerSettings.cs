@@ -13,10 +13,10 @@ public sealed record ServerSettings(RuntimeConfiguration Configuration)
     public string SpoolDirectory { get; init; } = Path.Combine(Path.GetTempPath(), "cleanroom-spool");
 
     /// <summary>Largest archive copied into or out of a sandbox in one request.</summary>
-    public long MaxTransferBytes { get; init; } = 1L << 30;
+    public long MaxTransferBytes => Configuration.Workspace.MaxTransferBytes;
 
     /// <summary>Most entries one tree listing (and so one workspace diff) returns.</summary>
-    public uint MaxTreeEntries { get; init; } = 200_000;
+    public uint MaxTreeEntries => Configuration.Workspace.MaxTreeEntries;
 
     /// <summary>The backend's runtime-config section as JSON, handed to the backend untouched.</summary>
     public JsonElement? BackendSection(string backend) =>

@@ -66,7 +66,7 @@ public sealed class GitCheckout
                 continue;
             var code = record[..2];
             var path = record[3..];
-            changes.Add(new LocalChange(path, code.Contains('D')));
+            changes.Add(new LocalChange(path, code.Contains('D'), code == "??"));
         }
         return changes;
     }
@@ -85,5 +85,9 @@ public sealed class GitCheckout
     }
 }
 
-/// <summary>A path that differs from HEAD in the working tree.</summary>
-public sealed record LocalChange(string Path, bool Deleted);
+/// <summary>A path that differs from HEAD in the working tree: edited, deleted, or new (untracked, not ignored).</summary>
+public sealed record LocalChange(string Path, bool Deleted, bool Untracked = false)
+{
+    /// <summary>git status's letter for it: A new, D deleted, M edited.</summary>
+    public char Letter => Deleted ? 'D' : Untracked ? 'A' : 'M';
+}

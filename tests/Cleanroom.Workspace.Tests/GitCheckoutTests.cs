@@ -63,8 +63,8 @@ public class GitCheckoutTests
         var changes = await (await repo.OpenAsync())!.LocalChangesAsync(CancellationToken.None);
 
         Assert.Equal(
-            [("edit.txt", false), ("new/dir/file.txt", false), ("remove.txt", true)],
-            changes.Select(c => (c.Path, c.Deleted)).Order());
+            [("edit.txt", 'M'), ("new/dir/file.txt", 'A'), ("remove.txt", 'D')],
+            changes.Select(c => (c.Path, c.Letter)).Order());
     }
 
     [Fact]

@@ -40,7 +40,7 @@ internal sealed class WorkspaceSync(CliConsole console, CleanroomClient client)
     {
         var changes = await checkout.LocalChangesAsync(cancellationToken);
         foreach (var change in changes)
-            console.Error.WriteLine($"{(change.Deleted ? "D" : "M")} {change.Path}");
+            console.Error.WriteLine($"{change.Letter} {change.Path}");
         if (dryRun || changes.Count == 0)
         {
             console.Error.WriteLine(changes.Count == 0 ? "cleanroom: no local changes to copy in" : $"cleanroom: would copy {changes.Count} change(s) in (dry run)");

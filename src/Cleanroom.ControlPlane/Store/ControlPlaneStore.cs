@@ -126,17 +126,20 @@ internal sealed class ControlPlaneStore : IDisposable
     /// <summary>Drops the signal of a sandbox that will have no more events (it reached STOPPED or FAILED).</summary>
     public void ForgetEventSignal(string sandboxId) => _eventSignals.TryRemove(sandboxId, out _);
 
-    public void SaveWorkspace(string sandboxId, string guestPath, string recordJson, DateTimeOffset now) =>
+    public void SaveWorkspace(string sandboxId, WorkspaceSummary summary, string recordJson, DateTimeOffset now) =>
         _database.Write((c, tx) => Sql.Execute(c, tx, """
-            INSERT INTO workspaces (sandbox_id, guest_path, record_json, updated_at_ms) VALUES ($id, $path, $json, $now)
-            ON CONFLICT(sandbox_id) DO UPDATE SET guest_path = excluded.guest_path, record_json = excluded.record_json,
-                updated_at_ms = excluded.updated_at_ms
-            """, ("$id", sandboxId), ("$path", guestPath), ("$json", recordJson), ("$now", Sql.ToMs(now))));
+            INSERT INTO workspaces (sandbox_id, guest_path, commit_id, checkout_path, record_json, updated_at_ms)
+            VALUES ($id, $path, $commit, $checkout, $json, $now)
+            ON CONFLICT(sandbox_id) DO UPDATE SET guest_path = excluded.guest_path, commit_id = excluded.commit_id,
+                checkout_path = excluded.checkout_path, record_json = excluded.record_json, updated_at_ms = excluded.updated_at_ms
+            """, ("$id", sandboxId), ("$path", summary.GuestPath), ("$commit", summary.Commit), ("$checkout", summary.CheckoutPath),
+            ("$json", recordJson), ("$now", Sql.ToMs(now))));
 
-    public string? GetWorkspaceGuestPath(string sandboxId) => _database.Read(c =>
+    public WorkspaceSummary? GetWorkspaceSummary(string sandboxId) => _database.Read(c =>
     {
-        using var command = Sql.Command(c, null, "SELECT guest_path FROM workspaces WHERE sandbox_id = $id", ("$id", sandboxId));
-        return command.ExecuteScalar() as string;
+        using var command = Sql.Command(c, null, "SELECT guest_path, commit_id, checkout_path FROM workspaces WHERE sandbox_id = $id", ("$id", sandboxId));
+        using var reader = command.ExecuteReader();
+        return reader.Read() ? new WorkspaceSummary(reader.GetString(0), reader.GetString(1), reader.GetString(2)) : null;
     });
 
     public string? GetWorkspace(string sandboxId) => _database.Read(c =>

@@ -71,6 +71,8 @@ internal static class Schema
         CREATE TABLE workspaces (
             sandbox_id TEXT PRIMARY KEY REFERENCES sandboxes(id),
             guest_path TEXT NOT NULL,
+            commit_id TEXT NOT NULL,
+            checkout_path TEXT NOT NULL,
             record_json TEXT NOT NULL,
             updated_at_ms INTEGER NOT NULL
         ) WITHOUT ROWID;

@@ -51,7 +51,7 @@ internal sealed class SandboxApi(SandboxControl control, ServerSettings settings
     public override async Task<V1.GetSandboxResponse> GetSandbox(V1.GetSandboxRequest request, ServerCallContext context)
     {
         var sandbox = await control.GetSandboxAsync(RequireId(request.SandboxId, "sandbox_id"), context.CancellationToken);
-        return new V1.GetSandboxResponse { Sandbox = ProtoMapping.ToProto(sandbox) };
+        return new V1.GetSandboxResponse { Sandbox = WithWorkspace(ProtoMapping.ToProto(sandbox)) };
     }
 
     public override async Task<V1.ListSandboxesResponse> ListSandboxes(V1.ListSandboxesRequest request, ServerCallContext context)
@@ -59,7 +59,7 @@ internal sealed class SandboxApi(SandboxControl control, ServerSettings settings
         var response = new V1.ListSandboxesResponse();
         foreach (var sandbox in await control.ListSandboxesAsync(context.CancellationToken))
         {
-            response.Sandboxes.Add(ProtoMapping.ToProto(sandbox));
+            response.Sandboxes.Add(WithWorkspace(ProtoMapping.ToProto(sandbox)));
         }
 
         return response;
@@ -124,6 +124,13 @@ internal sealed class SandboxApi(SandboxControl control, ServerSettings settings
             SizeBytes = total,
             Truncated = total > data.Length,
         };
+    }
+
+    private V1.Sandbox WithWorkspace(V1.Sandbox sandbox)
+    {
+        if (control.WorkspaceOf(sandbox.SandboxId) is { } workspace)
+            sandbox.Workspace = new V1.WorkspaceInfo { GuestPath = workspace.GuestPath, Commit = workspace.Commit, CheckoutPath = workspace.CheckoutPath };
+        return sandbox;
     }
 
     internal static string RequireId(string value, string field) =>

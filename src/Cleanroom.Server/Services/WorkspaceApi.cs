@@ -111,7 +111,7 @@ internal sealed class WorkspaceApi(SandboxControl control, ServerSettings settin
         var updates = request.Files.Select(f => (f.Path, (WorkspaceEntry?)WorkspaceMapping.FromProto(f)))
             .Concat(request.DeletedPaths.Select(p => (WorkspacePath.Check(p), (WorkspaceEntry?)null)));
         var updated = record.Apply(updates);
-        control.SaveWorkspace(id, updated.GuestPath, updated.ToJson());
+        control.SaveWorkspace(id, Summary(updated), updated.ToJson());
         return Task.FromResult(new V1.AcceptWorkspaceChangesResponse { Workspace = WorkspaceMapping.ToProto(updated) });
     }
 
@@ -125,8 +125,10 @@ internal sealed class WorkspaceApi(SandboxControl control, ServerSettings settin
         var start = origin.Replace || existing is null
             ? new WorkspaceRecord(guestPath, origin.Commit, origin.CheckoutPath, new Dictionary<string, WorkspaceEntry>(StringComparer.Ordinal))
             : existing;
-        control.SaveWorkspace(id, guestPath, start.Apply(updates).ToJson());
+        control.SaveWorkspace(id, Summary(start), start.Apply(updates).ToJson());
     }
+
+    private static WorkspaceSummary Summary(WorkspaceRecord record) => new(record.GuestPath, record.Commit, record.CheckoutPath);
 
     private WorkspaceRecord RequireWorkspace(string id) =>
         control.GetWorkspace(id) is { } json
