@@ -1,12 +1,22 @@
 namespace Cleanroom.EndToEnd.Tests;
 
+/// <summary>One real server for the class: each test makes its own repository and sandboxes.</summary>
+public sealed class SharedServer : IAsyncLifetime
+{
+    public RealServer Server { get; private set; } = null!;
+
+    public async Task InitializeAsync() => Server = await RealServer.StartAsync();
+
+    public async Task DisposeAsync() => await Server.DisposeAsync();
+}
+
 /// <summary>
 /// Repository-aware sandboxes as a user drives them: a real git repository made by the test, the built
 /// CLI, a real server and gVisor. Each test's repository and canary directory are removed afterwards.
 /// </summary>
-public sealed class WorkspaceEndToEndTests : IAsyncLifetime
+public sealed class WorkspaceEndToEndTests(SharedServer shared) : IAsyncLifetime, IClassFixture<SharedServer>
 {
-    private RealServer _server = null!;
+    private readonly RealServer _server = shared.Server;
     private readonly string _top = Directory.CreateTempSubdirectory("cleanroom-e2e-ws-").FullName;
 
     private string Repo => Path.Combine(_top, "repo");
@@ -15,7 +25,6 @@ public sealed class WorkspaceEndToEndTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _server = await RealServer.StartAsync();
         Directory.CreateDirectory(Repo);
         Directory.CreateDirectory(Canary);
         await Git("init", "-q", "-b", "main");
@@ -28,10 +37,10 @@ public sealed class WorkspaceEndToEndTests : IAsyncLifetime
         await Commit("first");
     }
 
-    public async Task DisposeAsync()
+    public Task DisposeAsync()
     {
-        await _server.DisposeAsync();
         Directory.Delete(_top, recursive: true);
+        return Task.CompletedTask;
     }
 
     [Fact]
@@ -44,6 +53,39 @@ public sealed class WorkspaceEndToEndTests : IAsyncLifetime
         Assert.True(run.ExitCode == 0, run.ToString());
         Assert.Equal("/workspace\nREADME.md\ncleanroom.yaml\nold.txt\nsrc\nreadme\n", run.Stdout);
         Assert.Contains("workspace /workspace at", run.Stderr);
+    }
+
+    [Fact]
+    public async Task In_a_fresh_clone_of_a_repository_without_a_policy_exec_ls_lists_its_files()
+    {
+        var clone = Path.Combine(_top, "clone");
+        await Shell.CheckAsync("git", "clone", "-q", Repo, clone);
+        await Shell.CheckAsync("git", "-C", clone, "rm", "-q", "cleanroom.yaml");
+        await Shell.CheckAsync("git", "-C", clone, "-c", "user.email=e2e@example.invalid", "-c", "user.name=e2e", "commit", "-q", "-m", "no policy");
+
+        var run = await _server.CleanroomAsync("exec", "--rm", "--chdir", clone, "--", "ls");
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Equal("README.md\nold.txt\nsrc\n", run.Stdout);
+        Assert.Contains("using a deny-all policy", run.Stderr);
+    }
+
+    [Fact]
+    public async Task A_sandbox_sending_back_more_than_the_limit_is_cut_off_and_nothing_is_written()
+    {
+        var id = await CreateAsync();
+        await ExecInAsync(id, "head -c 3000000 /dev/zero > big.bin");
+        var target = Path.Combine(_top, "big.bin");
+
+        var cp = await _server.CleanroomAsync("cp", "--max-bytes", "1000000", $"{id}:/workspace/big.bin", target);
+        var copyOut = await _server.CleanroomAsync("workspace", "copy-out", "--max-bytes", "1000000", id);
+
+        Assert.Equal(1, cp.ExitCode);
+        Assert.Contains("too_large", cp.Stderr);
+        Assert.False(File.Exists(target));
+        Assert.Equal(1, copyOut.ExitCode);
+        Assert.Contains("too_large", copyOut.Stderr);
+        Assert.False(File.Exists(Path.Combine(Repo, "big.bin")));
     }
 
     [Fact]

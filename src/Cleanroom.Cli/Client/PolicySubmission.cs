@@ -17,21 +17,16 @@ internal static class PolicySubmission
     public static SubmittedPolicy Prepare(CliConsole console, string? chdir, string? backend, bool allowAll)
     {
         var start = console.ResolvePath(chdir);
-        var location = PolicyFileLocator.Locate(start);
-        foreach (var warning in location.Warnings)
-        {
-            console.Error.WriteLine($"warning: {warning}");
-        }
-
-        var result = PolicyCompiler.Compile(File.ReadAllText(location.PolicyPath), location.PolicyPath);
+        var (text, path) = ReadPolicy(console, start);
+        var result = PolicyCompiler.Compile(text, path);
         if (!result.Valid)
         {
             foreach (var error in result.Errors)
             {
-                console.Error.WriteLine($"  {location.PolicyPath}:{error.Line}:{error.Column}: {error.Path}: {error.Message}");
+                console.Error.WriteLine($"  {path}:{error.Line}:{error.Column}: {error.Path}: {error.Message}");
             }
 
-            throw new CleanroomException(result.Errors[0].Code, $"{location.PolicyPath} is not a valid policy");
+            throw new CleanroomException(result.Errors[0].Code, $"{path} is not a valid policy");
         }
 
         if (allowAll)
@@ -46,6 +41,30 @@ internal static class PolicySubmission
             PolicyHash = result.Policy.PolicyHash,
             DangerouslyAllowAll = allowAll,
         }, result.Policy.RepositoryPath);
+    }
+
+    /// <summary>
+    /// The repository's policy file; where there is none (a clone of any repository, an empty directory), the
+    /// starter policy: deny-all egress and the runtime config's default image, said so on stderr.
+    /// </summary>
+    private static (string Text, string Path) ReadPolicy(CliConsole console, string start)
+    {
+        try
+        {
+            var location = PolicyFileLocator.Locate(start);
+            foreach (var warning in location.Warnings)
+            {
+                console.Error.WriteLine($"warning: {warning}");
+            }
+
+            return (File.ReadAllText(location.PolicyPath), location.PolicyPath);
+        }
+        catch (CleanroomException e) when (e.Code == ErrorCode.PolicyNotFound && Directory.Exists(start))
+        {
+            var pinned = Commands.StarterPolicy.PinImage(console, null);
+            console.Error.WriteLine($"cleanroom: no cleanroom.yaml in {start}; using a deny-all policy with {pinned} ('cleanroom init' writes one to edit)");
+            return (Commands.StarterPolicy.Render(pinned), "(default policy)");
+        }
     }
 }
 

@@ -30,10 +30,7 @@ internal static class InitCommand
                     return ExitCode.Failure;
                 }
 
-                var config = RuntimeConfigReader.ReadFile(console.Directories.ConfigFile);
-                var wanted = parse.GetValue(image) ?? config.Configuration?.DefaultImage ?? RuntimeConfiguration.BuiltInDefaultImage;
-                var pinned = HostImageStore.Open(console.Directories).Resolve(wanted).Reference?.ToString()
-                    ?? throw new CleanroomException(ErrorCode.NotFound, $"image {wanted} has no name in the store; pass --image NAME@DIGEST");
+                var pinned = StarterPolicy.PinImage(console, parse.GetValue(image));
                 var text = StarterPolicy.Render(pinned);
                 var check = PolicyCompiler.Compile(text, target);
                 if (!check.Valid)
@@ -63,6 +60,15 @@ internal static class InitCommand
 /// <summary>The text of a new policy: every line a user is likely to change next is there, commented.</summary>
 internal static class StarterPolicy
 {
+    /// <summary><paramref name="wanted"/> (else the runtime config's default image) pinned to its digest in this host's store.</summary>
+    public static string PinImage(CliConsole console, string? wanted)
+    {
+        var config = RuntimeConfigReader.ReadFile(console.Directories.ConfigFile);
+        wanted ??= config.Configuration?.DefaultImage ?? RuntimeConfiguration.BuiltInDefaultImage;
+        return HostImageStore.Open(console.Directories).Resolve(wanted).Reference?.ToString()
+            ?? throw new CleanroomException(ErrorCode.NotFound, $"image {wanted} has no name in the store; pass --image NAME@DIGEST");
+    }
+
     public static string Render(string pinnedImage) => $"""
         # Cleanroom policy: what this repository's sandboxes run and what they may reach.
         # Check it with: cleanroom policy validate
