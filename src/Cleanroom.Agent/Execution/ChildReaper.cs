@@ -20,13 +20,18 @@ internal sealed class ChildReaper
         new Thread(Run) { IsBackground = true, Name = "reaper" }.Start();
     }
 
-    /// <summary>Runs <paramref name="spawn"/> and registers the pid it returns for <paramref name="onExit"/>.</summary>
+    /// <summary>
+    /// Runs <paramref name="spawn"/> and registers the pid it returns for <paramref name="onExit"/>; a result of
+    /// 0 or less (nothing was started) registers nothing.
+    /// </summary>
     public int Spawn(Func<int> spawn, Action<WaitStatus> onExit)
     {
         int pid;
         lock (_lock)
         {
             pid = spawn();
+            if (pid <= 0)
+                return pid;
             _owners[pid] = onExit;
         }
         _childStarted.Set();

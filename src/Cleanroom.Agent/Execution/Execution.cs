@@ -53,8 +53,12 @@ internal sealed class Execution
             var (pid, failure) = _launcher.Launch(_start, _stdio, status => { _exitStatus.TrySetResult(status); _exited.Set(); });
             if (failure is not null)
             {
-                // The helper exits right after reporting; wait for it so no zombie and no pid stays behind.
-                _exitStatus.Task.ContinueWith(_ => Fail(failure), TaskScheduler.Default);
+                // The helper exits right after reporting; wait for it so no zombie and no pid stays behind. A direct
+                // launch that failed started nothing (pid 0) and fails at once.
+                if (pid > 0)
+                    _exitStatus.Task.ContinueWith(_ => Fail(failure), TaskScheduler.Default);
+                else
+                    Fail(failure);
                 return;
             }
             // The stdin pump must exist before Started goes out: the host may send stdin the moment it reads it.
@@ -85,12 +89,12 @@ internal sealed class Execution
     private void StartOutputPumps()
     {
         var stdio = _stdio!;
-        var stdout = new OutputPump(stdio.Stdout, FrameType.Stdout, _channel, _outbound, _credit, _stop, _exited);
+        var stdout = new OutputPump(stdio.Stdout, FrameType.Stdout, _channel, _outbound, _credit, _stop, _exited, stdio.PipeOutput);
         var pumps = new List<Task> { stdout.Completion, _exitStatus.Task };
         stdout.Start();
         if (stdio.Stderr is not null)
         {
-            var stderr = new OutputPump(stdio.Stderr, FrameType.Stderr, _channel, _outbound, _credit, _stop, _exited);
+            var stderr = new OutputPump(stdio.Stderr, FrameType.Stderr, _channel, _outbound, _credit, _stop, _exited, stdio.PipeOutput);
             pumps.Add(stderr.Completion);
             stderr.Start();
         }

@@ -15,8 +15,17 @@ internal sealed class ExecutionLauncher(SelfCommand self, ChildReaper reaper)
 {
     public const string HelperFlag = "--exec-helper";
 
-    /// <summary>Spawns the helper. Returns the pid and, when the command could not be exec'd, why.</summary>
-    public (int Pid, ErrorMessage? Failure) Launch(StartMessage start, CommandStdio stdio, Action<WaitStatus> onExit)
+    /// <summary>Starts the command. Returns the pid and, when the command could not be exec'd, why.</summary>
+    public (int Pid, ErrorMessage? Failure) Launch(StartMessage start, CommandStdio stdio, Action<WaitStatus> onExit) =>
+        start.User.Length == 0 && !start.Tty
+            ? DirectLaunch.Launch(start, stdio, reaper, onExit)
+            : LaunchThroughHelper(start, stdio, onExit);
+
+    /// <summary>
+    /// Through the exec helper, for what posix_spawn cannot do: another user (groups, gid, uid) or a controlling
+    /// terminal. Costs a second exec of the agent, which under gVisor's ptrace platform is most of an exec's time.
+    /// </summary>
+    private (int Pid, ErrorMessage? Failure) LaunchThroughHelper(StartMessage start, CommandStdio stdio, Action<WaitStatus> onExit)
     {
         var (specRead, specWrite) = FileDescriptors.CreatePipe();
         var (reportRead, reportWrite) = FileDescriptors.CreatePipe();

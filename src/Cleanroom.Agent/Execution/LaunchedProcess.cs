@@ -18,6 +18,9 @@ internal sealed class CommandStdio : IDisposable
     public SafeFileHandle? Stderr { get; private set; }
     public PseudoTerminal? Terminal { get; private set; }
 
+    /// <summary>Stdout and stderr are non-blocking pipes (not a terminal).</summary>
+    public bool PipeOutput { get; private set; }
+
     /// <summary>What the command gets as descriptors 0, 1 and 2.</summary>
     public IReadOnlyList<(int ChildFd, SafeFileHandle Handle)> ChildDescriptors { get; private set; } = [];
 
@@ -47,8 +50,17 @@ internal sealed class CommandStdio : IDisposable
             // A pipe with no writer reads as end of file: an empty stdin without needing /dev/null in the rootfs.
             stdinWrite.Dispose();
         }
+        // Non-blocking, so the pump can read again after a full read without a poll first; and 1 MiB deep, so a
+        // command writing small pieces is not stopped at every 64 KiB while the pump is busy sending, and the pump's
+        // reads come back bigger (fewer frames, fewer system calls: each one is expensive under gVisor's ptrace).
+        foreach (var read in new[] { stdoutRead, stderrRead })
+        {
+            FileDescriptors.SetNonBlocking(read);
+            FileDescriptors.TryGrowPipe(read, 1 << 20);
+        }
         stdio.Stdout = stdoutRead;
         stdio.Stderr = stderrRead;
+        stdio.PipeOutput = true;
         stdio.ChildDescriptors = [(0, stdinRead), (1, stdoutWrite), (2, stderrWrite)];
         stdio._childEnds.AddRange([stdinRead, stdoutWrite, stderrWrite]);
         return stdio;

@@ -106,6 +106,10 @@ internal static unsafe class FileDescriptors
             throw UnixException.FromLastError("fcntl O_NONBLOCK");
     }
 
+    /// <summary>F_SETPIPE_SZ; a kernel that refuses (a limit, an old gVisor) leaves the pipe as it was.</summary>
+    public static bool TryGrowPipe(SafeFileHandle handle, int bytes) =>
+        LibC.Fcntl((int)handle.DangerousGetHandle(), LibC.F_SETPIPE_SZ, bytes) >= 0;
+
     public static void SetCloseOnExec(SafeFileHandle handle)
     {
         if (LibC.Fcntl((int)handle.DangerousGetHandle(), LibC.F_SETFD, LibC.FD_CLOEXEC) < 0)

@@ -85,6 +85,12 @@ internal static unsafe partial class LibC
     [LibraryImport(Lib, EntryPoint = "posix_spawn_file_actions_adddup2")]
     internal static partial int FileActionsAddDup2(void* fileActions, int fd, int newFd);
 
+    [LibraryImport(Lib, EntryPoint = "posix_spawn_file_actions_addchdir_np")]
+    internal static partial int FileActionsAddChdir(void* fileActions, byte* path);
+
+    [LibraryImport(Lib, EntryPoint = "posix_spawn_file_actions_addclosefrom_np")]
+    internal static partial int FileActionsAddCloseFrom(void* fileActions, int lowFd);
+
     [LibraryImport(Lib, EntryPoint = "posix_spawn_file_actions_destroy")]
     internal static partial int FileActionsDestroy(void* fileActions);
 
@@ -143,10 +149,10 @@ internal static unsafe partial class LibC
 
     // Linux constants (generic and x86-64/arm64, which agree on these).
     internal const int O_RDONLY = 0, O_WRONLY = 1, O_RDWR = 2, O_NOCTTY = 0x100, O_NONBLOCK = 0x800, O_CLOEXEC = 0x80000;
-    internal const int F_GETFL = 3, F_SETFL = 4, F_GETFD = 1, F_SETFD = 2, FD_CLOEXEC = 1, F_DUPFD_CLOEXEC = 1030;
+    internal const int F_GETFL = 3, F_SETFL = 4, F_GETFD = 1, F_SETFD = 2, FD_CLOEXEC = 1, F_DUPFD_CLOEXEC = 1030, F_SETPIPE_SZ = 1031;
     internal const short POLLIN = 0x1, POLLOUT = 0x4, POLLERR = 0x8, POLLHUP = 0x10, POLLNVAL = 0x20;
     internal const nuint TIOCSCTTY = 0x540E, TIOCSWINSZ = 0x5414;
-    internal const short POSIX_SPAWN_SETSIGDEF = 0x04, POSIX_SPAWN_SETSIGMASK = 0x08;
+    internal const short POSIX_SPAWN_SETSIGDEF = 0x04, POSIX_SPAWN_SETSIGMASK = 0x08, POSIX_SPAWN_SETSID = 0x80;
     internal const int SIG_SETMASK = 2;
     internal const int P_ALL = 0, WNOHANG = 1, WEXITED = 4, WNOWAIT = 0x01000000;
     internal const int CLD_EXITED = 1, CLD_KILLED = 2, CLD_DUMPED = 3;

@@ -13,8 +13,19 @@ internal static unsafe class ProcessSpawner
 {
     /// <param name="descriptors">childFd → the handle to place there; all other descriptors are close-on-exec.</param>
     public static int Spawn(string path, IReadOnlyList<string> argv, IReadOnlyList<string> environment,
-        IReadOnlyList<(int ChildFd, SafeFileHandle Handle)> descriptors)
+        IReadOnlyList<(int ChildFd, SafeFileHandle Handle)> descriptors) =>
+        Check(TrySpawn(path, argv, environment, descriptors, workingDirectory: null, newSession: false, out var pid), $"posix_spawn {path}") == 0 ? pid : 0;
+
+    /// <summary>
+    /// posix_spawn that also gives the child <paramref name="workingDirectory"/> (chdir before exec) and, with
+    /// <paramref name="newSession"/> (a command started directly, not through the helper), a session of its own
+    /// and no descriptor above the mapped ones. Returns 0 or the errno: glibc reports a failed exec
+    /// (ENOENT, EACCES, ...) here, after reaping the child it made.
+    /// </summary>
+    public static int TrySpawn(string path, IReadOnlyList<string> argv, IReadOnlyList<string> environment,
+        IReadOnlyList<(int ChildFd, SafeFileHandle Handle)> descriptors, string? workingDirectory, bool newSession, out int pid)
     {
+        pid = 0;
         using var nativeArgv = new NativeStringArray(argv);
         using var nativeEnv = new NativeStringArray(environment);
         var nativePath = NativeStrings.Utf8Z(path);
@@ -48,16 +59,26 @@ internal static unsafe class ProcessSpawner
                     }
                     Check(LibC.FileActionsAddDup2(fileActions, fd, descriptors[i].ChildFd), "posix_spawn_file_actions_adddup2");
                 }
+                if (workingDirectory is { Length: > 0 })
+                {
+                    fixed (byte* directory = NativeStrings.Utf8Z(workingDirectory))
+                        Check(LibC.FileActionsAddChdir(fileActions, directory), "posix_spawn_file_actions_addchdir_np");
+                }
+                if (newSession)
+                    Check(LibC.FileActionsAddCloseFrom(fileActions, firstFree), "posix_spawn_file_actions_addclosefrom_np");
                 LibC.SigEmptySet(signals);
                 Check(LibC.SpawnAttrSetSigMask(attributes, signals), "posix_spawnattr_setsigmask");
                 LibC.SigFillSet(signals);
                 Check(LibC.SpawnAttrSetSigDefault(attributes, signals), "posix_spawnattr_setsigdefault");
-                Check(LibC.SpawnAttrSetFlags(attributes, LibC.POSIX_SPAWN_SETSIGMASK | LibC.POSIX_SPAWN_SETSIGDEF), "posix_spawnattr_setflags");
+                var flags = (short)(LibC.POSIX_SPAWN_SETSIGMASK | LibC.POSIX_SPAWN_SETSIGDEF | (newSession ? LibC.POSIX_SPAWN_SETSID : 0));
+                Check(LibC.SpawnAttrSetFlags(attributes, flags), "posix_spawnattr_setflags");
 
-                int pid;
+                int child;
+                int result;
                 fixed (byte* p = nativePath)
-                    Check(LibC.PosixSpawn(&pid, p, fileActions, attributes, nativeArgv.Pointer, nativeEnv.Pointer), $"posix_spawn {path}");
-                return pid;
+                    result = LibC.PosixSpawn(&child, p, fileActions, attributes, nativeArgv.Pointer, nativeEnv.Pointer);
+                pid = child;
+                return result;
             }
             finally
             {
@@ -78,9 +99,6 @@ internal static unsafe class ProcessSpawner
     }
 
     // posix_spawn* return the error number instead of setting errno.
-    private static void Check(int result, string operation)
-    {
-        if (result != 0)
-            throw new UnixException(operation, result);
-    }
+    private static int Check(int result, string operation) =>
+        result == 0 ? 0 : throw new UnixException(operation, result);
 }
