@@ -171,6 +171,39 @@ public abstract class BackendConformanceTests : IAsyncLifetime
     }
 
     [BackendFact]
+    public async Task A_tree_copied_in_is_listed_with_git_blob_ids_and_copied_out_with_its_modes()
+    {
+        var sandbox = await NewSandboxAsync();
+        var tree = Assert.IsAssignableFrom<ISandboxFileTree>(sandbox);
+        var archive = new MemoryStream();
+        await using (var writer = new System.Formats.Tar.TarWriter(archive, System.Formats.Tar.TarEntryFormat.Pax, leaveOpen: true))
+        {
+            writer.WriteEntry(new System.Formats.Tar.PaxTarEntry(System.Formats.Tar.TarEntryType.RegularFile, "bin/tool")
+                { Mode = (UnixFileMode)0x1ed, DataStream = new MemoryStream("hello\n"u8.ToArray()) });
+            writer.WriteEntry(new System.Formats.Tar.PaxTarEntry(System.Formats.Tar.TarEntryType.SymbolicLink, "link") { LinkName = "bin/tool" });
+        }
+        archive.Position = 0;
+
+        await tree.WriteArchiveAsync("/workspace/copied", archive, CancellationToken.None);
+        var listing = new List<GuestTreeEntry>();
+        await foreach (var entry in tree.ListTreeAsync("/workspace/copied", [], 100, CancellationToken.None))
+            listing.Add(entry);
+        var run = await ExecutionResult.RunAsync(sandbox, "sh", "-c", "cat /workspace/copied/link");
+        await using var back = await tree.ReadArchiveAsync("/workspace/copied", ["bin"], CancellationToken.None);
+        var names = new List<(string, UnixFileMode)>();
+        await using (var reader = new System.Formats.Tar.TarReader(back))
+            while (await reader.GetNextEntryAsync() is { } entry)
+                names.Add((entry.Name, entry.Mode));
+
+        Assert.Equal("hello\n", run.Stdout);
+        Assert.Equal(["", "bin", "bin/tool", "link"], listing.Select(e => e.Path));
+        // printf 'hello\n' | git hash-object --stdin
+        Assert.Equal("ce013625030ba8dba906f756967f9e9ca394464a", listing.Single(e => e.Path == "bin/tool").BlobId);
+        Assert.Equal(["bin/", "bin/tool"], names.Select(n => n.Item1));
+        Assert.Equal((UnixFileMode)0x1ed, names.Single(n => n.Item1 == "bin/tool").Item2);
+    }
+
+    [BackendFact]
     public async Task Signal_reaches_a_running_command()
     {
         var sandbox = await NewSandboxAsync();
