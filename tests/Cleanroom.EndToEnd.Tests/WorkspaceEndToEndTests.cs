@@ -186,6 +186,11 @@ public sealed class WorkspaceEndToEndTests(SharedServer shared) : IAsyncLifetime
         Assert.True(copyIn.ExitCode == 0, copyIn.ToString());
         var inside = await _server.CleanroomAsync("exec", "--in", id, "--", "cat", "/tmp/tree/plain.txt");
         Assert.Equal("plain\n", inside.Stdout);
+        // Like cp: into an existing (non-empty) directory keeps the name; to a new path takes that name.
+        Assert.Equal(0, (await _server.CleanroomAsync("cp", Path.Combine(source, "plain.txt"), $"{id}:/tmp/tree/sub")).ExitCode);
+        Assert.Equal(0, (await _server.CleanroomAsync("cp", Path.Combine(source, "plain.txt"), $"{id}:/tmp/renamed.txt")).ExitCode);
+        var placed = await _server.CleanroomAsync("exec", "--in", id, "--", "cat", "/tmp/tree/sub/plain.txt", "/tmp/renamed.txt");
+        Assert.Equal("plain\nplain\n", placed.Stdout);
 
         var back = Path.Combine(_top, "back");
         var copyOut = await _server.CleanroomAsync("cp", $"{id}:/tmp/tree", back);
@@ -195,6 +200,7 @@ public sealed class WorkspaceEndToEndTests(SharedServer shared) : IAsyncLifetime
         Assert.Equal((UnixFileMode)0x1e9, File.GetUnixFileMode(tool));
         Assert.Equal(new DateTime(2020, 5, 6, 7, 8, 9, DateTimeKind.Utc), File.GetLastWriteTimeUtc(tool));
         Assert.Equal("plain\n", File.ReadAllText(Path.Combine(back, "plain.txt")));
+        Assert.Equal("plain\n", File.ReadAllText(Path.Combine(back, "sub", "plain.txt")));
         await _server.CleanroomAsync("sandbox", "rm", id);
     }
 

@@ -18,6 +18,12 @@ internal sealed class ArchiveWriteTransfer(uint channel, ArchiveWriteMessage req
     private readonly TaskCompletionSource _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private volatile bool _failed;
 
+    // Directories of this transfer: true when it made them (empty before, nothing in them but this archive's entries).
+    private readonly Dictionary<string, bool> _directories = new(StringComparer.Ordinal);
+
+    // Paths this transfer has written; writing one again must replace it, not write through it.
+    private readonly HashSet<string> _written = new(StringComparer.Ordinal);
+
     public Task Completion => _done.Task;
 
     public void Append(ReadOnlySpan<byte> data)
@@ -37,12 +43,18 @@ internal sealed class ArchiveWriteTransfer(uint channel, ArchiveWriteMessage req
                 Fail(new ErrorMessage(AgentErrorCodes.InvalidPath, problem, 0));
                 return;
             }
-            Directory.CreateDirectory(request.Root);
+            var root = request.Root.Length > 1 ? request.Root.TrimEnd('/') : request.Root;
+            var existing = FileStatus.Lstat(root);
+            if (existing is { Kind: not FileStatus.Kind.Directory })
+                Remove(root);
+            if (existing is not { Kind: FileStatus.Kind.Directory })
+                Directory.CreateDirectory(root);
+            _directories[root] = existing is not { Kind: FileStatus.Kind.Directory } || !Directory.EnumerateFileSystemEntries(root).Any();
             using (var reader = new TarReader(_pipe))
             {
                 while (reader.GetNextEntry() is { } entry)
                 {
-                    if (Apply(entry) is { } refusal)
+                    if (Apply(root, entry) is { } refusal)
                     {
                         Fail(refusal);
                         return;
@@ -67,33 +79,34 @@ internal sealed class ArchiveWriteTransfer(uint channel, ArchiveWriteMessage req
         }
     }
 
-    private ErrorMessage? Apply(TarEntry entry)
+    private ErrorMessage? Apply(string root, TarEntry entry)
     {
         // A global PAX header (git archive writes the commit id in one) names no file.
         if (entry.EntryType == TarEntryType.GlobalExtendedAttributes)
             return null;
         if (RelativeMember.Normalize(entry.Name, out var problem) is not { } name)
             return new ErrorMessage(AgentErrorCodes.InvalidPath, problem!, 0);
-        var path = Path.Join(request.Root, name);
+        var path = Path.Join(root, name);
         if (entry is PaxTarEntry pax && pax.ExtendedAttributes.ContainsKey(TreeArchive.DeleteAttribute))
         {
             Remove(path);
+            ForgetBelow(path);
             return null;
         }
         switch (entry.EntryType)
         {
             case TarEntryType.Directory:
-                if (FileStatus.Lstat(path) is { Kind: not FileStatus.Kind.Directory })
-                    Remove(path);
-                Directory.CreateDirectory(path);
-                File.SetUnixFileMode(path, entry.Mode);
+                EnsureDirectory(path);
+                if (entry.Mode != CreatedDirectoryMode)
+                    File.SetUnixFileMode(path, entry.Mode);
                 return null;
             case TarEntryType.RegularFile or TarEntryType.V7RegularFile:
                 WriteFile(path, entry);
                 return null;
             case TarEntryType.SymbolicLink:
-                PrepareParent(path);
-                Remove(path);
+                var fresh = EnsureDirectory(Path.GetDirectoryName(path)!) && _written.Add(path);
+                if (!fresh)
+                    Remove(path);
                 File.CreateSymbolicLink(path, entry.LinkName);
                 return null;
             default:
@@ -101,16 +114,24 @@ internal sealed class ArchiveWriteTransfer(uint channel, ArchiveWriteMessage req
         }
     }
 
+    /// <summary>
+    /// In a directory this transfer made, nothing can be in the way, so the file is created in place (open, write,
+    /// set mtime, close: every system call counts under gVisor's ptrace platform, and a repository has thousands of
+    /// files). Anywhere else it replaces what is there through a temporary name and a rename.
+    /// </summary>
     private void WriteFile(string path, TarEntry entry)
     {
-        PrepareParent(path);
+        var fresh = EnsureDirectory(Path.GetDirectoryName(path)!) && _written.Add(path);
+        if (fresh)
+        {
+            Create(path, FileMode.CreateNew, entry);
+            return;
+        }
+        _written.Add(path);
         var temporary = $"{path}.cleanroom-{Environment.ProcessId}-{channel}.tmp";
         try
         {
-            using (var file = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None, bufferSize: 0))
-                entry.DataStream?.CopyTo(file, 256 * 1024);
-            File.SetUnixFileMode(temporary, entry.Mode);
-            File.SetLastWriteTimeUtc(temporary, entry.ModificationTime.UtcDateTime);
+            Create(temporary, FileMode.Create, entry);
             if (FileStatus.Lstat(path) is { Kind: FileStatus.Kind.Directory })
                 Remove(path);
             File.Move(temporary, path, overwrite: true);
@@ -122,17 +143,60 @@ internal sealed class ArchiveWriteTransfer(uint channel, ArchiveWriteMessage req
         }
     }
 
-    /// <summary>Makes the parent a real directory: a file or a link in its place is removed first.</summary>
-    private void PrepareParent(string path)
+    private static void Create(string path, FileMode mode, TarEntry entry)
     {
-        var parent = Path.GetDirectoryName(path)!;
-        if (parent.Length <= request.Root.TrimEnd('/').Length)
-            return;
-        PrepareParent(parent);
-        if (FileStatus.Lstat(parent) is { } status && status.Kind != FileStatus.Kind.Directory)
-            Remove(parent);
-        Directory.CreateDirectory(parent);
+        var permissions = entry.Mode & (UnixFileMode)0x1FF;
+        using var file = new FileStream(path, new FileStreamOptions
+        {
+            Mode = mode, Access = FileAccess.Write, Share = FileShare.ReadWrite, BufferSize = 0, UnixCreateMode = permissions,
+        });
+        entry.DataStream?.CopyTo(file, 256 * 1024);
+        // The create mode went through the umask; only bits it took (or setuid and friends) need a chmod.
+        if (((int)entry.Mode & (Umask.Value | ~0x1FF)) != 0)
+            File.SetUnixFileMode(file.SafeFileHandle, entry.Mode);
+        File.SetLastWriteTimeUtc(file.SafeFileHandle, entry.ModificationTime.UtcDateTime);
     }
+
+    /// <summary>
+    /// Makes <paramref name="directory"/> a real directory (a file or link in its place is removed, and so is a link
+    /// among its parents below the root) and says whether this transfer made it, i.e. whether it held nothing but
+    /// what this archive put there. Each directory is checked once per transfer.
+    /// </summary>
+    private bool EnsureDirectory(string directory)
+    {
+        if (_directories.TryGetValue(directory, out var known))
+            return known;
+        var parent = Path.GetDirectoryName(directory)!;
+        var parentFresh = EnsureDirectory(parent);
+        bool fresh;
+        if (parentFresh && !_written.Contains(directory))
+        {
+            Directory.CreateDirectory(directory);
+            fresh = true;
+        }
+        else
+        {
+            var status = FileStatus.Lstat(directory);
+            if (status is { Kind: not FileStatus.Kind.Directory })
+                Remove(directory);
+            if (status is not { Kind: FileStatus.Kind.Directory })
+                Directory.CreateDirectory(directory);
+            fresh = status is not { Kind: FileStatus.Kind.Directory };
+        }
+        _directories[directory] = fresh;
+        return fresh;
+    }
+
+    /// <summary>After a deletion, what was known about the paths under it no longer holds.</summary>
+    private void ForgetBelow(string path)
+    {
+        foreach (var key in _directories.Keys.Where(k => k == path || k.StartsWith(path + "/", StringComparison.Ordinal)).ToList())
+            _directories.Remove(key);
+        _written.RemoveWhere(k => k == path || k.StartsWith(path + "/", StringComparison.Ordinal));
+        _written.Add(path); // something may be recreated here later in this archive: take the careful path
+    }
+
+    private static readonly UnixFileMode CreatedDirectoryMode = (UnixFileMode)(0x1FF & ~Umask.Value);
 
     /// <summary>Removes a path of any kind without following links. Missing is fine.</summary>
     private static void Remove(string path)

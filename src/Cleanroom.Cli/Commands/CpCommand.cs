@@ -5,7 +5,6 @@ using Cleanroom.Cli.Client;
 using Cleanroom.Cli.Workspace;
 using Cleanroom.Errors;
 using Cleanroom.Workspace;
-using Grpc.Core;
 
 namespace Cleanroom.Cli.Commands;
 
@@ -75,10 +74,10 @@ internal static class CpCommand
             var listing = await client.Workspaces.ListSandboxTreeAsync(new ListSandboxTreeRequest { SandboxId = guest.SandboxId, Path = guest.Path, MaxEntries = 1 }, cancellationToken: token);
             return listing.Entries.Count > 0 && listing.Entries[0].Kind == "directory";
         }
-        catch (RpcException e) when (e.StatusCode is StatusCode.NotFound or StatusCode.InvalidArgument or StatusCode.ResourceExhausted)
+        catch (CleanroomException e) when (e.Code is ErrorCode.NotFound or ErrorCode.InvalidArgument or ErrorCode.TooLarge)
         {
-            // Missing, not a directory, or (a directory with) more entries than asked for.
-            return e.StatusCode == StatusCode.ResourceExhausted;
+            // Missing, not a directory, or a directory with more entries than the one asked for.
+            return e.Code == ErrorCode.TooLarge;
         }
     }
 
