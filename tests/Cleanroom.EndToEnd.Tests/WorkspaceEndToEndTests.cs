@@ -112,6 +112,9 @@ public sealed class WorkspaceEndToEndTests(SharedServer shared) : IAsyncLifetime
 
         var diff = await _server.CleanroomAsync("workspace", "diff", id);
         Assert.Equal("M README.md\nA gen/out.txt\nD old.txt\n", diff.Stdout);
+        var patch = await _server.CleanroomAsync("workspace", "diff", "--patch", id);
+        Assert.Contains("--- a/README.md\n+++ b/README.md\n@@ -1 +1 @@\n-readme\n+changed\n", patch.Stdout);
+        Assert.Contains("deleted file mode", patch.Stdout);
 
         var copy = await _server.CleanroomAsync("workspace", "copy-out", id);
         Assert.True(copy.ExitCode == 0, copy.ToString());

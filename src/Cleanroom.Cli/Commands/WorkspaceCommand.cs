@@ -44,8 +44,10 @@ internal static class WorkspaceCommand
     {
         var host = CommonOptions.Host();
         var json = CommonOptions.Json();
+        var patch = new Option<bool>("--patch", "-p") { Description = "Also show the changes of files as a unified diff" };
+        var maxBytes = MaxBytes();
         var id = SandboxId();
-        var command = new Command("diff", "List what changed in the sandbox's workspace since its baseline (A added, M modified, D deleted).") { host, json, id };
+        var command = new Command("diff", "List what changed in the sandbox's workspace since its baseline (A added, M modified, D deleted).") { host, json, patch, maxBytes, id };
         command.SetAction((parse, token) => ApiSession.RunAsync(console, parse.GetValue(host), async client =>
         {
             var response = await new WorkspaceSync(console, client).ChangesAsync(parse.GetValue(id)!, token);
@@ -56,6 +58,8 @@ internal static class WorkspaceCommand
             }
             foreach (var change in response.Changes)
                 console.Out.WriteLine($"{WorkspaceSync.Letter(WorkspaceSync.FromProto(change).Kind)} {change.Path}");
+            if (parse.GetValue(patch))
+                await new WorkspacePatch(console, client).WriteAsync(parse.GetValue(id)!, response, parse.GetValue(maxBytes), token);
             return ExitCode.Success;
         }));
         return command;
