@@ -141,9 +141,12 @@ public abstract class EgressConformanceCases(EgressWorld world)
         var spoofed = IPAddress.Parse("198.18.255.77");
         await sandbox.AddLinkAddressAsync(spoofed);
         var before = world.ApiEcho.Accepted;
+        var dropsBefore = await world.ForgedSourceDropsAsync(sandbox.Network);
 
         Assert.False(await probe.TcpAsync(world.Api.Address, EgressWorld.EchoPort, source: spoofed));
         Assert.Equal(before, world.ApiEcho.Accepted);
+        // The forged packets did leave the sandbox, and the anti-spoofing rule on its link is what stopped them.
+        Assert.True(await world.ForgedSourceDropsAsync(sandbox.Network) > dropsBefore, "no forged packet reached the sandbox's link");
         Assert.True(await probe.TcpAsync(world.Api.Address, EgressWorld.EchoPort));
         Assert.Equal(before + 1, world.ApiEcho.Accepted);
     }
@@ -243,7 +246,9 @@ public abstract class EgressConformanceCases(EgressWorld world)
         Assert.Equal(0, listener.Accepted);
         var spoofed = IPAddress.Parse("198.18.255.78");
         await sandbox.AddLinkAddressAsync(spoofed);
+        var dropsBefore = await world.ForgedSourceDropsAsync(sandbox.Network);
         Assert.False(await probe.TcpAsync(world.Other.Address, EgressWorld.EchoPort, source: spoofed));
+        Assert.True(await world.ForgedSourceDropsAsync(sandbox.Network) > dropsBefore, "no forged packet reached the sandbox's link");
     }
 
     /// <summary>
