@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Runs the benchmark program against a private server (its own socket and state, this host's images),
 # after scripts/setup.sh. Prints a Markdown table: Cleanroom next to a raw baseline measured in the same run.
-# usage: bench/run.sh [RUNS]
+# usage: bench/run.sh [RUNS] [--only qemu]
+# The qemu row boots a raw baseline whose /init is Debian's busybox-static.
 set -euo pipefail
 source "$(dirname "$0")/../scripts/lib.sh"
 cd "$REPO_ROOT"
 [ -x out/bin/cleanroom ] && [ -f examples/basic/cleanroom.yaml ] || die "run scripts/setup.sh first"
+ensure_packages busybox-static
 dotnet build bench/Cleanroom.Bench -c Release -o out/bench --nologo -v quiet -clp:ErrorsOnly >&2
 
 private="$(mktemp -d /tmp/cleanroom-bench.XXXXXX)"
@@ -20,9 +22,13 @@ cleanup() {
     kill -TERM "$pid" 2>/dev/null || continue
     timeout 60 tail --pid="$pid" -f /dev/null || true   # waits for that exit, no polling
   done
+  # A VM whose server ended before terminating it (a failed run) still names its run directory under ours.
+  for pid in $(pgrep -f -- "-pidfile $private/" || true); do
+    kill -KILL "$pid" 2>/dev/null || true
+  done
   nft delete table inet "$table" 2>/dev/null || true   # a server leaves its table for the next one; this one has none
   rm -rf "$private"
 }
 trap cleanup EXIT
 out/bin/cleanroom serve --detach
-dotnet out/bench/Cleanroom.Bench.dll "$REPO_ROOT/out/bin/cleanroom" "$XDG_RUNTIME_DIR/cleanroom/cleanroom.sock" "$REPO_ROOT/examples/basic" "${1:-10}"
+dotnet out/bench/Cleanroom.Bench.dll "$REPO_ROOT/out/bin/cleanroom" "$XDG_RUNTIME_DIR/cleanroom/cleanroom.sock" "$REPO_ROOT/examples/basic" "${1:-10}" "${@:2}"

@@ -5,11 +5,12 @@ using Cleanroom.Api.V1;
 using Cleanroom.Bench;
 using Cleanroom.Policy;
 
-// usage: Cleanroom.Bench CLEANROOM_BINARY SOCKET POLICY_DIR [RUNS]
+// usage: Cleanroom.Bench CLEANROOM_BINARY SOCKET POLICY_DIR [RUNS] [--only qemu]   (--only qemu: the qemu row alone)
 // Expects a server on SOCKET (bench/run.sh starts one). Every figure is compared with a baseline measured
 // in the same run, on the same machine, at the same moment.
 var (cleanroom, socket, policyDir) = (args[0], args[1], args[2]);
-var runs = args.Length > 3 ? int.Parse(args[3]) : 10;
+var runs = args.Length > 3 && int.TryParse(args[3], out var n) ? n : 10;
+var onlyQemu = args.SkipWhile(a => a != "--only").Skip(1).FirstOrDefault() == "qemu";
 var host = "unix://" + socket;
 Environment.SetEnvironmentVariable("CLEANROOM_HOST", host);
 
@@ -17,45 +18,54 @@ using var client = new CleanroomClient(new UnixApiAddress(socket));
 var policy = PolicyLoader.Load(policyDir).Result.Policy ?? throw new InvalidOperationException($"no valid policy under {policyDir}");
 var report = new Report();
 
-// 1. Time to interactive: a new sandbox, one command, gone again — from the CLI a user types.
-var tti = await Measurement.TimeAsync("cleanroom exec --rm -- true", runs,
-    () => Commands.RunAsync(cleanroom, "exec", "--rm", "--chdir", policyDir, "--", "true"));
-var rawRunsc = await Measurement.TimeAsync("runsc --network=none do true", runs,
-    () => Commands.RunAsync("runsc", "--platform=ptrace", "--network=none", "do", "true"));
-report.Compare("time to interactive", tti, rawRunsc, target: "<= 1.3x");
-
-// 2. Exec on a READY sandbox: the API round trip (create execution, stream to its exit) and the CLI.
-var sandboxId = (await client.Sandboxes.CreateSandboxAsync(new CreateSandboxRequest
+if (!onlyQemu)
 {
-    PolicyJson = policy.CanonicalJson,
-    PolicyHash = policy.PolicyHash,
-})).Sandbox.SandboxId;
-try
-{
-    var apiExec = await Measurement.TimeAsync("API exec true (ready sandbox)", runs * 3, () => ExecuteAsync(client, sandboxId, ["true"], _ => { }));
-    var cliExec = await Measurement.TimeAsync("cleanroom exec --in ID -- true", runs, () => Commands.RunAsync(cleanroom, "exec", "--in", sandboxId, "--", "true"));
-    var hostShell = await Measurement.TimeAsync("sh -c true on the host", runs * 3, () => Commands.RunAsync("sh", "-c", "true"));
-    report.Compare("exec on a ready sandbox (API)", apiExec, hostShell, target: "< 25 ms");
-    report.Compare("exec on a ready sandbox (CLI process)", cliExec, hostShell, target: "-");
-
-    // 3. Output throughput: 1 GiB of stdout through the agent, the server and the API.
-    const long bytes = 1L << 30;
-    long received = 0;
-    var clock = Stopwatch.StartNew();
-    await ExecuteAsync(client, sandboxId, ["head", "-c", bytes.ToString(), "/dev/zero"], chunk => received += chunk);
-    var seconds = clock.Elapsed.TotalSeconds;
-    if (received != bytes)
-    {
-        throw new InvalidOperationException($"received {received} bytes of {bytes}");
-    }
-
-    var hostClock = Stopwatch.StartNew();
-    await Commands.RunAsync("sh", "-c", $"head -c {bytes} /dev/zero > /dev/null");
-    report.Throughput("stdout throughput (1 GiB)", bytes / seconds / 1e6, bytes / hostClock.Elapsed.TotalSeconds / 1e6, target: ">= 200 MB/s");
+    // 1. Time to interactive: a new sandbox, one command, gone again — from the CLI a user types.
+    var tti = await Measurement.TimeAsync("cleanroom exec --rm -- true", runs,
+        () => Commands.RunAsync(cleanroom, "exec", "--rm", "--chdir", policyDir, "--", "true"));
+    var rawRunsc = await Measurement.TimeAsync("runsc --network=none do true", runs,
+        () => Commands.RunAsync("runsc", "--platform=ptrace", "--network=none", "do", "true"));
+    report.Compare("time to interactive", tti, rawRunsc, target: "<= 1.3x");
 }
-finally
+
+// 1b. The same for a qemu microVM, against QEMU booting the same kernel on the same machine with an init that exits at once.
+await QemuRow.MeasureAsync(report, cleanroom, policyDir, runs);
+
+if (!onlyQemu)
 {
-    await client.Sandboxes.TerminateSandboxAsync(new TerminateSandboxRequest { SandboxId = sandboxId });
+    // 2. Exec on a READY sandbox: the API round trip (create execution, stream to its exit) and the CLI.
+    var sandboxId = (await client.Sandboxes.CreateSandboxAsync(new CreateSandboxRequest
+    {
+        PolicyJson = policy.CanonicalJson,
+        PolicyHash = policy.PolicyHash,
+    })).Sandbox.SandboxId;
+    try
+    {
+        var apiExec = await Measurement.TimeAsync("API exec true (ready sandbox)", runs * 3, () => ExecuteAsync(client, sandboxId, ["true"], _ => { }));
+        var cliExec = await Measurement.TimeAsync("cleanroom exec --in ID -- true", runs, () => Commands.RunAsync(cleanroom, "exec", "--in", sandboxId, "--", "true"));
+        var hostShell = await Measurement.TimeAsync("sh -c true on the host", runs * 3, () => Commands.RunAsync("sh", "-c", "true"));
+        report.Compare("exec on a ready sandbox (API)", apiExec, hostShell, target: "< 25 ms");
+        report.Compare("exec on a ready sandbox (CLI process)", cliExec, hostShell, target: "-");
+
+        // 3. Output throughput: 1 GiB of stdout through the agent, the server and the API.
+        const long bytes = 1L << 30;
+        long received = 0;
+        var clock = Stopwatch.StartNew();
+        await ExecuteAsync(client, sandboxId, ["head", "-c", bytes.ToString(), "/dev/zero"], chunk => received += chunk);
+        var seconds = clock.Elapsed.TotalSeconds;
+        if (received != bytes)
+        {
+            throw new InvalidOperationException($"received {received} bytes of {bytes}");
+        }
+
+        var hostClock = Stopwatch.StartNew();
+        await Commands.RunAsync("sh", "-c", $"head -c {bytes} /dev/zero > /dev/null");
+        report.Throughput("stdout throughput (1 GiB)", bytes / seconds / 1e6, bytes / hostClock.Elapsed.TotalSeconds / 1e6, target: ">= 200 MB/s");
+    }
+    finally
+    {
+        await client.Sandboxes.TerminateSandboxAsync(new TerminateSandboxRequest { SandboxId = sandboxId });
+    }
 }
 
 report.Print();

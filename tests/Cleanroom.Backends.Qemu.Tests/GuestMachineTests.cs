@@ -34,6 +34,18 @@ public sealed class GuestMachineTests(QemuAssets assets) : IAsyncLifetime
     }
 
     [BackendFact]
+    public async Task The_emulated_guest_keeps_the_TSC_as_its_clock_rather_than_jiffies()
+    {
+        // Told the host's TSC rate, the guest never needs to calibrate (which fails under load) and never falls back to
+        // the 4 ms jiffies clock. Hosts without a constant TSC give no rate; every x86-64 host these tests run on has one.
+        Assert.NotNull(Host.HostTsc.Khz);
+        var sandbox = await ProvisionAsync(_host.Backend());
+        var clock = (await GuestRun.StdoutAsync(sandbox, "cat /sys/devices/system/clocksource/clocksource0/current_clocksource")).Trim();
+        Assert.Contains(clock, new[] { "tsc", "tsc-early" });
+        Assert.Contains($"tsc_early_khz={Host.HostTsc.Khz}", await GuestRun.StdoutAsync(sandbox, "cat /proc/cmdline"));
+    }
+
+    [BackendFact]
     public async Task Init_mounts_what_programs_expect_and_names_the_host()
     {
         var sandbox = await ProvisionAsync(_host.Backend());

@@ -20,6 +20,7 @@ public sealed class QemuCommandLineTests
         DiskPath = "/run/s/cleanroom-abc/disk.qcow2",
         ResizeBlocks = 1000,
         EntropySeedHex = "00FF",
+        GuestTscKhz = 2596122,
     };
 
     [Fact]
@@ -41,6 +42,27 @@ public sealed class QemuCommandLineTests
     {
         Assert.Contains("noapictimer", QemuCommandLine.KernelCommandLine(Spec(Accelerator.Tcg)).Split(' '));
         Assert.DoesNotContain("noapictimer", QemuCommandLine.KernelCommandLine(Spec(Accelerator.Kvm)).Split(' '));
+    }
+
+    [Fact]
+    public void Emulated_boots_are_told_the_hosts_TSC_rate_and_KVM_boots_are_not()
+    {
+        var tcg = QemuCommandLine.KernelCommandLine(Spec(Accelerator.Tcg)).Split(' ');
+        Assert.Contains("tsc_early_khz=2596122", tcg);
+        Assert.Contains("tsc=reliable", tcg);
+        var kvm = QemuCommandLine.KernelCommandLine(Spec(Accelerator.Kvm)).Split(' ');
+        Assert.DoesNotContain(kvm, w => w.StartsWith("tsc", StringComparison.Ordinal));
+        var unknown = QemuCommandLine.KernelCommandLine(Spec(Accelerator.Tcg) with { GuestTscKhz = null }).Split(' ');
+        Assert.DoesNotContain(unknown, w => w.StartsWith("tsc", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void The_TSC_rate_comes_from_bogomips_only_when_the_TSC_is_constant()
+    {
+        const string Entry = "processor\t: 0\nflags\t\t: fpu tsc msr constant_tsc nonstop_tsc\nbogomips\t: 5192.24\n\nprocessor\t: 1\nbogomips\t: 1.00\n";
+        Assert.Equal(2596120, Host.HostTsc.FromCpuinfo(Entry));
+        Assert.Null(Host.HostTsc.FromCpuinfo(Entry.Replace(" constant_tsc", "", StringComparison.Ordinal)));
+        Assert.Null(Host.HostTsc.FromCpuinfo("processor\t: 0\nflags\t\t: tsc constant_tsc\n"));
     }
 
     [Fact]

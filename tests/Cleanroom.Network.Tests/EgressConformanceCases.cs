@@ -5,7 +5,7 @@ namespace Cleanroom.Network.Tests;
 /// <summary>
 /// The egress outcomes every backend must produce, written against <see cref="IWorkloadRunner"/> only:
 /// a subclass says how to run a program inside a sandbox (a plain process under nsenter, a gVisor sandbox
-/// started in the sandbox's namespace, later a QEMU guest). Every "blocked" case has a reachable
+/// started in the sandbox's namespace, a QEMU guest behind it). Every "blocked" case has a reachable
 /// counterpart in the same test or in <see cref="AllowedHostPortIsReachableAfterResolvingIt"/>, so a
 /// probe that can never succeed would fail the suite rather than pass it. The only hooks a subclass may
 /// override are the ICMP assertions, and only with proof that its sandboxes cannot send ICMP at all (see
@@ -139,11 +139,14 @@ public abstract class EgressConformanceCases(EgressWorld world)
         await using var sandbox = await CreateSandboxAsync((world.Api.Address.ToString(), EgressWorld.EchoPort));
         var probe = sandbox.Probe;
         var spoofed = IPAddress.Parse("198.18.255.77");
-        await HostShell.RunAsync(["ip", "-netns", sandbox.NamespaceName, "addr", "add", $"{spoofed}/32", "dev", sandbox.SandboxInterface]);
+        await sandbox.AddLinkAddressAsync(spoofed);
         var before = world.ApiEcho.Accepted;
+        var dropsBefore = await world.ForgedSourceDropsAsync(sandbox.Network);
 
         Assert.False(await probe.TcpAsync(world.Api.Address, EgressWorld.EchoPort, source: spoofed));
         Assert.Equal(before, world.ApiEcho.Accepted);
+        // The forged packets did leave the sandbox, and the anti-spoofing rule on its link is what stopped them.
+        Assert.True(await world.ForgedSourceDropsAsync(sandbox.Network) > dropsBefore, "no forged packet reached the sandbox's link");
         Assert.True(await probe.TcpAsync(world.Api.Address, EgressWorld.EchoPort));
         Assert.Equal(before + 1, world.ApiEcho.Accepted);
     }
@@ -242,8 +245,10 @@ public abstract class EgressConformanceCases(EgressWorld world)
         Assert.False(await probe.TcpAsync(neighbour.SandboxAddress, EgressWorld.EchoPort));
         Assert.Equal(0, listener.Accepted);
         var spoofed = IPAddress.Parse("198.18.255.78");
-        await HostShell.RunAsync(["ip", "-netns", sandbox.NamespaceName, "addr", "add", $"{spoofed}/32", "dev", sandbox.SandboxInterface]);
+        await sandbox.AddLinkAddressAsync(spoofed);
+        var dropsBefore = await world.ForgedSourceDropsAsync(sandbox.Network);
         Assert.False(await probe.TcpAsync(world.Other.Address, EgressWorld.EchoPort, source: spoofed));
+        Assert.True(await world.ForgedSourceDropsAsync(sandbox.Network) > dropsBefore, "no forged packet reached the sandbox's link");
     }
 
     /// <summary>
@@ -271,6 +276,8 @@ public abstract class EgressConformanceCases(EgressWorld world)
             var (code, stdout, stderr) = await HostShell.RunAsync(argv, check: false).WaitAsync(timeout);
             return new WorkloadResult(code, stdout, stderr);
         }
+
+        public Task AddLinkAddressAsync(IPAddress address) => throw new NotSupportedException("the host's own links are not the test's to change");
     }
 }
 

@@ -23,7 +23,7 @@ public sealed class GvisorEgressConformanceTests(EgressWorld world, GvisorSandbo
 {
     private const string IcmpRefused = "raw=AddressFamilyNotSupported dgram=AddressFamilyNotSupported";
 
-    protected override IWorkloadRunner RunnerFor(SandboxNetwork sandbox) => new GvisorWorkloadRunner(gvisor, sandbox);
+    protected override IWorkloadRunner RunnerFor(SandboxNetwork sandbox) => new BackendWorkloadRunner(gvisor, sandbox);
 
     protected override async Task AssertIcmpIsBlockedAndReportedAsync(SandboxUnderTest sandbox, IPAddress destination)
     {

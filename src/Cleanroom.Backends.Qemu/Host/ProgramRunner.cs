@@ -25,11 +25,19 @@ internal sealed record ProgramResult(IReadOnlyList<string> Argv, int ExitCode, s
 /// </summary>
 internal sealed class ProgramRunner(ILogger logger)
 {
+    /// <summary>Runs <paramref name="argv"/> with no input; see the overload with stdin.</summary>
+    public Task<ProgramResult?> TryRunAsync(IReadOnlyList<string> argv, TimeSpan timeout, CancellationToken cancellationToken) =>
+        TryRunAsync(argv, stdin: null, timeout, cancellationToken);
+
+    /// <summary>Like <see cref="TryRunAsync(IReadOnlyList{string}, TimeSpan, CancellationToken)"/>, but running out of time throws <c>runtime_launch_failed</c>.</summary>
+    public Task<ProgramResult> RunAsync(IReadOnlyList<string> argv, TimeSpan timeout, CancellationToken cancellationToken) =>
+        RunAsync(argv, stdin: null, timeout, cancellationToken);
+
     /// <summary>
-    /// Runs <paramref name="argv"/>; a program that cannot be started throws <c>runtime_launch_failed</c>.
-    /// Returns null when it outlived <paramref name="timeout"/> (it has been killed by then).
+    /// Runs <paramref name="argv"/> with <paramref name="stdin"/> (if any) as its input; a program that cannot be started
+    /// throws <c>runtime_launch_failed</c>. Returns null when it outlived <paramref name="timeout"/> (it has been killed by then).
     /// </summary>
-    public async Task<ProgramResult?> TryRunAsync(IReadOnlyList<string> argv, TimeSpan timeout, CancellationToken cancellationToken)
+    public async Task<ProgramResult?> TryRunAsync(IReadOnlyList<string> argv, string? stdin, TimeSpan timeout, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfZero(argv.Count);
         logger.LogDebug("exec {Argv}", Describe(argv));
@@ -51,6 +59,11 @@ internal sealed class ProgramRunner(ILogger logger)
         catch (Win32Exception e)
         {
             throw new CleanroomException(ErrorCode.RuntimeLaunchFailed, $"cannot start {argv[0]}: {e.Message}", e);
+        }
+        if (stdin is not null)
+        {
+            // Small inputs (a batch of commands): written whole before the output is read, well within a pipe's buffer.
+            await process.StandardInput.WriteAsync(stdin.AsMemory(), cancellationToken).ConfigureAwait(false);
         }
         process.StandardInput.Close();
         var stdout = process.StandardOutput.ReadToEndAsync(CancellationToken.None);
@@ -75,9 +88,9 @@ internal sealed class ProgramRunner(ILogger logger)
         return result;
     }
 
-    /// <summary>Like <see cref="TryRunAsync"/>, but running out of time throws <c>runtime_launch_failed</c>.</summary>
-    public async Task<ProgramResult> RunAsync(IReadOnlyList<string> argv, TimeSpan timeout, CancellationToken cancellationToken) =>
-        await TryRunAsync(argv, timeout, cancellationToken).ConfigureAwait(false)
+    /// <summary>Like <see cref="TryRunAsync(IReadOnlyList{string}, string, TimeSpan, CancellationToken)"/>, but running out of time throws <c>runtime_launch_failed</c>.</summary>
+    public async Task<ProgramResult> RunAsync(IReadOnlyList<string> argv, string? stdin, TimeSpan timeout, CancellationToken cancellationToken) =>
+        await TryRunAsync(argv, stdin, timeout, cancellationToken).ConfigureAwait(false)
         ?? throw new CleanroomException(ErrorCode.RuntimeLaunchFailed, $"{Describe(argv)} did not finish within {timeout.TotalSeconds:0.#} s and was killed");
 
     /// <summary>The argv as one line a person can paste into a shell (arguments with spaces quoted).</summary>

@@ -84,6 +84,14 @@ internal static class QemuCommandLine
             // Under emulation the local APIC timer calibration alone takes about a quarter of a second; the PIT
             // serves as the tick instead. With KVM the TSC-deadline timer needs no calibration.
             words.Add("noapictimer");
+            // The guest's TSC is the host's; told its rate, the kernel keeps the TSC as its clock instead of failing to
+            // calibrate it under load and falling back to 4 ms jiffies (Host/HostTsc.cs). No watchdog second-guesses it:
+            // the only other clock it could check against is those jiffies.
+            if (spec.GuestTscKhz is { } khz)
+            {
+                words.Add("tsc_early_khz=" + khz.ToString(CultureInfo.InvariantCulture));
+                words.Add("tsc=reliable");
+            }
         }
         if (spec.Probe)
             words.Add("cleanroom.probe");

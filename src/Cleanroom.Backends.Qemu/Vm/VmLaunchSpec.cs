@@ -24,5 +24,7 @@ internal sealed record VmLaunchSpec
     /// <summary>A boot that only proves the kernel starts: init prints a marker and the VM ends.</summary>
     public bool Probe { get; init; }
     public string? RunAsUser { get; init; }
+    /// <summary>The host's TSC rate, which an emulated guest is told (see <see cref="Host.HostTsc"/>); null to let it calibrate.</summary>
+    public long? GuestTscKhz { get; init; } = Host.HostTsc.Khz;
     public GuestNetworkAttachment? Network { get; init; }
 }

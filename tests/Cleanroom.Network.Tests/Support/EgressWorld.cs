@@ -102,6 +102,19 @@ public class EgressWorld : IAsyncLifetime
             await upstream.DisposeAsync();
     }
 
+    /// <summary>
+    /// Packets the anti-spoofing rule of <paramref name="sandbox"/>'s link has dropped (its nft counter): proof that a
+    /// forged packet really left the sandbox and was stopped there, not refused earlier inside the sandbox.
+    /// </summary>
+    public async Task<long> ForgedSourceDropsAsync(SandboxNetwork sandbox)
+    {
+        var (_, chain, _) = await HostShell.RunAsync(["nft", "list", "chain", "inet", Run.Table, sandbox.Names.PreroutingChain]);
+        var rule = chain.Split('\n').Single(l => l.Contains("ip saddr != ", StringComparison.Ordinal));
+        var match = System.Text.RegularExpressions.Regex.Match(rule, @"counter packets (\d+) ");
+        return match.Success ? long.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture)
+            : throw new InvalidOperationException($"no counter on the anti-spoofing rule: {rule.Trim()}");
+    }
+
     public static string NewSandboxId() => "sb-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6));
 
     public Task<SandboxNetwork> CreateSandboxAsync(params (string Host, int Port)[] allow) =>

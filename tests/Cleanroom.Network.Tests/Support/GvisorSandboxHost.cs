@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Cleanroom.Backends;
 using Cleanroom.Backends.Gvisor;
 using Cleanroom.Images;
@@ -14,7 +13,7 @@ namespace Cleanroom.Network.Tests;
 /// directory even after failures: a reconcile sweep, then any process still naming the directory, then the
 /// directory itself.
 /// </summary>
-public sealed class GvisorSandboxHost : IAsyncLifetime
+public sealed class GvisorSandboxHost : ISandboxHost, IAsyncLifetime
 {
     private const string ImageReference = "cleanroom-test/busybox:egress";
 
@@ -29,8 +28,10 @@ public sealed class GvisorSandboxHost : IAsyncLifetime
 
     public string SandboxRoot => Path.Combine(_root, "sbx");
 
-    /// <summary>The AOT probe's bytes, copied into each sandbox once.</summary>
-    internal byte[] Probe { get; private set; } = [];
+    public byte[] Probe { get; private set; } = [];
+
+    /// <summary>runsc runs with <c>--network=host</c> inside the namespace: the sandbox uses the namespace's own stack.</summary>
+    public bool SharesNamespaceStack => true;
 
     private GvisorBackend Backend => _backend ?? throw new InvalidOperationException("the gVisor host was not initialised (not root?)");
 
@@ -67,7 +68,7 @@ public sealed class GvisorSandboxHost : IAsyncLifetime
     }
 
     /// <summary>A gVisor sandbox of the busybox image inside <paramref name="network"/>, as the server makes one.</summary>
-    internal Task<IProvisionedSandbox> ProvisionAsync(SandboxNetwork network, CancellationToken cancellationToken) =>
+    public Task<IProvisionedSandbox> ProvisionAsync(SandboxNetwork network, CancellationToken cancellationToken) =>
         Backend.ProvisionAsync(new SandboxSpec
         {
             SandboxId = network.SandboxId,
@@ -88,7 +89,7 @@ public sealed class GvisorSandboxHost : IAsyncLifetime
         }
         if (Directory.Exists(SandboxRoot))
             left.AddRange(Directory.EnumerateFileSystemEntries(SandboxRoot).Select(d => "run directory " + d));
-        left.AddRange(ProcessesNaming(_root).Select(pid => $"process {pid}"));
+        left.AddRange(ProcessesNaming.Find(_root).Select(pid => $"process {pid}"));
         return left;
     }
 
@@ -101,38 +102,8 @@ public sealed class GvisorSandboxHost : IAsyncLifetime
         }
         finally
         {
-            // Only processes started with our own root can name it.
-            foreach (var pid in ProcessesNaming(_root))
-            {
-                try
-                {
-                    using var process = Process.GetProcessById(pid);
-                    process.Kill();
-                }
-                catch (Exception e) when (e is ArgumentException or InvalidOperationException)
-                {
-                }
-            }
+            await ProcessesNaming.KillAsync(_root, TimeSpan.FromSeconds(10));
             Directory.Delete(_root, recursive: true);
         }
-    }
-
-    private static List<int> ProcessesNaming(string text)
-    {
-        var found = new List<int>();
-        foreach (var dir in Directory.EnumerateDirectories("/proc"))
-        {
-            if (!int.TryParse(Path.GetFileName(dir), out var pid) || pid == Environment.ProcessId)
-                continue;
-            try
-            {
-                if (File.ReadAllText(Path.Combine(dir, "cmdline")).Contains(text, StringComparison.Ordinal))
-                    found.Add(pid);
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-            }
-        }
-        return found;
     }
 }

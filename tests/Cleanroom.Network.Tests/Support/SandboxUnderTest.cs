@@ -26,6 +26,9 @@ public sealed class SandboxUnderTest(SandboxNetwork network, IWorkloadRunner run
 
     public string SandboxInterface => network.SandboxInterface;
 
+    /// <summary>An address the host never gave the sandbox, added where the workload's network stack is (see <see cref="IWorkloadRunner.AddLinkAddressAsync"/>).</summary>
+    public Task AddLinkAddressAsync(IPAddress address) => runner.AddLinkAddressAsync(address);
+
     public async ValueTask DisposeAsync()
     {
         try

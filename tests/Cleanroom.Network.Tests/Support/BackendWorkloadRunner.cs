@@ -1,14 +1,15 @@
 using System.Globalization;
+using System.Net;
 using System.Text;
 using Cleanroom.Backends;
 
 namespace Cleanroom.Network.Tests;
 
 /// <summary>
-/// Runs programs in a real gVisor sandbox started inside the sandbox network's namespace (runsc
-/// <c>--network=host</c> under <c>nsenter --net</c>, the network's resolv.conf bind-mounted), through the
-/// agent, as every workload runs. The sandbox is made on the first run and reused for every later run in
-/// the same network; disposing terminates it.
+/// Runs programs in a real backend sandbox started inside the sandbox network (by an <see cref="ISandboxHost"/>:
+/// a gVisor sandbox with <c>--network=host</c> under <c>nsenter --net</c>, or a QEMU guest behind the namespace's
+/// bridge), through the agent, as every workload runs. The sandbox is made on the first run and reused for every
+/// later run in the same network; disposing terminates it.
 /// <para>
 /// The AOT probe goes in once per sandbox through the agent's stdin path (<c>cat &gt; /tmp/probe</c>): the
 /// backend contract has no file write, and stdin is how a user's own data reaches a sandbox, so nothing is
@@ -16,7 +17,7 @@ namespace Cleanroom.Network.Tests;
 /// like the agent itself, so it does not care which libc the image has.
 /// </para>
 /// </summary>
-public sealed class GvisorWorkloadRunner(GvisorSandboxHost host, SandboxNetwork network) : IWorkloadRunner, IAsyncDisposable
+public sealed class BackendWorkloadRunner(ISandboxHost host, SandboxNetwork network) : IWorkloadRunner, IAsyncDisposable
 {
     public const string GuestProbePath = "/tmp/probe";
 
@@ -34,6 +35,21 @@ public sealed class GvisorWorkloadRunner(GvisorSandboxHost host, SandboxNetwork 
         var sandbox = await SandboxAsync();
         using var deadline = new CancellationTokenSource(timeout);
         return await RunInAsync(sandbox, argv, stdin: null, deadline.Token);
+    }
+
+    public async Task AddLinkAddressAsync(IPAddress address)
+    {
+        if (host.SharesNamespaceStack)
+        {
+            await new NsenterWorkloadRunner(network.NamespacePath).AddLinkAddressAsync(address);
+            return;
+        }
+        // A guest kernel of its own: its link is its own eth0 (the virtio-net device), and the workload is root there.
+        var sandbox = await SandboxAsync();
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        var result = await RunInAsync(sandbox, ["ip", "addr", "add", $"{address}/32", "dev", "eth0"], stdin: null, deadline.Token);
+        if (result.ExitCode != 0)
+            throw new InvalidOperationException($"adding {address} inside sandbox {sandbox.SandboxId} failed (exit {result.ExitCode}): {result.Stderr}");
     }
 
     public async ValueTask DisposeAsync()

@@ -1,0 +1,29 @@
+using Cleanroom.Backends.Qemu.Vm;
+
+namespace Cleanroom.Bench;
+
+/// <summary>
+/// Time to interactive of a qemu sandbox (<c>cleanroom exec --rm --backend qemu -- true</c>: CLI process, new VM with
+/// its disk overlay and network, the command, terminate) against <see cref="RawQemuBoot"/>: the same kernel on the
+/// same machine with an init that exits at once. Skipped, with the reason, where doctor finds qemu unusable.
+/// </summary>
+internal static class QemuRow
+{
+    public static async Task MeasureAsync(Report report, string cleanroom, string policyDir, int runs)
+    {
+        var qemu = await QemuOnThisHost.AskAsync(cleanroom);
+        if (!qemu.Usable)
+        {
+            Console.Error.WriteLine($"  qemu row skipped: {qemu.Reason}");
+            return;
+        }
+
+        var accelerator = qemu.Accelerator.ToString().ToLowerInvariant();
+        var tti = await Measurement.TimeAsync("cleanroom exec --rm --backend qemu -- true", runs,
+            () => Commands.RunAsync(cleanroom, "exec", "--rm", "--backend", "qemu", "--chdir", policyDir, "--", "true"));
+        using var raw = RawQemuBoot.Create(qemu.Kernel!, qemu.Accelerator, "/bin/busybox");
+        var rawBoot = await Measurement.TimeAsync($"raw QEMU boot ({accelerator}), init exits at once", runs, raw.BootAsync);
+        report.Compare($"time to interactive, qemu ({accelerator})", tti, rawBoot,
+            target: qemu.Accelerator == Accelerator.Kvm ? "<= 1.2x" : "<= 1.2x; <= 2.0 s median emulated");
+    }
+}
