@@ -83,7 +83,8 @@ internal static class ExecCommand
             {
                 if (request.Remove)
                 {
-                    await client.Sandboxes.TerminateSandboxAsync(new TerminateSandboxRequest { SandboxId = sandboxId }, cancellationToken: CancellationToken.None);
+                    // The command is over: the server removes the sandbox without this process waiting for it.
+                    await client.Sandboxes.TerminateSandboxAsync(new TerminateSandboxRequest { SandboxId = sandboxId, NoWait = true }, cancellationToken: CancellationToken.None);
                 }
             }
     }

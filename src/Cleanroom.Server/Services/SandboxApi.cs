@@ -67,7 +67,19 @@ internal sealed class SandboxApi(SandboxControl control, ServerSettings settings
 
     public override async Task<V1.TerminateSandboxResponse> TerminateSandbox(V1.TerminateSandboxRequest request, ServerCallContext context)
     {
-        var sandbox = await control.TerminateSandboxAsync(RequireId(request.SandboxId, "sandbox_id"), context.CancellationToken);
+        var id = RequireId(request.SandboxId, "sandbox_id");
+        if (request.NoWait)
+        {
+            // STOPPING is recorded before the first await; the rest goes on without this caller.
+            var removal = control.TerminateSandboxAsync(id, CancellationToken.None);
+            if (!removal.IsCompleted)
+            {
+                var current = await control.GetSandboxAsync(id, context.CancellationToken);
+                return new V1.TerminateSandboxResponse { SandboxId = id, Terminated = false, Message = $"sandbox {id} is {StatusNames.Of(current.Status)}" };
+            }
+        }
+
+        var sandbox = await control.TerminateSandboxAsync(id, context.CancellationToken);
         return new V1.TerminateSandboxResponse
         {
             SandboxId = sandbox.Id,
