@@ -66,8 +66,9 @@ internal sealed class WorkspaceApi(SandboxControl control, ServerSettings settin
     {
         var id = SandboxApi.RequireId(request.SandboxId, "sandbox_id");
         var limit = request.MaxBytes <= 0 ? settings.MaxTransferBytes : Math.Min(request.MaxBytes, settings.MaxTransferBytes);
+        var path = RequireAbsolute(request.Path);
         var tree = control.FileTree(id);
-        await using var archive = await tree.ReadArchiveAsync(RequireAbsolute(request.Path), request.Members.ToList(), context.CancellationToken);
+        await using var archive = await tree.ReadArchiveAsync(path, request.Members.ToList(), context.CancellationToken);
         var buffer = new byte[256 * 1024];
         long total = 0;
         int read;
@@ -86,7 +87,8 @@ internal sealed class WorkspaceApi(SandboxControl control, ServerSettings settin
         var id = SandboxApi.RequireId(request.SandboxId, "sandbox_id");
         var max = request.MaxEntries == 0 ? settings.MaxTreeEntries : Math.Min(request.MaxEntries, settings.MaxTreeEntries);
         var response = new V1.ListSandboxTreeResponse();
-        await foreach (var entry in control.FileTree(id).ListTreeAsync(RequireAbsolute(request.Path), request.ExcludedNames.ToList(), max, context.CancellationToken))
+        var path = RequireAbsolute(request.Path);
+        await foreach (var entry in control.FileTree(id).ListTreeAsync(path, request.ExcludedNames.ToList(), max, context.CancellationToken))
             response.Entries.Add(WorkspaceMapping.ToProto(entry));
         return response;
     }
