@@ -12,9 +12,9 @@ internal sealed class Report
         Console.Error.WriteLine($"  {what}: {cleanroom.Median:0.0} ms vs {baseline.Median:0.0} ms");
     }
 
-    public void Throughput(string what, double megabytesPerSecond, double baselineMegabytesPerSecond, string target)
+    public void Throughput(string what, double megabytesPerSecond, double baselineMegabytesPerSecond, string target, string baseline = "host pipe")
     {
-        _rows.Add($"| {what} | {megabytesPerSecond:0} MB/s | host pipe: {baselineMegabytesPerSecond:0} MB/s | {megabytesPerSecond / baselineMegabytesPerSecond:0.00}x | {target} |");
+        _rows.Add($"| {what} | {megabytesPerSecond:0} MB/s | {baseline}: {baselineMegabytesPerSecond:0} MB/s | {megabytesPerSecond / baselineMegabytesPerSecond:0.00}x | {target} |");
         Console.Error.WriteLine($"  {what}: {megabytesPerSecond:0} MB/s");
     }
 
