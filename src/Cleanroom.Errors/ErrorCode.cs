@@ -27,4 +27,6 @@ public static class ErrorCode
     public const string RegistryAuthFailed = "registry_auth_failed";
     public const string DigestMismatch = "digest_mismatch";
     public const string PlatformNotFound = "platform_not_found";
+    /// <summary>The registry does not have the image (repository, tag, digest or one of its blobs).</summary>
+    public const string ImageNotFound = "image_not_found";
 }

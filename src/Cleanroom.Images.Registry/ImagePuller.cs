@@ -138,6 +138,11 @@ public sealed class ImagePuller : IDisposable
         RepositoryLocation where, IReadOnlyList<(Digest Digest, long Size, string Kind)> blobs, ImageIntake intake,
         IProgress<PullProgress>? progress, CancellationToken cancellationToken)
     {
+        foreach (var blob in blobs)
+        {
+            progress?.Report(new PullProgress(blob.Digest, blob.Kind, 0, blob.Size, PullStage.Queued));
+        }
+
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, options.MaxConcurrentDownloads), CancellationToken = cancellationToken };
         await Parallel.ForEachAsync(blobs, parallel, (blob, ct) =>
             new ValueTask(downloader.DownloadAsync(where, blob.Digest, blob.Size, blob.Kind, intake, progress, ct))).ConfigureAwait(false);

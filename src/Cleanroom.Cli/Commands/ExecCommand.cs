@@ -34,6 +34,7 @@ internal static class ExecCommand
             }
 
             var sandboxId = request.SandboxId;
+            Sandbox? started = null;
             if (sandboxId is null)
             {
                 var create = PolicySubmission.Build(console, request.Chdir, request.Backend, request.AllowAll);
@@ -42,11 +43,11 @@ internal static class ExecCommand
                     create.ImageRef = request.Image;
                 }
 
-                var created = await client.Sandboxes.CreateSandboxAsync(create, cancellationToken: cancellationToken);
-                sandboxId = created.Sandbox.SandboxId;
+                started = await SandboxReadiness.StartAsync(client, create, cancellationToken);
+                sandboxId = started.SandboxId;
                 if (request.Image is not null)
                 {
-                    console.Error.WriteLine($"cleanroom: image {created.Sandbox.ImageRef}");
+                    console.Error.WriteLine($"cleanroom: image {started.ImageRef}");
                 }
             }
 
@@ -57,6 +58,11 @@ internal static class ExecCommand
 
             try
             {
+                if (started is not null)
+                {
+                    await SandboxReadiness.WaitUntilReadyAsync(console, client, started, cancellationToken);
+                }
+
                 return await RunInSandboxAsync(console, client, sandboxId, request, cancellationToken);
             }
             finally

@@ -37,8 +37,9 @@ internal static class SandboxCommand
         {
             var request = PolicySubmission.Build(console, parse.GetValue(chdir), parse.GetValue(backend), parse.GetValue(allowAll));
             request.ImageRef = parse.GetValue(image) ?? "";
-            var response = await client.Sandboxes.CreateSandboxAsync(request, cancellationToken: token);
-            console.Out.WriteLine(parse.GetValue(json) ? ProtoJson.Format(response.Sandbox) : response.Sandbox.SandboxId);
+            var started = await SandboxReadiness.StartAsync(client, request, token);
+            var sandbox = await SandboxReadiness.WaitUntilReadyAsync(console, client, started, token);
+            console.Out.WriteLine(parse.GetValue(json) ? ProtoJson.Format(sandbox) : sandbox.SandboxId);
             return ExitCode.Success;
         }));
         return command;
