@@ -34,21 +34,58 @@ internal static class UnpackPhases
                 }
             }
         });
+        var naive = Directory.CreateTempSubdirectory("cleanroom-bench-naive-");
+        try
+        {
+            await TimedAsync("store unpack (everything)", () => store.MaterialiseAsync(reference));
+            var count = 0;
+            await PhaseAsync("read + sha256 + gunzip + tar entries + write each file (no checks)", paths, async (file) =>
+            {
+                await using var gzip = new GZipStream(new HashStream(file), CompressionMode.Decompress);
+                await using var reader = new TarReader(gzip);
+                while (await reader.GetNextEntryAsync() is { } entry)
+                {
+                    if (entry.DataStream is { } data)
+                    {
+                        await using var output = new FileStream(Path.Combine(naive.FullName, (count++).ToString(System.Globalization.CultureInfo.InvariantCulture)), FileMode.CreateNew, FileAccess.Write, FileShare.None, 0);
+                        await data.CopyToAsync(output, 1 << 20);
+                    }
+                }
+            });
+        }
+        finally
+        {
+            naive.Delete(recursive: true);
+        }
+    }
+
+    private static async Task TimedAsync(string name, Func<Task> work)
+    {
         var clock = Stopwatch.StartNew();
-        await store.MaterialiseAsync(reference);
-        Console.WriteLine($"  store unpack (everything): {clock.ElapsedMilliseconds} ms");
+        var (user, system) = CpuTimes();
+        await work();
+        var (userAfter, systemAfter) = CpuTimes();
+        Console.WriteLine($"  {name}: {clock.ElapsedMilliseconds} ms; cpu: user {(userAfter - user).TotalMilliseconds:0} ms, kernel {(systemAfter - system).TotalMilliseconds:0} ms");
     }
 
     private static async Task PhaseAsync(string name, IReadOnlyList<string> paths, Func<Stream, Task> work)
     {
         var clock = Stopwatch.StartNew();
+        var (user, system) = CpuTimes();
         foreach (var path in paths)
         {
             await using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.Asynchronous);
             await work(file);
         }
 
-        Console.WriteLine($"  {name}: {clock.ElapsedMilliseconds} ms");
+        var (userAfter, systemAfter) = CpuTimes();
+        Console.WriteLine($"  {name}: {clock.ElapsedMilliseconds} ms; cpu: user {(userAfter - user).TotalMilliseconds:0} ms, kernel {(systemAfter - system).TotalMilliseconds:0} ms");
+    }
+
+    private static (TimeSpan User, TimeSpan System) CpuTimes()
+    {
+        using var self = Process.GetCurrentProcess();
+        return (self.UserProcessorTime, self.PrivilegedProcessorTime);
     }
 
     private static async Task HashAsync(Stream file)

@@ -30,7 +30,8 @@ internal sealed class LazyImagePull(ImageStore store, ImagePuller puller, Sandbo
             payload => control.RecordEvent(sandboxId, SandboxEventTypes.ImagePull, payload), pinnedReference, TimeProvider.System);
         events.Started();
         logger.LogInformation("sandbox {SandboxId}: pulling image {Image}", sandboxId, pinnedReference);
-        var image = await puller.PullAsync(pinnedReference, null, events, cancellationToken).ConfigureAwait(false);
+        // Unpacked as it downloads, so the backend finds the tree ready.
+        var image = await puller.PullAndUnpackAsync(pinnedReference, null, events, cancellationToken).ConfigureAwait(false);
         events.Finished(image);
         logger.LogInformation("sandbox {SandboxId}: pulled image {Image} ({Layers} layers, {Bytes} bytes)", sandboxId, image.Reference, image.Layers.Count, image.Size);
     }
