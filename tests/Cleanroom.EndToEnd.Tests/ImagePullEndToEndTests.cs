@@ -32,6 +32,9 @@ public sealed class ImagePullEndToEndTests(ITestOutputHelper output) : IAsyncLif
         {
             if (server is not null)
             {
+                // The server's own account, for when a test failed.
+                var log = Path.Combine(server.Root, "state", "cleanroom", "server.log");
+                output.WriteLine(File.Exists(log) ? string.Join('\n', File.ReadLines(log).TakeLast(40)) : "(no server log)");
                 await server.DisposeAsync();
             }
         }
