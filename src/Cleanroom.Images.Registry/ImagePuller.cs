@@ -170,7 +170,7 @@ public sealed class ImagePuller : IDisposable
     }
 
     // The config first (its diff_ids describe the layers), then the layers in parallel while the unpacker follows
-    // them bottom first. The unpacking is best effort: the commit does not wait for it, and when it failed,
+    // them bottom first; the unpacker ends shortly after the last download. It is best effort: when it failed,
     // MaterialiseAsync after the commit unpacks from the verified blobs (and reports a real problem of the image).
     private async Task DownloadAndUnpackAsync(
         RepositoryLocation where, Digest manifest, IReadOnlyList<(Digest Digest, long Size, string Kind)> blobs, ImageIntake intake,
