@@ -19,4 +19,11 @@ public sealed record CreateSandboxRequest
     public IReadOnlyDictionary<string, string> Labels { get; init; } = new Dictionary<string, string>();
     /// <summary>Return only once the sandbox is READY (or throw why not), instead of right after PROVISIONING is recorded.</summary>
     public bool WaitUntilReady { get; init; }
+    /// <summary>
+    /// Work that must be done before the backend provisions (the server pulls a missing image here), given the
+    /// sandbox's id. It runs in the background while the sandbox is PROVISIONING, so callers can follow the events
+    /// it records; a <see cref="Cleanroom.Errors.CleanroomException"/> fails the sandbox with its code. Terminating
+    /// the sandbox cancels it. Not stored: a restart during it ends the sandbox like any interrupted provisioning.
+    /// </summary>
+    public Func<string, CancellationToken, Task>? Prepare { get; init; }
 }

@@ -10,7 +10,8 @@ public sealed partial class SandboxControl
     /// <summary>
     /// Records the sandbox as PROVISIONING, then checks that the backend is usable and can enforce the
     /// policy, failing closed (the sandbox is recorded FAILED with the code and the error is thrown) before
-    /// anything is provisioned. Provisioning then runs in the background; with
+    /// anything is provisioned. Provisioning (<see cref="CreateSandboxRequest.Prepare"/>, then the backend) then
+    /// runs in the background; with
     /// <see cref="CreateSandboxRequest.WaitUntilReady"/> this returns only once the sandbox is READY.
     /// </summary>
     public async Task<Sandbox> CreateSandboxAsync(CreateSandboxRequest request, CancellationToken cancellationToken)
@@ -60,7 +61,7 @@ public sealed partial class SandboxControl
         lock (live.Gate)
         {
             live.Backend = backend;
-            live.Provisioning = Task.Run(() => ProvisionAsync(live, backend, spec));
+            live.Provisioning = Task.Run(() => ProvisionAsync(live, backend, spec, request.Prepare));
         }
         if (request.WaitUntilReady)
             return await WaitUntilReadyAsync(sandbox.Id, cancellationToken).ConfigureAwait(false);
@@ -154,12 +155,14 @@ public sealed partial class SandboxControl
         throw new CleanroomException(ErrorCode.InvalidArgument, $"sandbox {sandboxId} is {StatusNames.Of(sandbox.Status)}; it must be READY");
     }
 
-    private async Task ProvisionAsync(LiveSandbox live, ISandboxBackend backend, SandboxSpec spec)
+    private async Task ProvisionAsync(LiveSandbox live, ISandboxBackend backend, SandboxSpec spec, Func<string, CancellationToken, Task>? prepare)
     {
         IProvisionedSandbox? handle = null;
         Exception? failure = null;
         try
         {
+            if (prepare is not null)
+                await prepare(live.Id, live.ProvisioningCancel.Token).ConfigureAwait(false);
             handle = await backend.ProvisionAsync(spec, live.ProvisioningCancel.Token).ConfigureAwait(false);
         }
         catch (Exception ex)

@@ -20,6 +20,12 @@ public static class SandboxEventTypes
 
     /// <summary>Payload: <c>{"name", "query_type", "reason", "execution_id"?}</c>: a DNS name the policy does not allow.</summary>
     public const string DnsRefused = "network.dns_refused";
+
+    /// <summary>
+    /// Payload: <c>{"stage", "image", "message", "bytes_done"?, "bytes_total"?, "layers_done"?, "layers_total"?}</c>:
+    /// how pulling the sandbox's image goes while it is PROVISIONING; stage is started, layer, progress or finished.
+    /// </summary>
+    public const string ImagePull = "image.pull";
 }
 
 /// <summary>What restart reconciliation did to a sandbox.</summary>

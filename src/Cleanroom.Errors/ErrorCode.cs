@@ -32,4 +32,6 @@ public static class ErrorCode
     public const string WorkspaceConflict = "workspace_conflict";
     public const string CheckoutMoved = "checkout_moved";
     public const string NotAGitCheckout = "not_a_git_checkout";
+    /// <summary>The registry does not have the image (repository, tag, digest or one of its blobs).</summary>
+    public const string ImageNotFound = "image_not_found";
 }

@@ -41,8 +41,35 @@ public sealed class ImagePuller : IDisposable
     /// when its image is already there.
     /// </summary>
     /// <returns>The stored image; its reference is pinned to the digest the registry served for the tag (an index's digest for a multi-platform image).</returns>
-    public async Task<StoredImage> PullAsync(
-        string reference, ImagePlatform? platform = null, IProgress<PullProgress>? progress = null, CancellationToken cancellationToken = default)
+    public Task<StoredImage> PullAsync(
+        string reference, ImagePlatform? platform = null, IProgress<PullProgress>? progress = null, CancellationToken cancellationToken = default) =>
+        PullAsync(reference, platform, progress, unpack: false, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="PullAsync(string, ImagePlatform?, IProgress{PullProgress}?, CancellationToken)"/>, and also unpacks the
+    /// image's tree (what <see cref="ImageStore.MaterialiseAsync"/> returns) while its layers download: each layer flows
+    /// from the registry through its digest check into the decompressor and the safe unpacker as it arrives, and the
+    /// tree is put in place only once every layer was verified. Should streaming not work out (a download that started
+    /// over), the tree is unpacked from the verified blobs afterwards.
+    /// </summary>
+    public Task<StoredImage> PullAndUnpackAsync(
+        string reference, ImagePlatform? platform = null, IProgress<PullProgress>? progress = null, CancellationToken cancellationToken = default) =>
+        PullAsync(reference, platform, progress, unpack: true, cancellationToken);
+
+    private async Task<StoredImage> PullAsync(
+        string reference, ImagePlatform? platform, IProgress<PullProgress>? progress, bool unpack, CancellationToken cancellationToken)
+    {
+        var pulled = await FetchAsync(reference, platform, progress, unpack, cancellationToken).ConfigureAwait(false);
+        if (unpack)
+        {
+            await store.MaterialiseAsync(pulled.ManifestDigest.ToString(), cancellationToken).ConfigureAwait(false);
+        }
+
+        return pulled;
+    }
+
+    private async Task<StoredImage> FetchAsync(
+        string reference, ImagePlatform? platform, IProgress<PullProgress>? progress, bool unpack, CancellationToken cancellationToken)
     {
         var target = ParsePullable(reference);
         using var intake = store.BeginIntake();
@@ -83,7 +110,15 @@ public sealed class ImagePuller : IDisposable
         }
 
         var blobs = Blobs(manifest, target);
-        await DownloadAllAsync(where, blobs, intake, progress, cancellationToken).ConfigureAwait(false);
+        if (unpack)
+        {
+            await DownloadAndUnpackAsync(where, manifest.Digest, blobs, intake, progress, cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            await DownloadAllAsync(where, blobs, intake, progress, cancellationToken).ConfigureAwait(false);
+        }
+
         try
         {
             return await intake.CommitAsync(target, top.Digest, platform, cancellationToken).ConfigureAwait(false);
@@ -134,13 +169,68 @@ public sealed class ImagePuller : IDisposable
         }
     }
 
-    private async Task DownloadAllAsync(
-        RepositoryLocation where, IReadOnlyList<(Digest Digest, long Size, string Kind)> blobs, ImageIntake intake,
+    // The config first (its diff_ids describe the layers), then the layers in parallel while the unpacker follows
+    // them bottom first; the unpacker ends shortly after the last download. It is best effort: when it failed,
+    // MaterialiseAsync after the commit unpacks from the verified blobs (and reports a real problem of the image).
+    private async Task DownloadAndUnpackAsync(
+        RepositoryLocation where, Digest manifest, IReadOnlyList<(Digest Digest, long Size, string Kind)> blobs, ImageIntake intake,
         IProgress<PullProgress>? progress, CancellationToken cancellationToken)
     {
+        foreach (var blob in blobs)
+        {
+            progress?.Report(new PullProgress(blob.Digest, blob.Kind, 0, blob.Size, PullStage.Queued));
+        }
+
+        var config = blobs[0];
+        await downloader.DownloadAsync(where, config.Digest, config.Size, config.Kind, intake, progress, cancellationToken).ConfigureAwait(false);
+        var layerBlobs = blobs.Skip(1).ToList();
+        await using var arriving = ArrivingLayers.TryCreate(intake, config.Digest, layerBlobs);
+        if (arriving is null)
+        {
+            await DownloadAllAsync(where, layerBlobs, intake, progress, cancellationToken, queued: true, opened: null).ConfigureAwait(false);
+            return;
+        }
+
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var unpacking = intake.UnpackWhileArrivingAsync(manifest, arriving.Layers, arriving.OpenAsync, stop.Token);
+        try
+        {
+            await DownloadAllAsync(where, layerBlobs, intake, progress, cancellationToken, queued: true, opened: arriving.Opened).ConfigureAwait(false);
+        }
+        catch
+        {
+            await stop.CancelAsync().ConfigureAwait(false);
+            throw;
+        }
+        finally
+        {
+            arriving.EndOfDownloads();
+            try
+            {
+                await unpacking.ConfigureAwait(false);
+            }
+            catch (Exception) when (!cancellationToken.IsCancellationRequested)
+            {
+                // Unpacked again from the verified blobs after the commit, which then reports any real problem.
+            }
+        }
+    }
+
+    private async Task DownloadAllAsync(
+        RepositoryLocation where, IReadOnlyList<(Digest Digest, long Size, string Kind)> blobs, ImageIntake intake,
+        IProgress<PullProgress>? progress, CancellationToken cancellationToken, bool queued = false, Action<IncomingBlob>? opened = null)
+    {
+        if (!queued)
+        {
+            foreach (var blob in blobs)
+            {
+                progress?.Report(new PullProgress(blob.Digest, blob.Kind, 0, blob.Size, PullStage.Queued));
+            }
+        }
+
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, options.MaxConcurrentDownloads), CancellationToken = cancellationToken };
         await Parallel.ForEachAsync(blobs, parallel, (blob, ct) =>
-            new ValueTask(downloader.DownloadAsync(where, blob.Digest, blob.Size, blob.Kind, intake, progress, ct))).ConfigureAwait(false);
+            new ValueTask(downloader.DownloadAsync(where, blob.Digest, blob.Size, blob.Kind, intake, progress, ct, opened))).ConfigureAwait(false);
     }
 
     private static IReadOnlyList<(Digest Digest, long Size, string Kind)> Blobs(ManifestDocument manifest, ImageReference target)

@@ -108,7 +108,7 @@ public sealed class ImageStore
     /// Starts bringing an image in from outside (a registry pull): blobs are verified as they arrive and
     /// recorded with a reference by <see cref="ImageIntake.CommitAsync"/>.
     /// </summary>
-    public ImageIntake BeginIntake() => new(blobs, references, storeLock, clock);
+    public ImageIntake BeginIntake() => new(blobs, references, storeLock, rootfs, clock);
 
     /// <summary>Every named reference with its image's digest, size and the time it was recorded, sorted by reference.</summary>
     public IReadOnlyList<ImageSummary> List()

@@ -4,22 +4,28 @@ namespace Cleanroom.EndToEnd.Tests;
 
 /// <summary>
 /// <c>cleanroom serve --detach</c> with its own socket, state, config and cache (the host's image store is shared:
-/// setup imported the default images there), driven through the real CLI. Disposal removes every sandbox, stops the
-/// server and deletes its directories.
+/// setup imported the default images there, unless the test asks for an image store of its own), driven through the
+/// real CLI. Disposal removes every sandbox, stops the server and deletes its directories.
 /// </summary>
 public sealed class RealServer : IAsyncDisposable
 {
-    private RealServer(string root, string table)
+    private RealServer(string root, string table, bool ownImageStore)
     {
         Root = root;
         Table = table;
-        Environment = new Dictionary<string, string>
+        var environment = new Dictionary<string, string>
         {
             ["XDG_RUNTIME_DIR"] = Path.Combine(root, "run"),
             ["XDG_STATE_HOME"] = Path.Combine(root, "state"),
             ["XDG_CONFIG_HOME"] = Path.Combine(root, "config"),
             ["XDG_CACHE_HOME"] = Path.Combine(root, "cache"),
         };
+        if (ownImageStore)
+        {
+            environment["XDG_DATA_HOME"] = Path.Combine(root, "data");
+        }
+
+        Environment = environment;
     }
 
     public string Root { get; }
@@ -31,15 +37,20 @@ public sealed class RealServer : IAsyncDisposable
 
     public string RunscRoot => Path.Combine(Root, "run", "cleanroom", "runsc");
 
+    /// <summary>The image store (an OCI layout) of a server started with its own store.</summary>
+    public string ImageStoreRoot => Path.Combine(Root, "data", "cleanroom", "images");
+
     /// <param name="networkYaml">Extra lines under <c>network:</c> (indented two spaces).</param>
-    public static async Task<RealServer> StartAsync(string networkYaml = "")
+    /// <param name="configYaml">Extra top-level sections of the runtime config (e.g. <c>images:</c>).</param>
+    /// <param name="ownImageStore">An empty image store of its own (XDG_DATA_HOME), so what the test pulls never reaches the host's.</param>
+    public static async Task<RealServer> StartAsync(string networkYaml = "", string configYaml = "", bool ownImageStore = false)
     {
         Product.RequireSetUp();
         // Its own table, names, log group and pool: a user's server may be running on this host at the same time.
         var unique = Random.Shared.Next(0x1000);
-        var server = new RealServer(Directory.CreateTempSubdirectory("cleanroom-e2e-").FullName, $"cleanroom_e2e{unique:x3}");
-        var configYaml = $"network:\n  table: {server.Table}\n  name_prefix: cre{unique:x3}\n  nflog_group: {20000 + unique}\n"
-            + $"  pool: 10.{216 + unique % 16}.0.0/16\n{networkYaml}";
+        var server = new RealServer(Directory.CreateTempSubdirectory("cleanroom-e2e-").FullName, $"cleanroom_e2e{unique:x3}", ownImageStore);
+        configYaml = $"network:\n  table: {server.Table}\n  name_prefix: cre{unique:x3}\n  nflog_group: {20000 + unique}\n"
+            + $"  pool: 10.{216 + unique % 16}.0.0/16\n{networkYaml}{configYaml}";
         Directory.CreateDirectory(Path.Combine(server.Root, "run"));
         Directory.CreateDirectory(Path.Combine(server.Root, "config", "cleanroom"));
         await File.WriteAllTextAsync(Path.Combine(server.Root, "config", "cleanroom", "config.yaml"), configYaml);

@@ -153,7 +153,7 @@ public sealed class MultiLayerPullTests : IDisposable
     }
 
     [RegistryFact]
-    public async Task An_unknown_tag_or_repository_is_not_found()
+    public async Task An_unknown_tag_or_repository_is_image_not_found()
     {
         await using var registry = await LocalRegistry.StartAsync();
         var layout = new OciLayout(scratch.NewDirectory("layout"));
@@ -164,9 +164,9 @@ public sealed class MultiLayerPullTests : IDisposable
         var tag = await Assert.ThrowsAsync<CleanroomException>(() => puller.PullAsync($"{registry.Host}/team/app:2.0"));
         var repository = await Assert.ThrowsAsync<CleanroomException>(() => puller.PullAsync($"{registry.Host}/team/nothing:1.0"));
 
-        Assert.Equal(ErrorCode.NotFound, tag.Code);
+        Assert.Equal(ErrorCode.ImageNotFound, tag.Code);
         Assert.Contains("team/app:2.0", tag.Message);
         Assert.Contains("MANIFEST_UNKNOWN", tag.Message);
-        Assert.Equal(ErrorCode.NotFound, repository.Code);
+        Assert.Equal(ErrorCode.ImageNotFound, repository.Code);
     }
 }

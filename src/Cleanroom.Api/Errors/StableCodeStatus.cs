@@ -22,11 +22,19 @@ public static class StableCodeStatus
         [ErrorCode.WorkspaceConflict] = StatusCode.FailedPrecondition,
         [ErrorCode.CheckoutMoved] = StatusCode.FailedPrecondition,
         [ErrorCode.TooLarge] = StatusCode.ResourceExhausted,
+        [ErrorCode.ImageNotFound] = StatusCode.NotFound,
+        [ErrorCode.PlatformNotFound] = StatusCode.NotFound,
         // The server cannot do it in its present state; retrying the same request will not help.
         [ErrorCode.ConfigInvalid] = StatusCode.FailedPrecondition,
         [ErrorCode.BackendCapabilityMismatch] = StatusCode.FailedPrecondition,
+        [ErrorCode.ImageInvalid] = StatusCode.FailedPrecondition,
+        [ErrorCode.LayerUnsafe] = StatusCode.FailedPrecondition,
+        // What a registry sent is not what the digest pins: never retried blindly, never used.
+        [ErrorCode.DigestMismatch] = StatusCode.DataLoss,
+        [ErrorCode.RegistryAuthFailed] = StatusCode.PermissionDenied,
         // Transient: the backend may come back, so clients may retry.
         [ErrorCode.BackendUnavailable] = StatusCode.Unavailable,
+        [ErrorCode.RegistryUnreachable] = StatusCode.Unavailable,
         // The policy forbade it.
         [ErrorCode.HostNotAllowed] = StatusCode.PermissionDenied,
         [ErrorCode.RegistryNotAllowed] = StatusCode.PermissionDenied,

@@ -50,6 +50,11 @@ internal static class ApiSession
         ErrorCode.HostNotAllowed => "add the host:port to sandbox.network.allow in cleanroom.yaml if the sandbox should reach it",
         ErrorCode.NotFound => "list what exists with 'cleanroom sandbox ls'",
         ErrorCode.RuntimeLaunchFailed => "run 'cleanroom doctor', then check the server's log",
+        ErrorCode.ImageNotFound => "check the image reference (name, tag and digest) against the registry",
+        ErrorCode.PlatformNotFound => "pick an image built for this host's platform, or pass --platform to 'cleanroom image pull'",
+        ErrorCode.RegistryUnreachable => "check that the registry is up; a plain-HTTP registry must be listed in images.insecure_registries of the server's runtime config",
+        ErrorCode.RegistryAuthFailed => "put credentials for the registry in images.credentials of the runtime config, or in ~/.docker/config.json",
+        ErrorCode.DigestMismatch => "the registry served bytes that are not the pinned image; nothing was kept — check the registry or the digest",
         _ => null,
     };
 }

@@ -36,23 +36,23 @@ internal static class ExecCommand
 
             var sandboxId = request.SandboxId;
             var sync = new WorkspaceSync(console, client);
+            Sandbox? started = null;
+            SubmittedPolicy? submitted = null;
             if (sandboxId is null)
             {
-                var submitted = PolicySubmission.Prepare(console, request.Chdir, request.Backend, request.AllowAll);
+                submitted = PolicySubmission.Prepare(console, request.Chdir, request.Backend, request.AllowAll);
                 var create = submitted.Request;
                 if (request.Image is not null)
                 {
                     create.ImageRef = request.Image;
                 }
 
-                var created = await client.Sandboxes.CreateSandboxAsync(create, cancellationToken: cancellationToken);
-                sandboxId = created.Sandbox.SandboxId;
+                started = await SandboxReadiness.StartAsync(client, create, cancellationToken);
+                sandboxId = started.SandboxId;
                 if (request.Image is not null)
                 {
-                    console.Error.WriteLine($"cleanroom: image {created.Sandbox.ImageRef}");
+                    console.Error.WriteLine($"cleanroom: image {started.ImageRef}");
                 }
-
-                await RepositoryWorkspace.PrepareAsync(console, client, sandboxId, request.Chdir, submitted.RepositoryPath, request.CopyIn, cancellationToken);
             }
             else if (request.CopyIn)
             {
@@ -69,6 +69,12 @@ internal static class ExecCommand
 
             try
             {
+                if (started is not null)
+                {
+                    await SandboxReadiness.WaitUntilReadyAsync(console, client, started, cancellationToken);
+                    await RepositoryWorkspace.PrepareAsync(console, client, sandboxId, request.Chdir, submitted!.RepositoryPath, request.CopyIn, cancellationToken);
+                }
+
                 var exit = await RunInSandboxAsync(console, client, sandboxId, request, cancellationToken);
                 if (request.CopyOut)
                 {

@@ -44,10 +44,11 @@ internal static class SandboxCommand
             var submitted = PolicySubmission.Prepare(console, parse.GetValue(chdir), parse.GetValue(backend), parse.GetValue(allowAll));
             var request = submitted.Request;
             request.ImageRef = parse.GetValue(image) ?? "";
-            var response = await client.Sandboxes.CreateSandboxAsync(request, cancellationToken: token);
+            var started = await SandboxReadiness.StartAsync(client, request, token);
+            var sandbox = await SandboxReadiness.WaitUntilReadyAsync(console, client, started, token);
             if (repositoryAware)
-                await RepositoryWorkspace.PrepareAsync(console, client, response.Sandbox.SandboxId, parse.GetValue(chdir), submitted.RepositoryPath, parse.GetValue(copyIn), token);
-            console.Out.WriteLine(parse.GetValue(json) ? ProtoJson.Format(response.Sandbox) : response.Sandbox.SandboxId);
+                await RepositoryWorkspace.PrepareAsync(console, client, sandbox.SandboxId, parse.GetValue(chdir), submitted.RepositoryPath, parse.GetValue(copyIn), token);
+            console.Out.WriteLine(parse.GetValue(json) ? ProtoJson.Format(sandbox) : sandbox.SandboxId);
             return ExitCode.Success;
         }));
         return command;

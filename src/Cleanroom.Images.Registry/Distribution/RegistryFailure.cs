@@ -20,7 +20,7 @@ internal static class RegistryFailure
             $"registry {where.Registry} ({where.BaseUri.GetLeftPart(UriPartial.Authority)}) is unreachable: {e.Message}{hint}", e);
     }
 
-    /// <summary>For a response that is not a success: 404 → not_found, 401/403 → registry_auth_failed, else unreachable.</summary>
+    /// <summary>For a response that is not a success: 404 → image_not_found, 401/403 → registry_auth_failed, else unreachable.</summary>
     public static async Task<CleanroomException> FromResponseAsync(
         RepositoryLocation where, HttpResponseMessage response, string what, CancellationToken cancellationToken)
     {
@@ -28,7 +28,7 @@ internal static class RegistryFailure
         var status = (int)response.StatusCode;
         return response.StatusCode switch
         {
-            HttpStatusCode.NotFound => new CleanroomException(ErrorCode.NotFound,
+            HttpStatusCode.NotFound => new CleanroomException(ErrorCode.ImageNotFound,
                 $"{what} was not found in registry {where.Registry}{detail}; check the name, tag and digest"),
             HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden => new CleanroomException(ErrorCode.RegistryAuthFailed,
                 $"registry {where.Registry} refused access to {what} ({status}){detail}; check the credentials (images.credentials or docker login) and that the repository exists"),

@@ -17,7 +17,7 @@ internal sealed class BlobDownloader(RegistryClient client, RegistryOptions opti
 
     public async Task DownloadAsync(
         RepositoryLocation where, Digest digest, long size, string kind, ImageIntake intake,
-        IProgress<PullProgress>? progress, CancellationToken cancellationToken)
+        IProgress<PullProgress>? progress, CancellationToken cancellationToken, Action<IncomingBlob>? opened = null)
     {
         if (intake.Holds(digest))
         {
@@ -26,6 +26,7 @@ internal sealed class BlobDownloader(RegistryClient client, RegistryOptions opti
         }
 
         var incoming = await intake.OpenBlobAsync(digest, size, cancellationToken).ConfigureAwait(false);
+        opened?.Invoke(incoming);
         try
         {
             var freshRetryUsed = false;
@@ -49,6 +50,7 @@ internal sealed class BlobDownloader(RegistryClient client, RegistryOptions opti
                         freshRetryUsed = true;
                         await incoming.DisposeAsync().ConfigureAwait(false);
                         incoming = await intake.OpenBlobAsync(digest, size, cancellationToken).ConfigureAwait(false);
+                        opened?.Invoke(incoming);
                         continue;
                     }
 

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Cleanroom.Errors;
+using Cleanroom.Images.Rootfs;
 using Cleanroom.Images.Storage;
 
 namespace Cleanroom.Images;
@@ -17,15 +18,17 @@ public sealed class ImageIntake : IDisposable
     private readonly BlobStore blobs;
     private readonly ReferenceTable references;
     private readonly StoreLock storeLock;
+    private readonly RootfsCache rootfs;
     private readonly TimeProvider clock;
     private readonly ConcurrentDictionary<Digest, string> verified = new();
     private readonly ConcurrentBag<string> documents = [];
 
-    internal ImageIntake(BlobStore blobs, ReferenceTable references, StoreLock storeLock, TimeProvider clock)
+    internal ImageIntake(BlobStore blobs, ReferenceTable references, StoreLock storeLock, RootfsCache rootfs, TimeProvider clock)
     {
         this.blobs = blobs;
         this.references = references;
         this.storeLock = storeLock;
+        this.rootfs = rootfs;
         this.clock = clock;
     }
 
@@ -35,6 +38,31 @@ public sealed class ImageIntake : IDisposable
     /// <summary>Opens (resuming, when an earlier attempt left part of it) the download of one blob.</summary>
     public Task<IncomingBlob> OpenBlobAsync(Digest digest, long size, CancellationToken cancellationToken = default) =>
         IncomingBlob.OpenAsync(blobs.TemporaryDirectory, digest, size, (d, path) => verified[d] = path, cancellationToken);
+
+    /// <summary>Opens a blob that arrived verified in this intake, or that the store holds, to be read front to back.</summary>
+    public Stream OpenArrived(Digest digest)
+    {
+        if (verified.TryGetValue(digest, out var path))
+        {
+            return new FileStream(path, new FileStreamOptions { Mode = FileMode.Open, Access = FileAccess.Read, Share = FileShare.Read, BufferSize = 1 << 20 });
+        }
+
+        return blobs.OpenSequentialRead(digest);
+    }
+
+    /// <summary>
+    /// Unpacks the image's tree (as <see cref="ImageStore.MaterialiseAsync"/> would) while its layers are still
+    /// arriving: <paramref name="open"/> gives each layer's bytes, e.g. <see cref="IncomingBlob.Follow"/> of its
+    /// download. The same safety rules apply; the tree is built privately and put in place only once every layer
+    /// was applied and its digest and diff_id matched. Returns the tree's path.
+    /// </summary>
+    public Task<string> UnpackWhileArrivingAsync(
+        Digest manifestDigest, IReadOnlyList<ImageLayer> layers, Func<ImageLayer, CancellationToken, Task<Stream>> open, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(layers);
+        ArgumentNullException.ThrowIfNull(open);
+        return rootfs.MaterialiseArrivingAsync(manifestDigest, layers, open, cancellationToken);
+    }
 
     /// <summary>Adds a small document (manifest, index, config) fetched whole; digest_mismatch when its bytes are not <paramref name="digest"/>.</summary>
     public async Task AddDocumentAsync(Digest digest, ReadOnlyMemory<byte> content, CancellationToken cancellationToken = default)

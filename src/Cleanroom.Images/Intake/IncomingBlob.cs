@@ -16,6 +16,10 @@ public sealed class IncomingBlob : IAsyncDisposable
     private readonly Action<Digest, string> onVerified;
     private IncrementalHash hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
     private bool finished;
+    private long length;
+    private int generation;
+    private volatile FollowStatus status = FollowStatus.Arriving;
+    private TaskCompletionSource changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private IncomingBlob(string path, FileStream file, Digest digest, long size, Action<Digest, string> onVerified)
     {
@@ -32,7 +36,21 @@ public sealed class IncomingBlob : IAsyncDisposable
     public long Size { get; }
 
     /// <summary>Bytes held so far: where a Range request resumes.</summary>
-    public long Length { get; private set; }
+    public long Length
+    {
+        get => Interlocked.Read(ref length);
+        private set => Interlocked.Exchange(ref length, value);
+    }
+
+    internal enum FollowStatus
+    {
+        Arriving,
+        Verified,
+        Broken,
+    }
+
+    /// <summary>Completes at the next write, restart or end; followers wait on it.</summary>
+    internal Task Changed => Volatile.Read(ref changed).Task;
 
     /// <summary>How many bytes were already there when it was opened (resumed from an earlier attempt).</summary>
     public long ResumedFrom { get; private set; }
@@ -67,6 +85,15 @@ public sealed class IncomingBlob : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// A stream of the blob's bytes as they arrive, from byte 0 (resumed bytes included), that ends once the blob is
+    /// verified and fails if the download starts over or is discarded: a layer is unpacked while it downloads.
+    /// </summary>
+    public Stream Follow() => new BlobFollower(this, file.SafeFileHandle, Volatile.Read(ref generation));
+
+    internal FollowStatus FollowState(int followedGeneration) =>
+        followedGeneration != Volatile.Read(ref generation) ? FollowStatus.Broken : status;
+
     /// <summary>Appends bytes; refuses (as a digest mismatch) more bytes than the descriptor's size.</summary>
     public async ValueTask WriteAsync(ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken = default)
     {
@@ -80,11 +107,14 @@ public sealed class IncomingBlob : IAsyncDisposable
         hash.AppendData(bytes.Span);
         await file.WriteAsync(bytes, cancellationToken).ConfigureAwait(false);
         Length += bytes.Length;
+        Signal();
     }
 
     /// <summary>Drops what is held and starts from byte 0 (the server would not resume, or the held bytes were bad).</summary>
     public void Restart()
     {
+        Interlocked.Increment(ref generation);
+        Signal();
         file.SetLength(0);
         file.Position = 0;
         hash.Dispose();
@@ -111,6 +141,8 @@ public sealed class IncomingBlob : IAsyncDisposable
         }
 
         finished = true;
+        status = FollowStatus.Verified;
+        Signal();
         await file.DisposeAsync().ConfigureAwait(false);
         onVerified(Digest, PartialPath);
     }
@@ -118,6 +150,8 @@ public sealed class IncomingBlob : IAsyncDisposable
     /// <summary>Closes the file and deletes it.</summary>
     public async Task DiscardAsync()
     {
+        status = FollowStatus.Broken;
+        Signal();
         finished = true;
         await file.DisposeAsync().ConfigureAwait(false);
         File.Delete(PartialPath);
@@ -128,11 +162,16 @@ public sealed class IncomingBlob : IAsyncDisposable
     {
         if (!finished)
         {
+            status = FollowStatus.Broken;
+            Signal();
             await file.DisposeAsync().ConfigureAwait(false);
         }
 
         hash.Dispose();
     }
+
+    private void Signal() =>
+        Interlocked.Exchange(ref changed, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
 
     private static FileStream Open(string path) =>
         new(path, new FileStreamOptions

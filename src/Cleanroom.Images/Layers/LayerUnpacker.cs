@@ -144,12 +144,31 @@ internal sealed class LayerUnpacker(string root)
         {
             if (entry.Data is not null)
             {
-                await entry.Data.CopyToAsync(file, 1 << 16, cancellationToken).ConfigureAwait(false);
+                await CopyAsync(entry.Data, file, cancellationToken).ConfigureAwait(false);
             }
 
             // Owner before mode: chown may clear mode bits.
             SetOwner(full, entry);
             File.SetUnixFileMode(file.SafeFileHandle, entry.Mode);
+        }
+    }
+
+    // Large reads from the layer, and plain synchronous writes: the file is new and private, and a write to the
+    // page cache does not block long enough to be worth a thread-pool hop per chunk.
+    private static async Task CopyAsync(Stream data, FileStream file, CancellationToken cancellationToken)
+    {
+        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(1 << 20);
+        try
+        {
+            int read;
+            while ((read = await data.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
+            {
+                file.Write(buffer, 0, read);
+            }
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
         }
     }
 

@@ -38,7 +38,8 @@ internal sealed class RootfsCache
         }
 
         // The shared build is not cancelled by one waiter giving up; its result is cached for the next caller.
-        var build = builds.GetOrAdd(image.ManifestDigest, _ => new Lazy<Task<string>>(() => BuildAsync(image, final)));
+        var build = builds.GetOrAdd(image.ManifestDigest, _ => new Lazy<Task<string>>(() =>
+            BuildAsync(image.ManifestDigest, image.Layers, (layer, _) => Task.FromResult(blobs.OpenSequentialRead(layer.Digest)), CancellationToken.None)));
         try
         {
             return await build.Value.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -51,6 +52,17 @@ internal sealed class RootfsCache
             }
         }
     }
+
+    /// <summary>
+    /// Builds the tree of an image whose blobs are still arriving (a pull unpacking while it downloads): each layer
+    /// is read through <paramref name="open"/>, which may give a stream that ends only once the layer's digest is
+    /// verified. The tree is renamed into place only when every layer was applied and verified.
+    /// </summary>
+    public Task<string> MaterialiseArrivingAsync(
+        Digest manifestDigest, IReadOnlyList<ImageLayer> layers, Func<ImageLayer, CancellationToken, Task<Stream>> open, CancellationToken cancellationToken) =>
+        FileSystemCalls.LStatKind(PathOf(manifestDigest)) == FileKind.Directory
+            ? Task.FromResult(PathOf(manifestDigest))
+            : BuildAsync(manifestDigest, layers, open, cancellationToken);
 
     /// <summary>Deletes an image's tree: renamed away first, so no one finds it half deleted.</summary>
     public void Remove(Digest manifestDigest)
@@ -66,18 +78,18 @@ internal sealed class RootfsCache
         ConfinedTree.RemoveTree(doomed);
     }
 
-    private async Task<string> BuildAsync(StoredImage image, string final)
+    private async Task<string> BuildAsync(
+        Digest manifestDigest, IReadOnlyList<ImageLayer> layers, Func<ImageLayer, CancellationToken, Task<Stream>> open, CancellationToken cancellationToken)
     {
-        var building = Path.Combine(cacheRoot, $"{BuildingPrefix}{image.ManifestDigest.Hex}-{Guid.NewGuid():N}");
+        var final = PathOf(manifestDigest);
+        var building = Path.Combine(cacheRoot, $"{BuildingPrefix}{manifestDigest.Hex}-{Guid.NewGuid():N}");
         Directory.CreateDirectory(building, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         try
         {
             var unpacker = new LayerUnpacker(building);
-            foreach (var layer in image.Layers)
-            {
-                await ApplyVerifiedAsync(unpacker, layer).ConfigureAwait(false);
-            }
-
+            // The blob's digest and the tar's diff_id are checked as each layer streams through: a damaged or
+            // swapped blob fails the build (its partial tree is discarded) instead of becoming a sandbox's root.
+            await LayerPipeline.ApplyAsync(layers, open, unpacker, cancellationToken).ConfigureAwait(false);
             unpacker.Finish();
             try
             {
@@ -95,23 +107,6 @@ internal sealed class RootfsCache
         {
             ConfinedTree.RemoveTree(building);
             throw;
-        }
-    }
-
-    // The blob's digest and the tar's diff_id are checked as the layer streams through: a damaged or swapped
-    // blob fails the build (its partial tree is discarded) instead of becoming a sandbox's root.
-    private async Task ApplyVerifiedAsync(LayerUnpacker unpacker, ImageLayer layer)
-    {
-        using var blob = new HashingStream(blobs.OpenRead(layer.Digest));
-        await using var tar = await LayerCompression.OpenUncompressedAsync(blob, $"layer {layer.Digest}", CancellationToken.None).ConfigureAwait(false);
-        using var uncompressed = new HashingStream(tar, leaveOpen: true);
-        await unpacker.ApplyAsync(uncompressed, CancellationToken.None).ConfigureAwait(false);
-        await uncompressed.CopyToAsync(Stream.Null).ConfigureAwait(false);
-        await blob.CopyToAsync(Stream.Null).ConfigureAwait(false);
-        if (blob.Finish() != layer.Digest || uncompressed.Finish() != layer.DiffId)
-        {
-            throw new CleanroomException(ErrorCode.ImageInvalid,
-                $"layer {layer.Digest} is damaged: its content does not match its digest or its diff_id {layer.DiffId}");
         }
     }
 }

@@ -81,6 +81,26 @@ internal sealed class BlobStore
         }
     }
 
+    /// <summary>Opens a blob to be read once, front to back, in large reads (a layer being unpacked).</summary>
+    public Stream OpenSequentialRead(Digest digest)
+    {
+        try
+        {
+            return new FileStream(PathOf(digest), new FileStreamOptions
+            {
+                Mode = FileMode.Open,
+                Access = FileAccess.Read,
+                Share = FileShare.Read,
+                BufferSize = 1 << 20,
+                Options = FileOptions.SequentialScan,
+            });
+        }
+        catch (FileNotFoundException e)
+        {
+            throw new CleanroomException(ErrorCode.NotFound, $"blob {digest} is not in the image store", e);
+        }
+    }
+
     /// <summary>Reads a small JSON document and checks that its bytes still hash to its name.</summary>
     public byte[] ReadDocument(Digest digest, string what)
     {

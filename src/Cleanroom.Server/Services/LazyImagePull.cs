@@ -1,4 +1,4 @@
-using System.Diagnostics;
+using Cleanroom.ControlPlane;
 using Cleanroom.Errors;
 using Cleanroom.Images;
 using Cleanroom.Images.Registry;
@@ -8,36 +8,31 @@ namespace Cleanroom.Server.Services;
 
 /// <summary>
 /// Makes sure a sandbox's digest-pinned image is in the server's store before the backend needs it: an image that
-/// is missing is pulled from its registry (the digest is verified, so what runs is exactly what the policy pins).
-/// Returns a one-line summary of the pull for the sandbox's event stream, or null when nothing had to be pulled.
+/// is missing is pulled from its registry (the digest is verified, so what runs is exactly what the policy pins)
+/// while the sandbox is PROVISIONING, and the pull's progress goes on the sandbox's event stream as
+/// <c>image.pull</c> events. A failed pull fails the sandbox with the pull's code.
 /// </summary>
-internal sealed class LazyImagePull(ImageStore store, ImagePuller puller, ILogger<LazyImagePull> logger)
+internal sealed class LazyImagePull(ImageStore store, ImagePuller puller, SandboxControl control, ILogger<LazyImagePull> logger)
 {
-    public async Task<string?> EnsurePresentAsync(string pinnedReference, CancellationToken cancellationToken)
+    public async Task EnsurePresentAsync(string sandboxId, string pinnedReference, CancellationToken cancellationToken)
     {
         try
         {
             store.Resolve(pinnedReference);
-            return null;
+            return;
         }
         catch (CleanroomException e) when (e.Code == ErrorCode.NotFound)
         {
             // Not here yet: pull it below.
         }
 
-        var clock = Stopwatch.StartNew();
-        long lastLogged = 0;
-        var progress = new Progress<PullProgress>(p =>
-        {
-            if (p.Stage == PullStage.Verified || p.BytesDone - Interlocked.Read(ref lastLogged) >= 16 << 20)
-            {
-                Interlocked.Exchange(ref lastLogged, p.BytesDone);
-                logger.LogInformation("pulling {Image}: {Kind} {Blob} {Done}/{Total} bytes {Stage}", pinnedReference, p.Kind, p.Blob, p.BytesDone, p.BytesTotal, p.Stage);
-            }
-        });
-        var image = await puller.PullAsync(pinnedReference, null, progress, cancellationToken);
-        var summary = $"pulled image {image.Reference} ({image.Layers.Count} layers, {image.Size} bytes) in {clock.Elapsed.TotalSeconds:0.0} s";
-        logger.LogInformation("{Summary}", summary);
-        return summary;
+        var events = new ImagePullEvents(
+            payload => control.RecordEvent(sandboxId, SandboxEventTypes.ImagePull, payload), pinnedReference, TimeProvider.System);
+        events.Started();
+        logger.LogInformation("sandbox {SandboxId}: pulling image {Image}", sandboxId, pinnedReference);
+        // Unpacked as it downloads, so the backend finds the tree ready.
+        var image = await puller.PullAndUnpackAsync(pinnedReference, null, events, cancellationToken).ConfigureAwait(false);
+        events.Finished(image);
+        logger.LogInformation("sandbox {SandboxId}: pulled image {Image} ({Layers} layers, {Bytes} bytes)", sandboxId, image.Reference, image.Layers.Count, image.Size);
     }
 }

@@ -23,23 +23,20 @@ internal sealed class SandboxApi(SandboxControl control, ServerSettings settings
         }
 
         var policy = PolicyIntake.Accept(request);
-        var pulled = imagePull is null ? null : await imagePull.EnsurePresentAsync(policy.Image.Reference, context.CancellationToken);
+        var image = policy.Image.Reference;
         var backend = string.IsNullOrEmpty(request.Backend) ? settings.DefaultBackend : request.Backend;
         var sandbox = await control.CreateSandboxAsync(new CreateSandboxRequest
         {
             Backend = backend,
-            ImageRef = policy.Image.Reference,
+            ImageRef = image,
             Policy = PolicyIntake.ToSandboxPolicy(policy),
             Resources = new Cleanroom.Backends.SandboxResources(policy.Resources.Vcpus, policy.Resources.MemoryBytes, policy.Resources.DiskBytes),
             RuntimeConfig = backend is null ? null : settings.BackendSection(backend),
             DangerouslyAllowAll = request.DangerouslyAllowAll,
-            WaitUntilReady = true,
+            // A missing image is pulled while the sandbox is PROVISIONING, its progress on the sandbox's events.
+            Prepare = imagePull is null ? null : (id, ct) => imagePull.EnsurePresentAsync(id, image, ct),
+            WaitUntilReady = !request.ReturnWhileProvisioning,
         }, context.CancellationToken);
-
-        if (pulled is not null)
-        {
-            control.RecordEvent(sandbox.Id, SandboxEventTypes.Message, new System.Text.Json.Nodes.JsonObject { ["message"] = pulled }.ToJsonString());
-        }
 
         return new V1.CreateSandboxResponse
         {

@@ -8,30 +8,9 @@ public sealed class RegistryFactAttribute : FactAttribute
 {
     public RegistryFactAttribute()
     {
-        if (Tools.Missing() is { } missing)
+        if (RegistryTools.Missing() is { } missing)
         {
             Skip = missing;
         }
     }
-}
-
-public static class Tools
-{
-    public static string? Missing()
-    {
-        foreach (var (tool, package) in new[] { ("docker-registry", "docker-registry"), ("skopeo", "skopeo"), ("htpasswd", "apache2-utils") })
-        {
-            if (Find(tool) is null)
-            {
-                return $"{tool} is not installed (apt-get install {package})";
-            }
-        }
-
-        return null;
-    }
-
-    public static string? Find(string tool) =>
-        (Environment.GetEnvironmentVariable("PATH") ?? "/usr/bin:/bin").Split(':')
-            .Select(directory => Path.Combine(directory, tool))
-            .FirstOrDefault(File.Exists);
 }

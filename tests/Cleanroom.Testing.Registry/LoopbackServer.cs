@@ -6,7 +6,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
-namespace Cleanroom.Images.Registry.Tests.Support;
+namespace Cleanroom.Testing.Registry;
 
 /// <summary>A Kestrel app on 127.0.0.1 and a port the OS picks; the fixture's token service and proxy run on it.</summary>
 public static class LoopbackServer

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
-namespace Cleanroom.Images.Registry.Tests.Support;
+namespace Cleanroom.Testing.Registry;
 
 /// <summary>
 /// Writes an OCI image layout (oci-layout, index.json, blobs/sha256) that skopeo can push as it is: single-

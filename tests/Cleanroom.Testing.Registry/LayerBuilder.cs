@@ -3,7 +3,7 @@ using System.IO.Compression;
 using System.Security.Cryptography;
 using System.Text;
 
-namespace Cleanroom.Images.Registry.Tests.Support;
+namespace Cleanroom.Testing.Registry;
 
 public enum LayerCompression
 {
@@ -62,9 +62,11 @@ public sealed class LayerBuilder
         return output.ToArray();
     }
 
-    public BuiltLayer Build(LayerCompression compression = LayerCompression.Gzip)
+    public BuiltLayer Build(LayerCompression compression = LayerCompression.Gzip) => FromTar(Tar(), compression);
+
+    /// <summary>A layer from a tar made elsewhere (e.g. out/images/busybox.tar).</summary>
+    public static BuiltLayer FromTar(byte[] tar, LayerCompression compression = LayerCompression.Gzip)
     {
-        var tar = Tar();
         var (blob, mediaType) = compression switch
         {
             LayerCompression.Gzip => (Gzip(tar), "application/vnd.oci.image.layer.v1.tar+gzip"),

@@ -7,7 +7,7 @@ using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 
-namespace Cleanroom.Images.Registry.Tests.Support;
+namespace Cleanroom.Testing.Registry;
 
 /// <summary>
 /// The token service of a registry in token auth mode, per the Docker token auth spec: GET /token?service=&amp;scope=

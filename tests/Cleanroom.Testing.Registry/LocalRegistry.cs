@@ -3,7 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 
-namespace Cleanroom.Images.Registry.Tests.Support;
+namespace Cleanroom.Testing.Registry;
 
 /// <summary>How the fixture's registry lets clients in.</summary>
 public enum RegistryAuthMode
@@ -22,7 +22,7 @@ public sealed class LocalRegistry : IAsyncDisposable
 {
     public const string Username = "puller";
     public const string Password = "s3cret-pass";
-    private readonly Scratch scratch = new();
+    private readonly DirectoryInfo scratch = Directory.CreateTempSubdirectory("cleanroom-registry-");
     private readonly StringBuilder log = new();
     private Process? process;
 
@@ -35,7 +35,7 @@ public sealed class LocalRegistry : IAsyncDisposable
     /// <summary><c>127.0.0.1:PORT</c>, as image references and InsecureRegistries name it.</summary>
     public string Host => $"127.0.0.1:{Port}";
 
-    public string StorageRoot => Path.Combine(scratch.Root, "storage");
+    public string StorageRoot => Path.Combine(scratch.FullName, "storage");
 
     public TokenService? Tokens { get; private set; }
 
@@ -99,7 +99,7 @@ public sealed class LocalRegistry : IAsyncDisposable
             await Tokens.DisposeAsync();
         }
 
-        scratch.Dispose();
+        scratch.Delete(recursive: true);
     }
 
     private async Task LaunchAsync()
@@ -122,7 +122,7 @@ public sealed class LocalRegistry : IAsyncDisposable
         if (Mode == RegistryAuthMode.Basic)
         {
             var htpasswd = await Command.RunAsync("htpasswd", ["-Bbn", Username, Password]);
-            var path = Path.Combine(scratch.Root, "htpasswd");
+            var path = Path.Combine(scratch.FullName, "htpasswd");
             await File.WriteAllTextAsync(path, htpasswd.Trim() + "\n");
             config.Append($"""
                 auth:
@@ -135,7 +135,7 @@ public sealed class LocalRegistry : IAsyncDisposable
         else if (Mode == RegistryAuthMode.Token)
         {
             Tokens = await TokenService.StartAsync(Username, Password);
-            var bundle = Path.Combine(scratch.Root, "token-issuer.pem");
+            var bundle = Path.Combine(scratch.FullName, "token-issuer.pem");
             await File.WriteAllTextAsync(bundle, Tokens.CertificatePem);
             config.Append($"""
                 auth:
@@ -148,7 +148,7 @@ public sealed class LocalRegistry : IAsyncDisposable
                 """);
         }
 
-        var configPath = Path.Combine(scratch.Root, "config.yml");
+        var configPath = Path.Combine(scratch.FullName, "config.yml");
         await File.WriteAllTextAsync(configPath, config.ToString());
         var listening = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var start = new ProcessStartInfo("docker-registry") { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
