@@ -35,4 +35,27 @@ internal sealed record Measurement(string Name, IReadOnlyList<double> Millisecon
 
         return new Measurement(name, samples);
     }
+
+    /// <summary>
+    /// Times two things run by run in turn (after a warm-up of each), so load that comes and goes on a shared host
+    /// falls on both alike and their ratio stays fair.
+    /// </summary>
+    public static async Task<(Measurement First, Measurement Second)> TimeAlternatingAsync(
+        string firstName, Func<Task> first, string secondName, Func<Task> second, int runs)
+    {
+        await first();
+        await second();
+        var (a, b) = (new List<double>(runs), new List<double>(runs));
+        for (var i = 0; i < runs; i++)
+        {
+            var clock = Stopwatch.StartNew();
+            await first();
+            a.Add(clock.Elapsed.TotalMilliseconds);
+            clock.Restart();
+            await second();
+            b.Add(clock.Elapsed.TotalMilliseconds);
+        }
+
+        return (new Measurement(firstName, a), new Measurement(secondName, b));
+    }
 }

@@ -36,8 +36,9 @@ internal static class ProcessesNaming
             try
             {
                 using var process = Process.GetProcessById(pid);
+                using var wait = new CancellationTokenSource(deadline);
                 process.Kill();
-                await process.WaitForExitAsync(new CancellationTokenSource(deadline).Token);
+                await process.WaitForExitAsync(wait.Token);
             }
             catch (Exception e) when (e is ArgumentException or InvalidOperationException or OperationCanceledException)
             {
