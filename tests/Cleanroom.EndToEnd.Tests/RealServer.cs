@@ -109,6 +109,14 @@ public sealed class RealServer : IAsyncDisposable
             }
 
             await Shell.RunAsync(["nft", "delete", "table", "inet", Table]);
+            // A server that died before removing a sandbox leaves its namespace: names carry this server's prefix.
+            var prefix = "cre" + Table[^3..] + "-";
+            foreach (var name in (await Shell.RunAsync(["ip", "netns", "list"])).Stdout.Split('\n').Select(l => l.Split(' ')[0]))
+            {
+                if (name.StartsWith(prefix, StringComparison.Ordinal))
+                    await Shell.RunAsync(["ip", "netns", "del", name]);
+            }
+
             Directory.Delete(Root, recursive: true);
         }
     }
