@@ -20,7 +20,7 @@ internal static class WorkspaceCommand
     private static Command BuildCopyIn(CliConsole console)
     {
         var host = CommonOptions.Host();
-        var chdir = CommonOptions.Chdir();
+        var chdir = Checkout("the working directory");
         var dryRun = DryRun();
         var id = SandboxId();
         var command = new Command("copy-in", "Copy tracked edits, deletions and untracked (not ignored) files of the local checkout into the sandbox's workspace.")
@@ -68,7 +68,7 @@ internal static class WorkspaceCommand
     private static Command BuildCopyOut(CliConsole console)
     {
         var host = CommonOptions.Host();
-        var chdir = CommonOptions.Chdir();
+        var chdir = Checkout("the checkout the sandbox's workspace came from");
         var dryRun = DryRun();
         var force = new Option<bool>("--force") { Description = "Write even when the local checkout moved or its files changed since the baseline" };
         var maxBytes = MaxBytes();
@@ -86,6 +86,11 @@ internal static class WorkspaceCommand
         }));
         return command;
     }
+
+    private static Option<string?> Checkout(string fallback) => new("--chdir")
+    {
+        Description = $"The local git checkout to copy from or into (default: {fallback})",
+    };
 
     public static Option<bool> DryRun() => new("--dry-run") { Description = "Show what would be copied and change nothing" };
 
