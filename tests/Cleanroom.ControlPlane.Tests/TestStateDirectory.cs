@@ -5,8 +5,8 @@ internal sealed class TestStateDirectory : IDisposable
 {
     public TestStateDirectory()
     {
-        Path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "cleanroom-cp-tests", Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(Path);
+        // Its own directory straight under the temp root: removing it leaves nothing behind (no shared parent).
+        Path = Directory.CreateTempSubdirectory("cleanroom-cp-test-").FullName;
     }
 
     public string Path { get; }
