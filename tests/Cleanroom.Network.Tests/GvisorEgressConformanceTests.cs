@@ -1,3 +1,4 @@
+using Cleanroom.Backends.Conformance;
 using System.Net;
 
 namespace Cleanroom.Network.Tests;
@@ -18,6 +19,7 @@ namespace Cleanroom.Network.Tests;
 /// the base assertions apply again. Everything else (TCP, UDP, DNS over UDP and TCP, a bound foreign source
 /// address, other sandboxes, the host) runs unchanged.
 /// </remarks>
+[BackendRequirements(typeof(Cleanroom.Backends.Gvisor.Tests.Support.GvisorRequirements))]
 public sealed class GvisorEgressConformanceTests(EgressWorld world, GvisorSandboxHost gvisor)
     : EgressConformanceCases(world), IClassFixture<EgressWorld>, IClassFixture<GvisorSandboxHost>, IAsyncLifetime
 {
