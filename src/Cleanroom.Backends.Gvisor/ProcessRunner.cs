@@ -1,6 +1,5 @@
-using System.ComponentModel;
-using System.Diagnostics;
 using Cleanroom.Errors;
+using Cleanroom.HostProcesses;
 using Microsoft.Extensions.Logging;
 
 namespace Cleanroom.Backends.Gvisor;
@@ -21,14 +20,13 @@ public sealed record ProcessResult(IReadOnlyList<string> Argv, int ExitCode, str
 }
 
 /// <summary>
-/// Runs short-lived external programs (runsc list/kill/delete/version) to completion: exact argv (never a
-/// shell), a deadline after which the process is killed, stdout and stderr captured, and the argv logged at
-/// debug level so any failure can be reproduced by hand. Long-lived children (runsc run) are started by
-/// <see cref="RunscContainerProcess"/> instead.
+/// Runs short-lived external programs (runsc list/kill/delete/version) to completion through the shared
+/// <see cref="HostProgram"/> (exact argv, deadline, captured output, argv at debug level). Long-lived children
+/// (runsc run) are started by <see cref="RunscContainerProcess"/> instead.
 /// </summary>
 public sealed class ProcessRunner(ILogger logger)
 {
-    private const int TailLength = 2000;
+    private readonly HostProgram _program = new(logger, ErrorCode.RuntimeLaunchFailed, TimeSpan.FromMinutes(1));
 
     /// <summary>
     /// Runs <paramref name="argv"/> and returns its exit code and output. A program that cannot be started
@@ -36,71 +34,13 @@ public sealed class ProcessRunner(ILogger logger)
     /// </summary>
     public async Task<ProcessResult> RunAsync(IReadOnlyList<string> argv, TimeSpan timeout, CancellationToken cancellationToken)
     {
-        ArgumentOutOfRangeException.ThrowIfZero(argv.Count);
-        logger.LogDebug("exec {Argv}", Describe(argv));
-        var info = new ProcessStartInfo(argv[0])
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var argument in argv.Skip(1))
-            info.ArgumentList.Add(argument);
-
-        using var process = new Process { StartInfo = info };
-        try
-        {
-            process.Start();
-        }
-        catch (Win32Exception e)
-        {
-            throw new CleanroomException(ErrorCode.RuntimeLaunchFailed, $"cannot start {argv[0]}: {e.Message}", e);
-        }
-        process.StandardInput.Close();
-        var stdout = process.StandardOutput.ReadToEndAsync(CancellationToken.None);
-        var stderr = process.StandardError.ReadToEndAsync(CancellationToken.None);
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        deadline.CancelAfter(timeout);
-        try
-        {
-            await process.WaitForExitAsync(deadline.Token).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
-        {
-            Kill(process);
-            cancellationToken.ThrowIfCancellationRequested();
-            throw new CleanroomException(ErrorCode.RuntimeLaunchFailed,
-                $"{Describe(argv)} did not finish within {timeout.TotalSeconds:0.#} s and was killed");
-        }
-        var result = new ProcessResult(argv, process.ExitCode, await stdout.ConfigureAwait(false), await stderr.ConfigureAwait(false));
-        if (!result.Succeeded)
-            logger.LogDebug("{Argv} exited with {ExitCode}: {Stderr}", Describe(argv), result.ExitCode, Tail(result.Stderr));
-        return result;
+        var result = await _program.RunAsync(argv, null, null, null, timeout, cancellationToken).ConfigureAwait(false);
+        return new ProcessResult(argv, result.ExitCode, result.StdoutText, result.Stderr);
     }
 
     /// <summary>The argv as one line a person can paste into a shell (arguments with spaces quoted).</summary>
-    public static string Describe(IEnumerable<string> argv) =>
-        string.Join(' ', argv.Select(a => a.Length == 0 || a.Any(char.IsWhiteSpace) || a.Contains('\'') ? "'" + a.Replace("'", "'\\''") + "'" : a));
+    public static string Describe(IEnumerable<string> argv) => HostProgram.Describe(argv);
 
     /// <summary>The last part of a program's output, trimmed, for error messages.</summary>
-    public static string Tail(string text)
-    {
-        text = text.Trim();
-        if (text.Length == 0)
-            return "(no output)";
-        return text.Length <= TailLength ? text : "…" + text[^TailLength..];
-    }
-
-    private static void Kill(Process process)
-    {
-        try
-        {
-            process.Kill(entireProcessTree: true);
-        }
-        catch (InvalidOperationException)
-        {
-            // Already gone.
-        }
-    }
+    public static string Tail(string text) => HostProgram.Tail(text) is { Length: > 0 } tail ? tail : "(no output)";
 }

@@ -30,10 +30,10 @@ internal sealed class LeftoverSweeper(QemuBackendOptions options, VmTeardown tea
             }
         }
 
-        foreach (var (pid, guestName) in HostProcesses.QemusUnder(Path.GetFullPath(options.SandboxRoot)))
+        foreach (var (pid, guestName) in HostPids.QemusUnder(Path.GetFullPath(options.SandboxRoot)))
         {
             logger.LogWarning("killing QEMU pid {Pid} ({GuestName}) left under {Root}", pid, guestName, options.SandboxRoot);
-            HostProcesses.KillAndWait(pid, KillWait);
+            HostPids.KillAndWait(pid, KillWait);
             var sandboxId = SandboxRunDirectory.SandboxIdOf(guestName);
             if (sandboxId is not null && !sandboxId.StartsWith("probe-", StringComparison.Ordinal))
                 removed.Add(sandboxId);

@@ -103,6 +103,6 @@ public sealed class QemuEgressTests(QemuAssets assets, QemuEgressWorld world) : 
         Assert.False(File.Exists(network.NamespacePath), $"{network.NamespacePath} is still there");
         var (_, links, _) = await HostShell.RunAsync(["ip", "-o", "link", "show"]);
         Assert.DoesNotContain($": {network.HostInterface}", links);
-        Assert.DoesNotContain(HostProcesses.QemusUnder(assets.Root), q => q.GuestName == "cleanroom-" + network.SandboxId);
+        Assert.DoesNotContain(HostPids.QemusUnder(assets.Root), q => q.GuestName == "cleanroom-" + network.SandboxId);
     }
 }

@@ -44,7 +44,7 @@ public sealed class VmLifecycleTests(QemuAssets assets)
         var spec = _host.Spec();
         var leftover = await before.ProvisionAsync(spec, CancellationToken.None);
         var guest = QemuCommandLine.GuestName(spec.SandboxId);
-        Assert.Contains(HostProcesses.QemusUnder(assets.Root), q => q.GuestName == guest);
+        Assert.Contains(HostPids.QemusUnder(assets.Root), q => q.GuestName == guest);
 
         // A new server: a new backend over the same directories, holding nothing of the old one.
         var after = _host.Backend();

@@ -1,6 +1,5 @@
-using System.ComponentModel;
-using System.Diagnostics;
 using Cleanroom.Errors;
+using Cleanroom.HostProcesses;
 using Microsoft.Extensions.Logging;
 
 namespace Cleanroom.Backends.Qemu.Host;
@@ -19,12 +18,14 @@ internal sealed record ProgramResult(IReadOnlyList<string> Argv, int ExitCode, s
 }
 
 /// <summary>
-/// Runs short-lived helper programs (qemu-img, mkfs.ext4, a probe's QEMU) to completion: exact argv (never a
-/// shell), a deadline after which the program is killed, output captured, and the argv logged at debug level
-/// so a failure can be repeated by hand. The sandbox's own long-lived QEMU is <see cref="QemuProcess"/>.
+/// Runs short-lived helper programs (qemu-img, mkfs.ext4, ip -batch, a probe's QEMU) to completion through the
+/// shared <see cref="HostProgram"/> (exact argv, deadline, captured output, argv at debug level). The sandbox's own
+/// long-lived QEMU is <see cref="QemuProcess"/>.
 /// </summary>
 internal sealed class ProgramRunner(ILogger logger)
 {
+    private readonly HostProgram _program = new(logger, ErrorCode.RuntimeLaunchFailed, TimeSpan.FromMinutes(1));
+
     /// <summary>Runs <paramref name="argv"/> with no input; see the overload with stdin.</summary>
     public Task<ProgramResult?> TryRunAsync(IReadOnlyList<string> argv, TimeSpan timeout, CancellationToken cancellationToken) =>
         TryRunAsync(argv, stdin: null, timeout, cancellationToken);
@@ -39,73 +40,16 @@ internal sealed class ProgramRunner(ILogger logger)
     /// </summary>
     public async Task<ProgramResult?> TryRunAsync(IReadOnlyList<string> argv, string? stdin, TimeSpan timeout, CancellationToken cancellationToken)
     {
-        ArgumentOutOfRangeException.ThrowIfZero(argv.Count);
-        logger.LogDebug("exec {Argv}", Describe(argv));
-        var info = new ProcessStartInfo(argv[0])
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var argument in argv.Skip(1))
-            info.ArgumentList.Add(argument);
-
-        using var process = new Process { StartInfo = info };
-        try
-        {
-            process.Start();
-        }
-        catch (Win32Exception e)
-        {
-            throw new CleanroomException(ErrorCode.RuntimeLaunchFailed, $"cannot start {argv[0]}: {e.Message}", e);
-        }
-        if (stdin is not null)
-        {
-            // Small inputs (a batch of commands): written whole before the output is read, well within a pipe's buffer.
-            await process.StandardInput.WriteAsync(stdin.AsMemory(), cancellationToken).ConfigureAwait(false);
-        }
-        process.StandardInput.Close();
-        var stdout = process.StandardOutput.ReadToEndAsync(CancellationToken.None);
-        var stderr = process.StandardError.ReadToEndAsync(CancellationToken.None);
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        deadline.CancelAfter(timeout);
-        try
-        {
-            await process.WaitForExitAsync(deadline.Token).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
-        {
-            Kill(process);
-            await process.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false);
-            cancellationToken.ThrowIfCancellationRequested();
-            logger.LogDebug("{Argv} did not finish within {Timeout} and was killed", Describe(argv), timeout);
-            return null;
-        }
-        var result = new ProgramResult(argv, process.ExitCode, await stdout.ConfigureAwait(false), await stderr.ConfigureAwait(false));
-        if (result.ExitCode != 0)
-            logger.LogDebug("{Argv} exited with {ExitCode}: {Stderr}", Describe(argv), result.ExitCode, TextTail.Of(result.Stderr));
-        return result;
+        var result = await _program.TryRunAsync(argv, null, stdin is null ? null : System.Text.Encoding.UTF8.GetBytes(stdin), null, timeout, cancellationToken)
+            .ConfigureAwait(false);
+        return result is null ? null : new ProgramResult(argv, result.ExitCode, result.StdoutText, result.Stderr);
     }
 
-    /// <summary>Like <see cref="TryRunAsync(IReadOnlyList{string}, string, TimeSpan, CancellationToken)"/>, but running out of time throws <c>runtime_launch_failed</c>.</summary>
+    /// <summary>Like the overload with stdin that returns null on a timeout, but running out of time throws <c>runtime_launch_failed</c>.</summary>
     public async Task<ProgramResult> RunAsync(IReadOnlyList<string> argv, string? stdin, TimeSpan timeout, CancellationToken cancellationToken) =>
         await TryRunAsync(argv, stdin, timeout, cancellationToken).ConfigureAwait(false)
         ?? throw new CleanroomException(ErrorCode.RuntimeLaunchFailed, $"{Describe(argv)} did not finish within {timeout.TotalSeconds:0.#} s and was killed");
 
-    /// <summary>The argv as one line a person can paste into a shell (arguments with spaces quoted).</summary>
-    public static string Describe(IEnumerable<string> argv) =>
-        string.Join(' ', argv.Select(a => a.Length == 0 || a.Any(char.IsWhiteSpace) || a.Contains('\'') ? "'" + a.Replace("'", "'\\''") + "'" : a));
-
-    private static void Kill(Process process)
-    {
-        try
-        {
-            process.Kill(entireProcessTree: true);
-        }
-        catch (InvalidOperationException)
-        {
-            // Already gone.
-        }
-    }
+    /// <summary>The argv as one line a person can paste into a shell.</summary>
+    public static string Describe(IEnumerable<string> argv) => HostProgram.Describe(argv);
 }

@@ -36,10 +36,10 @@ internal sealed class VmTeardown(ILogger logger, TimeSpan grace)
         }
 
         // A QEMU this server does not hold as a child (it started before a restart): found by its pidfile.
-        if (HostProcesses.FromPidFile(run.PidFile, QemuCommandLine.GuestName(run.SandboxId)) is { } pid)
+        if (HostPids.FromPidFile(run.PidFile, QemuCommandLine.GuestName(run.SandboxId)) is { } pid)
         {
             logger.LogWarning("sandbox {SandboxId}: killing QEMU pid {Pid} from its pidfile", run.SandboxId, pid);
-            HostProcesses.KillAndWait(pid, KillWait);
+            HostPids.KillAndWait(pid, KillWait);
         }
         RemoveRunDirectory(run);
     }

@@ -37,8 +37,8 @@ public sealed class QemuAssets : IAsyncLifetime
     {
         if (Root.Length == 0)
             return Task.CompletedTask;
-        foreach (var (pid, _) in HostProcesses.QemusUnder(Root))
-            HostProcesses.KillAndWait(pid, TimeSpan.FromSeconds(10));
+        foreach (var (pid, _) in HostPids.QemusUnder(Root))
+            HostPids.KillAndWait(pid, TimeSpan.FromSeconds(10));
         Directory.Delete(Root, recursive: true);
         return Task.CompletedTask;
     }

@@ -37,7 +37,7 @@ public sealed class QemuTestHost(QemuAssets assets)
     public Task AssertNothingRemainsAsync(string sandboxId)
     {
         var guest = "cleanroom-" + sandboxId;
-        Assert.DoesNotContain(HostProcesses.QemusUnder(assets.Root), q => q.GuestName == guest);
+        Assert.DoesNotContain(HostPids.QemusUnder(assets.Root), q => q.GuestName == guest);
         Assert.False(Directory.Exists(Path.Combine(SandboxRoot, guest)), $"the run directory of {sandboxId} is still there");
         return Task.CompletedTask;
     }

@@ -8,7 +8,7 @@ namespace Cleanroom.Backends.Qemu.Host;
 /// their command line in /proc, which names the sandbox (<c>-name cleanroom-&lt;id&gt;</c>) and a pidfile in our
 /// sandbox root. Killed with SIGKILL, and their end awaited on a pidfd, not by polling.
 /// </summary>
-internal static partial class HostProcesses
+internal static partial class HostPids
 {
     private const int SIGKILL = 9;
     private const long SYS_pidfd_open = 434;
