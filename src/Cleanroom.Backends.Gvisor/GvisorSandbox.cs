@@ -19,7 +19,7 @@ internal sealed class GvisorSandbox : IProvisionedSandbox, ISandboxFileTree
     private readonly LaunchedSandbox _launched;
     private readonly ImageConfig _image;
     private readonly SandboxTeardown _teardown;
-    private readonly ConcurrentDictionary<GvisorExecution, byte> _executions = new();
+    private readonly ConcurrentDictionary<AgentBackedExecution, byte> _executions = new();
     private readonly Lock _gate = new();
     private Task? _termination;
 
@@ -50,7 +50,7 @@ internal sealed class GvisorSandbox : IProvisionedSandbox, ISandboxFileTree
         EnsureLive();
         var request = ImageDefaults.Apply(_image, spec, _launched.Agent.Agent.Supports(AgentCapabilities.Tty));
         var agentExecution = await _launched.Agent.StartAsync(request, cancellationToken).ConfigureAwait(false);
-        var execution = new GvisorExecution(agentExecution);
+        var execution = new AgentBackedExecution(agentExecution);
         _executions.TryAdd(execution, 0);
         _ = execution.Completion.ContinueWith(_ => _executions.TryRemove(execution, out byte _), TaskScheduler.Default);
         return execution;

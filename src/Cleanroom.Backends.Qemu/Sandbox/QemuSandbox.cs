@@ -16,7 +16,7 @@ internal sealed class QemuSandbox(LaunchedVm vm, ImageConfig image, VmTeardown t
 {
     private static readonly TimeSpan ExecutionDrain = TimeSpan.FromSeconds(5);
 
-    private readonly ConcurrentDictionary<QemuExecution, byte> _executions = new();
+    private readonly ConcurrentDictionary<AgentBackedExecution, byte> _executions = new();
     private readonly Lock _gate = new();
     private Task? _termination;
 
@@ -32,7 +32,7 @@ internal sealed class QemuSandbox(LaunchedVm vm, ImageConfig image, VmTeardown t
         ArgumentNullException.ThrowIfNull(spec);
         EnsureLive();
         var request = ImageDefaults.Apply(image, spec, vm.Agent.Agent.Supports(AgentCapabilities.Tty));
-        var execution = new QemuExecution(await vm.Agent.StartAsync(request, cancellationToken).ConfigureAwait(false));
+        var execution = new AgentBackedExecution(await vm.Agent.StartAsync(request, cancellationToken).ConfigureAwait(false));
         _executions.TryAdd(execution, 0);
         _ = execution.Completion.ContinueWith(_ => _executions.TryRemove(execution, out byte _), TaskScheduler.Default);
         return execution;

@@ -2,26 +2,30 @@ using System.Text;
 using System.Threading.Channels;
 using Cleanroom.Agent.Client;
 using Cleanroom.Errors;
+using AgentChunk = Cleanroom.Agent.Client.OutputChunk;
 using AgentStream = Cleanroom.Agent.Client.OutputStream;
 
-namespace Cleanroom.Backends.Qemu.Sandbox;
+namespace Cleanroom.Backends.AgentBased;
 
 /// <summary>
-/// One command in a VM as the control plane sees it: the agent's execution with its output moved into the
-/// contract's types through a small bounded channel. Credit goes back to the agent only as chunks are taken,
-/// so a control plane that stops reading stops the command's writes, not the host's memory.
+/// One command in a sandbox of an agent-based backend (gVisor, QEMU), as the control plane sees it: the agent's execution with its output
+/// moved into the backend contract's types.
+/// Memory stays bounded end to end: the agent sends at most its credit window, credit is returned only as
+/// chunks are taken from the agent's reader, and this pump moves them into a small bounded channel, so a
+/// control plane that stops reading stops the pump, the credit, and in the end the command's own writes.
 /// </summary>
-internal sealed class QemuExecution : IRunningExecution
+public sealed class AgentBackedExecution : IRunningExecution
 {
-    private const int OutputCapacity = 8; // chunks; the agent's credit window bounds the bytes behind them
+    // Chunks, not bytes: each is at most one agent frame, and the agent's window bounds the bytes behind them.
+    private const int OutputCapacity = 8;
 
     private readonly AgentExecution _agent;
     private readonly Channel<OutputChunk> _output = Channel.CreateBounded<OutputChunk>(
-        new BoundedChannelOptions(OutputCapacity) { SingleWriter = true, FullMode = BoundedChannelFullMode.Wait });
+        new BoundedChannelOptions(OutputCapacity) { SingleReader = false, SingleWriter = true, FullMode = BoundedChannelFullMode.Wait });
     private readonly CancellationTokenSource _abandoned = new();
     private int _stdinClosed;
 
-    public QemuExecution(AgentExecution agent)
+    public AgentBackedExecution(AgentExecution agent)
     {
         _agent = agent;
         Completion = Task.Run(PumpAsync);
@@ -41,6 +45,7 @@ internal sealed class QemuExecution : IRunningExecution
         }
         catch (AgentException e)
         {
+            // The command exited or the sandbox is gone: to the caller, stdin is simply closed.
             throw new InvalidOperationException($"stdin of this execution is closed: {e.Message}", e);
         }
     }
@@ -55,7 +60,7 @@ internal sealed class QemuExecution : IRunningExecution
         }
         catch (AgentException)
         {
-            // Exited or gone: its stdin is as closed as it gets.
+            // Already exited or gone: its stdin is as closed as it gets.
         }
     }
 
@@ -69,11 +74,14 @@ internal sealed class QemuExecution : IRunningExecution
         }
         catch (AgentException)
         {
-            // The command or the whole VM ended meanwhile: signalling an exited process does nothing.
+            // The execution or the whole sandbox ended meanwhile: signalling an exited process does nothing.
         }
     }
 
-    /// <summary>Stops delivering output; what remains is read and dropped so the command is not stalled forever.</summary>
+    /// <summary>
+    /// Stops delivering output. The command keeps running (terminate ends it); its remaining output is
+    /// read and dropped so it is not stalled forever by a reader that has gone away.
+    /// </summary>
     public ValueTask DisposeAsync()
     {
         _abandoned.Cancel();
@@ -85,16 +93,19 @@ internal sealed class QemuExecution : IRunningExecution
         try
         {
             await foreach (var chunk in _agent.Output.ReadAllAsync().ConfigureAwait(false))
-                await DeliverAsync(new OutputChunk(chunk.Stream == AgentStream.Stderr ? OutputStream.Stderr : OutputStream.Stdout, chunk.Data)).ConfigureAwait(false);
+                await DeliverAsync(ToContract(chunk)).ConfigureAwait(false);
             var exit = await _agent.Exit.ConfigureAwait(false);
             if (exit.Failure is { } failure)
+            {
+                // The command never ran (not found, bad cwd, unknown user): say why where the user looks.
                 await DeliverAsync(new OutputChunk(OutputStream.Stderr, Encoding.UTF8.GetBytes($"cleanroom: {failure.Message}\n"))).ConfigureAwait(false);
+            }
             return exit.Signal is { } signal and > 0 ? ExitStatus.KilledBy(signal) : ExitStatus.Exited(exit.ExitCode);
         }
         catch (CleanroomException)
         {
-            // The agent connection ended under the command: the VM was terminated or died, taking the command
-            // with it. Reported as SIGKILL rather than a fault (the contract).
+            // The agent connection ended under the command: the sandbox was terminated or died, and the
+            // agent kills every command as it goes. Reported as SIGKILL rather than a fault (contract).
             return ExitStatus.KilledBy(SignalNumbers.Kill);
         }
         finally
@@ -116,4 +127,8 @@ internal sealed class QemuExecution : IRunningExecution
             // Abandoned by the reader; drop.
         }
     }
+
+    // The agent allocates each frame's payload afresh, so the memory can be handed on without a copy.
+    private static OutputChunk ToContract(AgentChunk chunk) =>
+        new(chunk.Stream == AgentStream.Stderr ? OutputStream.Stderr : OutputStream.Stdout, chunk.Data);
 }
