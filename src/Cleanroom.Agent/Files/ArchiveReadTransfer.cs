@@ -46,8 +46,7 @@ internal sealed class ArchiveReadTransfer(uint channel, ArchiveReadMessage reque
                 return;
             }
             if (members.Count == 0)
-                members.AddRange(TreeWalker.Walk(request.Root, []).Skip(1)
-                    .Where(entry => !entry.RelativePath.Contains('/')).Select(entry => entry.RelativePath));
+                members.AddRange(TreeWalker.ChildNames(request.Root)); // not a whole walk: each member is walked below
             using (var writer = new TarWriter(stream, TarEntryFormat.Pax, leaveOpen: true))
             {
                 foreach (var member in members)

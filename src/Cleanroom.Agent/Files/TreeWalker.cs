@@ -33,11 +33,13 @@ internal static class TreeWalker
             yield return entry;
     }
 
+    /// <summary>The names directly in <paramref name="directory"/>, in the walk's (ordinal) order.</summary>
+    public static List<string> ChildNames(string directory) =>
+        Directory.EnumerateFileSystemEntries(directory).Select(Path.GetFileName).OfType<string>().Order(StringComparer.Ordinal).ToList();
+
     private static IEnumerable<Entry> Below(string directory, string relative, IReadOnlyCollection<string> excluded)
     {
-        var names = Directory.EnumerateFileSystemEntries(directory).Select(Path.GetFileName).OfType<string>()
-            .Where(name => !excluded.Contains(name)).Order(StringComparer.Ordinal).ToList();
-        foreach (var name in names)
+        foreach (var name in ChildNames(directory).Where(name => !excluded.Contains(name)))
         {
             var full = Path.Join(directory, name);
             // Gone between the listing and the lstat: a sandbox process deleted it; not an error.

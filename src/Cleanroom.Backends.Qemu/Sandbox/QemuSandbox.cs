@@ -55,11 +55,13 @@ internal sealed class QemuSandbox(LaunchedVm vm, ImageConfig image, VmTeardown t
     public IAsyncEnumerable<GuestTreeEntry> ListTreeAsync(string guestRoot, IReadOnlyList<string> excludedNames, uint maxEntries, CancellationToken cancellationToken) =>
         Tree.ListTreeAsync(guestRoot, excludedNames, maxEntries, cancellationToken);
 
-    private AgentFileTree Tree => new(() =>
+    private AgentFileTree Tree => _tree ??= new AgentFileTree(() =>
     {
         EnsureLive();
         return vm.Agent;
     });
+
+    private AgentFileTree? _tree;
 
     public Task TerminateAsync(CancellationToken cancellationToken)
     {
