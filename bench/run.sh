@@ -2,6 +2,7 @@
 # Runs the benchmark program against a private server (its own socket and state, this host's images),
 # after scripts/setup.sh. Prints a Markdown table: Cleanroom next to a raw baseline measured in the same run.
 # usage: bench/run.sh [RUNS] [--only qemu]
+# Two phases, each with its own server: warm pool off (cold starts), then the defaults (warm pool on).
 # The qemu row boots a raw baseline whose /init is Debian's busybox-static.
 set -euo pipefail
 source "$(dirname "$0")/../scripts/lib.sh"
@@ -15,13 +16,17 @@ export XDG_RUNTIME_DIR="$private/run" XDG_STATE_HOME="$private/state" XDG_CONFIG
 mkdir -p "$XDG_RUNTIME_DIR" "$XDG_CONFIG_HOME/cleanroom"
 # Its own nftables table, names and log group, so a user's server on this host is never touched.
 table="cleanroom_bench$$"
-printf 'network:\n  table: %s\n  name_prefix: crb\n  nflog_group: 2799\n  pool: 10.230.0.0/16\n' "$table" > "$XDG_CONFIG_HOME/cleanroom/config.yaml"
-cleanup() {
+network_config="$(printf 'network:\n  table: %s\n  name_prefix: crb\n  nflog_group: 2799\n  pool: 10.230.0.0/16\n' "$table")"
+stop_server() {
   local pid
   for pid in $(pgrep -f "ready-on-stdout $private/" || true); do
     kill -TERM "$pid" 2>/dev/null || continue
     timeout 60 tail --pid="$pid" -f /dev/null || true   # waits for that exit, no polling
   done
+}
+cleanup() {
+  local pid
+  stop_server
   # A VM whose server ended before terminating it (a failed run) still names its run directory under ours.
   for pid in $(pgrep -f -- "-pidfile $private/" || true); do
     kill -KILL "$pid" 2>/dev/null || true
@@ -30,9 +35,25 @@ cleanup() {
   rm -rf "$private"
 }
 trap cleanup EXIT
-out/bin/cleanroom serve --detach
 # The policy outside any git checkout, so the time-to-interactive row measures a sandbox and a command, not a
 # copy of this repository; the --checkout row measures the same in this checkout (HEAD materialised).
 mkdir -p "$private/policy" && cp examples/basic/cleanroom.yaml "$private/policy/"
-dotnet out/bench/Cleanroom.Bench.dll "$REPO_ROOT/out/bin/cleanroom" "$XDG_RUNTIME_DIR/cleanroom/cleanroom.sock" "$private/policy" "${1:-10}" \
-  --checkout "$REPO_ROOT/examples/basic" "${@:2}"
+bench() {
+  dotnet out/bench/Cleanroom.Bench.dll "$REPO_ROOT/out/bin/cleanroom" "$XDG_RUNTIME_DIR/cleanroom/cleanroom.sock" "$private/policy" "${RUNS}" \
+    --checkout "$REPO_ROOT/examples/basic" "$@"
+}
+RUNS="${1:-10}"
+if [ "${2:-}" = "--only" ]; then
+  printf '%s\n' "$network_config" > "$XDG_CONFIG_HOME/cleanroom/config.yaml"
+  out/bin/cleanroom serve --detach
+  bench --phase cold "${@:2}"
+  exit
+fi
+# Two servers in turn: every sandbox started from nothing, then the defaults (a spare kept warm for the latest spec).
+printf '%s\nwarm_pool:\n  size: 0\n' "$network_config" > "$XDG_CONFIG_HOME/cleanroom/config.yaml"
+out/bin/cleanroom serve --detach
+bench --phase cold
+stop_server
+printf '%s\n' "$network_config" > "$XDG_CONFIG_HOME/cleanroom/config.yaml"
+out/bin/cleanroom serve --detach
+bench --phase warm

@@ -38,19 +38,23 @@ internal sealed record Measurement(string Name, IReadOnlyList<double> Millisecon
 
     /// <summary>
     /// Times two things run by run in turn (after a warm-up of each), so load that comes and goes on a shared host
-    /// falls on both alike and their ratio stays fair.
+    /// falls on both alike and their ratio stays fair. <paramref name="idleBeforeEach"/> leaves the host idle for
+    /// that long before every timed run of either (a load model: commands of an agent or a person arrive apart,
+    /// and the server's background work, such as the warm pool's next spare, happens between them).
     /// </summary>
     public static async Task<(Measurement First, Measurement Second)> TimeAlternatingAsync(
-        string firstName, Func<Task> first, string secondName, Func<Task> second, int runs)
+        string firstName, Func<Task> first, string secondName, Func<Task> second, int runs, TimeSpan idleBeforeEach = default)
     {
         await first();
         await second();
         var (a, b) = (new List<double>(runs), new List<double>(runs));
         for (var i = 0; i < runs; i++)
         {
+            await Task.Delay(idleBeforeEach);
             var clock = Stopwatch.StartNew();
             await first();
             a.Add(clock.Elapsed.TotalMilliseconds);
+            await Task.Delay(idleBeforeEach);
             clock.Restart();
             await second();
             b.Add(clock.Elapsed.TotalMilliseconds);

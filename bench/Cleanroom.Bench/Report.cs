@@ -1,7 +1,7 @@
 namespace Cleanroom.Bench;
 
 /// <summary>Collects results and prints them as the Markdown table the README's performance section holds.</summary>
-internal sealed class Report
+internal sealed class Report(string title)
 {
     private readonly List<string> _rows = [];
 
@@ -20,11 +20,14 @@ internal sealed class Report
 
     public void Print()
     {
+        Console.WriteLine($"### {title}");
+        Console.WriteLine();
         Console.WriteLine("| measure | cleanroom | baseline (same run) | ratio | target |");
         Console.WriteLine("| --- | --- | --- | --- | --- |");
         foreach (var row in _rows)
         {
             Console.WriteLine(row);
         }
+        Console.WriteLine();
     }
 }

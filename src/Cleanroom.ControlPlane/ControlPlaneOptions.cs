@@ -12,6 +12,12 @@ public sealed record ControlPlaneOptions
     /// <summary>How long a canceled or timed-out execution gets between SIGTERM and SIGKILL.</summary>
     public TimeSpan StopGracePeriod { get; init; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// Spare sandboxes kept provisioned for the spec of the most recent sandbox (the warm pool); 0 turns it off.
+    /// A create whose spec matches takes a spare instead of waiting for the backend to start one.
+    /// </summary>
+    public int WarmPoolSize { get; init; }
+
     /// <summary>Upper bound for each backend's restart reconciliation, so one stuck backend cannot stall startup.</summary>
     public TimeSpan ReconcileTimeout { get; init; } = TimeSpan.FromMinutes(2);
 }

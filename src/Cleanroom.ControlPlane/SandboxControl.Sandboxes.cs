@@ -1,4 +1,5 @@
 using Cleanroom.Backends;
+using Cleanroom.ControlPlane.WarmPool;
 using Cleanroom.Errors;
 using Microsoft.Extensions.Logging;
 
@@ -19,9 +20,13 @@ public sealed partial class SandboxControl
         EnsureOpen();
         RequestValidation.Check(request);
         var now = _time.GetUtcNow();
+        var key = SpareKey.For(request);
+        // A spare made for this very spec becomes the sandbox: the record takes the spare's id, which names
+        // everything the backend made for it (namespace, container, run directory).
+        var spare = _spares.Take(key);
         var sandbox = new Sandbox
         {
-            Id = Ids.NewSandboxId(),
+            Id = spare?.Id ?? Ids.NewSandboxId(),
             Status = SandboxStatus.Provisioning,
             Backend = request.Backend,
             ImageRef = request.ImageRef,
@@ -41,7 +46,7 @@ public sealed partial class SandboxControl
         ISandboxBackend backend;
         try
         {
-            backend = await _backends.ResolveUsableAsync(request.Backend, cancellationToken).ConfigureAwait(false);
+            backend = spare?.Backend ?? await _backends.ResolveUsableAsync(request.Backend, cancellationToken).ConfigureAwait(false);
             _store.SetBackend(sandbox.Id, backend.Name, _time.GetUtcNow());
             CapabilityCheck.EnsureSatisfied(backend.Name, backend.Capabilities, spec);
         }
@@ -53,6 +58,8 @@ public sealed partial class SandboxControl
                 OperationCanceledException => ((string?)null, "sandbox creation was canceled before provisioning"),
                 _ => (ErrorCode.BackendUnavailable, $"choosing a backend failed: {ex.Message}"),
             };
+            if (spare is not null)
+                _spares.Discard(spare);
             lock (live.Gate)
                 Transition(live, SandboxStatus.Failed, code, message);
             throw;
@@ -61,7 +68,7 @@ public sealed partial class SandboxControl
         lock (live.Gate)
         {
             live.Backend = backend;
-            live.Provisioning = Task.Run(() => ProvisionAsync(live, backend, spec, request.Prepare));
+            live.Provisioning = Task.Run(() => ProvisionAsync(live, backend, spec, request, spare));
         }
         if (request.WaitUntilReady)
             return await WaitUntilReadyAsync(sandbox.Id, cancellationToken).ConfigureAwait(false);
@@ -155,15 +162,17 @@ public sealed partial class SandboxControl
         throw new CleanroomException(ErrorCode.InvalidArgument, $"sandbox {sandboxId} is {StatusNames.Of(sandbox.Status)}; it must be READY");
     }
 
-    private async Task ProvisionAsync(LiveSandbox live, ISandboxBackend backend, SandboxSpec spec, Func<string, CancellationToken, Task>? prepare)
+    private async Task ProvisionAsync(LiveSandbox live, ISandboxBackend backend, SandboxSpec spec, CreateSandboxRequest request, SpareSandbox? spare)
     {
         IProvisionedSandbox? handle = null;
         Exception? failure = null;
         try
         {
-            if (prepare is not null)
+            if (request.Prepare is { } prepare)
                 await prepare(live.Id, live.ProvisioningCancel.Token).ConfigureAwait(false);
-            handle = await backend.ProvisionAsync(spec, live.ProvisioningCancel.Token).ConfigureAwait(false);
+            handle = spare is null
+                ? await backend.ProvisionAsync(spec, live.ProvisioningCancel.Token).ConfigureAwait(false)
+                : await _spares.ClaimAsync(spare, spec, live.ProvisioningCancel.Token).ConfigureAwait(false);
         }
         catch (Exception ex)
         {
@@ -180,7 +189,8 @@ public sealed partial class SandboxControl
                     return;
                 if (handle is not null)
                 {
-                    Transition(live, SandboxStatus.Ready);
+                    Transition(live, SandboxStatus.Ready, message: spare is null ? null : "taken from the warm pool (provisioned ahead for this spec)");
+                    _spares.Replenish(SpareKey.For(request), request, backend);
                     return;
                 }
                 var (code, message) = failure switch

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Cleanroom.Backends;
 using Cleanroom.ControlPlane.Store;
+using Cleanroom.ControlPlane.WarmPool;
 using Cleanroom.Errors;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -27,6 +28,7 @@ public sealed partial class SandboxControl : IAsyncDisposable
     private readonly ControlPlaneStore _store;
     private readonly ConcurrentDictionary<string, LiveSandbox> _live = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, ExecutionRun> _runs = new(StringComparer.Ordinal);
+    private readonly SparePool _spares;
     private int _disposed;
 
     private SandboxControl(ControlPlaneOptions options, BackendRegistry backends, TimeProvider time, ILoggerFactory loggers, ControlPlaneStore store)
@@ -37,6 +39,7 @@ public sealed partial class SandboxControl : IAsyncDisposable
         _loggers = loggers;
         _logger = loggers.CreateLogger<SandboxControl>();
         _store = store;
+        _spares = new SparePool(options.WarmPoolSize, loggers.CreateLogger<SparePool>());
     }
 
     /// <summary>What startup reconciliation did.</summary>
@@ -52,6 +55,8 @@ public sealed partial class SandboxControl : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(backends);
+        if (options.WarmPoolSize < 0)
+            throw new ArgumentOutOfRangeException(nameof(options), "WarmPoolSize must not be negative");
         if (options.MaxRetainedBytesPerStream < 0)
             throw new ArgumentOutOfRangeException(nameof(options), "MaxRetainedBytesPerStream must not be negative");
         time ??= TimeProvider.System;
@@ -89,6 +94,7 @@ public sealed partial class SandboxControl : IAsyncDisposable
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0)
             return;
+        await _spares.DisposeAsync().ConfigureAwait(false);
         foreach (var live in _live.Values)
             live.ProvisioningCancel.Cancel();
         var runs = _runs.Values.ToArray();

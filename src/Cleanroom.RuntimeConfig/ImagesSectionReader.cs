@@ -1,5 +1,4 @@
 using System.Collections.Immutable;
-using System.Globalization;
 using YamlDotNet.RepresentationModel;
 
 namespace Cleanroom.RuntimeConfig;
@@ -12,55 +11,17 @@ internal static class ImagesSectionReader
 {
     private const string Path = "images";
 
-    public static ImageSettings? Read(YamlNode section, List<ConfigProblem> problems)
-    {
-        if (section is YamlScalarNode { Value: null or "" })
-        {
-            return ImageSettings.Defaults;
-        }
-
-        if (section is not YamlMappingNode mapping || !RuntimeConfigReader.AllKeysAreScalars(mapping, Path, problems))
-        {
-            if (section is not YamlMappingNode)
+    public static ImageSettings? Read(YamlNode section, List<ConfigProblem> problems) =>
+        SettingsSection.Read(section, Path, ImageSettings.Defaults,
+            ["insecure_registries", "credentials", "docker_config", "max_concurrent_downloads", "max_retries"], problems,
+            (settings, key, value, path) => key switch
             {
-                problems.Add(RuntimeConfigReader.At(section, Path, "must be a mapping of settings"));
-            }
-
-            return null;
-        }
-
-        var before = problems.Count;
-        var settings = ImageSettings.Defaults;
-        foreach (var (keyNode, value) in mapping.Children)
-        {
-            var key = ((YamlScalarNode)keyNode).Value!;
-            var path = $"{Path}.{key}";
-            switch (key)
-            {
-                case "insecure_registries":
-                    settings = settings with { InsecureRegistries = ReadList(value, path, problems) };
-                    break;
-                case "credentials":
-                    settings = settings with { Credentials = ReadCredentials(value, path, problems) };
-                    break;
-                case "docker_config":
-                    settings = settings with { DockerConfig = value is YamlScalarNode { Value: { } text } ? text : Problem<string>(value, path, "must be a path", problems) };
-                    break;
-                case "max_concurrent_downloads":
-                    settings = settings with { MaxConcurrentDownloads = ReadPositive(value, path, problems) };
-                    break;
-                case "max_retries":
-                    settings = settings with { MaxRetries = ReadPositive(value, path, problems) };
-                    break;
-                default:
-                    problems.Add(RuntimeConfigReader.At(keyNode, path,
-                        $"unknown setting '{key}'; known settings are insecure_registries, credentials, docker_config, max_concurrent_downloads, max_retries"));
-                    break;
-            }
-        }
-
-        return problems.Count == before ? settings : null;
-    }
+                "insecure_registries" => settings with { InsecureRegistries = ReadList(value, path, problems) },
+                "credentials" => settings with { Credentials = ReadCredentials(value, path, problems) },
+                "docker_config" => settings with { DockerConfig = value is YamlScalarNode { Value: { } text } ? text : Problem<string>(value, path, "must be a path", problems) },
+                "max_concurrent_downloads" => settings with { MaxConcurrentDownloads = ReadPositive(value, path, problems) },
+                _ => settings with { MaxRetries = ReadPositive(value, path, problems) },
+            });
 
     private static ImmutableArray<string> ReadList(YamlNode value, string path, List<ConfigProblem> problems)
     {
@@ -115,10 +76,8 @@ internal static class ImagesSectionReader
         return result.ToImmutable();
     }
 
-    private static int? ReadPositive(YamlNode value, string path, List<ConfigProblem> problems) =>
-        value is YamlScalarNode { Value: { } text } && int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var number) && number >= 1
-            ? number
-            : Problem<int?>(value, path, "must be a whole number of at least 1", problems);
+    private static int ReadPositive(YamlNode value, string path, List<ConfigProblem> problems) =>
+        (int)SettingsSection.WholeNumber(value, path, 1, int.MaxValue, problems);
 
     private static T? Problem<T>(YamlNode node, string path, string message, List<ConfigProblem> problems)
     {

@@ -22,6 +22,7 @@ public static class RuntimeConfigReader
     private const string TopImages = "images";
     private const string TopNetwork = "network";
     private const string TopWorkspace = "workspace";
+    private const string TopWarmPool = "warm_pool";
 
     /// <summary>Reads the file; a missing file is valid and means "all defaults".</summary>
     public static RuntimeConfigResult ReadFile(string path)
@@ -49,6 +50,7 @@ public static class RuntimeConfigReader
         var images = ImageSettings.Defaults;
         var network = NetworkSettings.Defaults;
         var workspace = WorkspaceSettings.Defaults;
+        var warmPool = WarmPoolSettings.Defaults;
         var backends = ImmutableSortedDictionary.CreateBuilder<string, ImmutableSortedDictionary<string, string>>(StringComparer.Ordinal);
         foreach (var (keyNode, value) in root.Children)
         {
@@ -73,8 +75,11 @@ public static class RuntimeConfigReader
                 case TopWorkspace:
                     workspace = WorkspaceSectionReader.Read(value, problems) ?? WorkspaceSettings.Defaults;
                     break;
+                case TopWarmPool:
+                    warmPool = WarmPoolSectionReader.Read(value, problems) ?? WarmPoolSettings.Defaults;
+                    break;
                 default:
-                    problems.Add(At(keyNode, key, $"unknown field '{key}'; known fields are {TopDefaultBackend}, {TopDefaultImage}, {TopImages}, {TopNetwork}, {TopWorkspace}, {TopBackends}"));
+                    problems.Add(At(keyNode, key, $"unknown field '{key}'; known fields are {TopDefaultBackend}, {TopDefaultImage}, {TopImages}, {TopNetwork}, {TopWorkspace}, {TopWarmPool}, {TopBackends}"));
                     break;
             }
         }
@@ -86,6 +91,7 @@ public static class RuntimeConfigReader
                 Images = images,
                 Network = network,
                 Workspace = workspace,
+                WarmPool = warmPool,
             }, problems)
             : new RuntimeConfigResult("", true, null, problems);
     }

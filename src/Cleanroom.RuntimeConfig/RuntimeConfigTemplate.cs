@@ -39,6 +39,11 @@ public static class RuntimeConfigTemplate
         text.AppendLine("  # max_transfer_bytes: 1073741824");
         text.AppendLine("  # max_tree_entries: 200000");
         text.AppendLine();
+        text.AppendLine("# Spare sandboxes kept ready for the spec (policy, image, backend) of the latest sandbox, so the next");
+        text.AppendLine("# exec of the same policy does not wait for a sandbox to start. Each holds a sandbox's memory; 0 turns it off.");
+        text.AppendLine("warm_pool:");
+        text.AppendLine("  # size: 1");
+        text.AppendLine();
         text.AppendLine("backends:");
         foreach (var schema in BackendSectionSchema.Known)
         {

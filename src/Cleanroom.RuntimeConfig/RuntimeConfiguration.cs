@@ -25,6 +25,9 @@ public sealed record RuntimeConfiguration(
     /// <summary>Limits on what a sandbox sends back (<c>workspace:</c>).</summary>
     public WorkspaceSettings Workspace { get; init; } = WorkspaceSettings.Defaults;
 
+    /// <summary>Spare sandboxes kept ready for the next create of the same spec (<c>warm_pool:</c>).</summary>
+    public WarmPoolSettings WarmPool { get; init; } = WarmPoolSettings.Defaults;
+
     /// <summary>How the server reaches registries (<c>images:</c>).</summary>
     public ImageSettings Images { get; init; } = ImageSettings.Defaults;
 

@@ -71,7 +71,7 @@ public sealed class CleanroomServer : IAsyncDisposable
         bool pullMissingImages = false)
     {
         var control = await SandboxControl.OpenAsync(
-            new ControlPlaneOptions { StateDirectory = directories.StateHome }, backends, TimeProvider.System, loggers, cancellationToken);
+            new ControlPlaneOptions { StateDirectory = directories.StateHome, WarmPoolSize = configuration.WarmPool.Size }, backends, TimeProvider.System, loggers, cancellationToken);
         try
         {
             if (enforcement is not null)

@@ -15,13 +15,14 @@ internal sealed class ControlPlaneHarness : IAsyncDisposable
 
     private readonly TestStateDirectory _state = new();
 
-    private ControlPlaneHarness(long maxRetainedBytes, TimeSpan grace, params ISandboxBackend[] backends)
+    private ControlPlaneHarness(long maxRetainedBytes, TimeSpan grace, int warmPoolSize, params ISandboxBackend[] backends)
     {
         Options = new ControlPlaneOptions
         {
             StateDirectory = _state.Path,
             MaxRetainedBytesPerStream = maxRetainedBytes,
             StopGracePeriod = grace,
+            WarmPoolSize = warmPoolSize,
         };
         foreach (var backend in backends)
             Registry.Register(backend);
@@ -33,12 +34,12 @@ internal sealed class ControlPlaneHarness : IAsyncDisposable
     public SandboxControl Control { get; private set; } = null!;
     public string StateDirectory => _state.Path;
 
-    public static Task<ControlPlaneHarness> StartAsync(ISandboxBackend backend, long maxRetainedBytes = 16 * 1024 * 1024, TimeSpan? grace = null) =>
-        StartAsync([backend], maxRetainedBytes, grace);
+    public static Task<ControlPlaneHarness> StartAsync(ISandboxBackend backend, long maxRetainedBytes = 16 * 1024 * 1024, TimeSpan? grace = null, int warmPoolSize = 0) =>
+        StartAsync([backend], maxRetainedBytes, grace, warmPoolSize);
 
-    public static async Task<ControlPlaneHarness> StartAsync(ISandboxBackend[] backends, long maxRetainedBytes = 16 * 1024 * 1024, TimeSpan? grace = null)
+    public static async Task<ControlPlaneHarness> StartAsync(ISandboxBackend[] backends, long maxRetainedBytes = 16 * 1024 * 1024, TimeSpan? grace = null, int warmPoolSize = 0)
     {
-        var harness = new ControlPlaneHarness(maxRetainedBytes, grace ?? TimeSpan.FromSeconds(10), backends);
+        var harness = new ControlPlaneHarness(maxRetainedBytes, grace ?? TimeSpan.FromSeconds(10), warmPoolSize, backends);
         harness.Control = await SandboxControl.OpenAsync(harness.Options, harness.Registry, harness.Time);
         return harness;
     }
@@ -51,11 +52,12 @@ internal sealed class ControlPlaneHarness : IAsyncDisposable
     }
 
     public static CreateSandboxRequest SandboxRequest(
-        string? backend = "scripted", bool egressAllowRules = false, bool docker = false, bool allowAll = false, bool wait = true) => new()
+        string? backend = "scripted", bool egressAllowRules = false, bool docker = false, bool allowAll = false, bool wait = true,
+        string policyHash = "sha256:policyhash") => new()
     {
         Backend = backend,
         ImageRef = Image,
-        Policy = new SandboxPolicy("""{"version":1}""", "sha256:policyhash", egressAllowRules, docker),
+        Policy = new SandboxPolicy("""{"version":1}""", policyHash, egressAllowRules, docker),
         DangerouslyAllowAll = allowAll,
         WaitUntilReady = wait,
         Labels = new Dictionary<string, string> { ["repo"] = "example" },

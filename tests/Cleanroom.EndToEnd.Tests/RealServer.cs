@@ -43,14 +43,18 @@ public sealed class RealServer : IAsyncDisposable
     /// <param name="networkYaml">Extra lines under <c>network:</c> (indented two spaces).</param>
     /// <param name="configYaml">Extra top-level sections of the runtime config (e.g. <c>images:</c>).</param>
     /// <param name="ownImageStore">An empty image store of its own (XDG_DATA_HOME), so what the test pulls never reaches the host's.</param>
-    public static async Task<RealServer> StartAsync(string networkYaml = "", string configYaml = "", bool ownImageStore = false)
+    /// <param name="warmPool">
+    /// Spare sandboxes the server keeps (<c>warm_pool.size</c>). Off unless a test is about the pool: on a 2-core
+    /// host a spare starting beside every test's sandbox only makes the suite slower.
+    /// </param>
+    public static async Task<RealServer> StartAsync(string networkYaml = "", string configYaml = "", bool ownImageStore = false, int warmPool = 0)
     {
         Product.RequireSetUp();
         // Its own table, names, log group and pool: a user's server may be running on this host at the same time.
         var unique = Random.Shared.Next(0x1000);
         var server = new RealServer(Directory.CreateTempSubdirectory("cleanroom-e2e-").FullName, $"cleanroom_e2e{unique:x3}", ownImageStore);
         configYaml = $"network:\n  table: {server.Table}\n  name_prefix: cre{unique:x3}\n  nflog_group: {20000 + unique}\n"
-            + $"  pool: 10.{216 + unique % 16}.0.0/16\n{networkYaml}{configYaml}";
+            + $"  pool: 10.{216 + unique % 16}.0.0/16\n{networkYaml}warm_pool:\n  size: {warmPool}\n{configYaml}";
         Directory.CreateDirectory(Path.Combine(server.Root, "run"));
         Directory.CreateDirectory(Path.Combine(server.Root, "config", "cleanroom"));
         await File.WriteAllTextAsync(Path.Combine(server.Root, "config", "cleanroom", "config.yaml"), configYaml);

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Threading.Channels;
 using Cleanroom.Backends;
 
 namespace Cleanroom.ControlPlane.Tests.Doubles;
@@ -27,6 +28,12 @@ internal sealed class ScriptedBackend(string name = "scripted") : ISandboxBacken
     /// <summary>When set, provisioning waits for it (or for cancellation).</summary>
     public TaskCompletionSource? ProvisionGate { get; set; }
     public Exception? ProvisionFailure { get; set; }
+    /// <summary>Per-call behaviour by call number (1 is the first provisioning); when it returns one, it replaces the gate and failure above.</summary>
+    public Func<int, ProvisionScript?>? Script { get; set; }
+    /// <summary>Every provisioning's outcome in order: the sandbox id, and whether it succeeded.</summary>
+    public Channel<(string Id, bool Succeeded)> Provisioned { get; } = Channel.CreateUnbounded<(string, bool)>();
+    /// <summary>Ids of sandboxes as they are terminated.</summary>
+    public Channel<string> Terminated { get; } = Channel.CreateUnbounded<string>();
     public string? StartFailure { get; set; }
     public bool ExecutionsIgnoreSigterm { get; set; }
     /// <summary>Sandbox ids <see cref="ReconcileAsync"/> re-adopts when they are expected.</summary>
@@ -48,9 +55,10 @@ internal sealed class ScriptedBackend(string name = "scripted") : ISandboxBacken
 
     public async Task<IProvisionedSandbox> ProvisionAsync(SandboxSpec spec, CancellationToken cancellationToken)
     {
-        Interlocked.Increment(ref _provisionCalls);
+        var call = Interlocked.Increment(ref _provisionCalls);
         ProvisionStarted.TrySetResult();
-        if (ProvisionGate is { } gate)
+        var script = Script?.Invoke(call);
+        if ((script is null ? ProvisionGate : script.Gate) is { } gate)
         {
             try
             {
@@ -62,10 +70,14 @@ internal sealed class ScriptedBackend(string name = "scripted") : ISandboxBacken
                 throw;
             }
         }
-        if (ProvisionFailure is { } failure)
+        if ((script is null ? ProvisionFailure : script.Failure) is { } failure)
+        {
+            Provisioned.Writer.TryWrite((spec.SandboxId, false));
             throw failure;
+        }
         var sandbox = new ScriptedSandbox(spec.SandboxId, this);
         Sandboxes[spec.SandboxId] = sandbox;
+        Provisioned.Writer.TryWrite((spec.SandboxId, true));
         return sandbox;
     }
 
@@ -80,3 +92,6 @@ internal sealed class ScriptedBackend(string name = "scripted") : ISandboxBacken
         return Task.FromResult(new BackendReconciliation(readopted, removed));
     }
 }
+
+/// <summary>What one provisioning call of <see cref="ScriptedBackend"/> does: wait for a gate, then fail or succeed.</summary>
+internal sealed record ProvisionScript(TaskCompletionSource? Gate = null, Exception? Failure = null);

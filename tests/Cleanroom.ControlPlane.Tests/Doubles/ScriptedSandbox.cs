@@ -36,6 +36,8 @@ internal sealed class ScriptedSandbox(string sandboxId, ScriptedBackend backend)
 
     public Task TerminateAsync(CancellationToken cancellationToken)
     {
+        if (!Terminated)
+            backend.Terminated.Writer.TryWrite(SandboxId);
         Terminated = true;
         ScriptedExecution[] executions;
         lock (_executions) executions = _executions.ToArray();

@@ -1,0 +1,140 @@
+using Cleanroom.ControlPlane.Tests.Doubles;
+using Cleanroom.Errors;
+using static Cleanroom.ControlPlane.Tests.ControlPlaneHarness;
+
+namespace Cleanroom.ControlPlane.Tests;
+
+public class WarmPoolTests
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(20);
+
+    [Fact]
+    public async Task Second_sandbox_of_the_same_spec_is_the_spare_made_after_the_first()
+    {
+        var backend = new ScriptedBackend();
+        await using var h = await StartAsync(backend, warmPoolSize: 1);
+
+        var first = await h.Control.CreateSandboxAsync(SandboxRequest(), CancellationToken.None);
+        Assert.Equal((first.Id, true), await NextProvisionedAsync(backend));
+        var (spareId, spareMade) = await NextProvisionedAsync(backend);
+        Assert.True(spareMade);
+        Assert.DoesNotContain(await h.Control.ListSandboxesAsync(CancellationToken.None), s => s.Id == spareId);
+
+        var second = await h.Control.CreateSandboxAsync(SandboxRequest(), CancellationToken.None);
+
+        Assert.Equal(spareId, second.Id);
+        Assert.Equal(SandboxStatus.Ready, second.Status);
+        Assert.Contains(h.Control.ReadSandboxEvents(second.Id), e => e.PayloadJson.Contains("warm pool"));
+        Assert.DoesNotContain(h.Control.ReadSandboxEvents(first.Id), e => e.PayloadJson.Contains("warm pool"));
+        // Taking the spare starts the next one.
+        Assert.True((await NextProvisionedAsync(backend)).Succeeded);
+        Assert.Equal(3, backend.ProvisionCalls);
+        var execution = await h.Control.CreateExecutionAsync(ExecutionRequest(second.Id, "echo", "hi"), CancellationToken.None);
+        Assert.Equal(second.Id, execution.SandboxId);
+    }
+
+    [Fact]
+    public async Task Another_spec_starts_cold_and_replaces_the_spare_of_the_old_one()
+    {
+        var backend = new ScriptedBackend();
+        await using var h = await StartAsync(backend, warmPoolSize: 1);
+        await h.Control.CreateSandboxAsync(SandboxRequest(), CancellationToken.None);
+        await NextProvisionedAsync(backend);
+        var (oldSpare, _) = await NextProvisionedAsync(backend);
+
+        var other = await h.Control.CreateSandboxAsync(SandboxRequest(policyHash: "sha256:another"), CancellationToken.None);
+
+        Assert.NotEqual(oldSpare, other.Id);
+        Assert.DoesNotContain(h.Control.ReadSandboxEvents(other.Id), e => e.PayloadJson.Contains("warm pool"));
+        Assert.Equal(oldSpare, await backend.Terminated.Reader.ReadAsync().AsTask().WaitAsync(Patience));
+        Assert.Equal(other.Id, (await NextProvisionedAsync(backend)).Id);
+        var (newSpare, _) = await NextProvisionedAsync(backend);
+        Assert.Equal(newSpare, (await h.Control.CreateSandboxAsync(SandboxRequest(policyHash: "sha256:another"), CancellationToken.None)).Id);
+    }
+
+    [Fact]
+    public async Task Allow_all_and_plain_requests_never_share_a_spare()
+    {
+        var backend = new ScriptedBackend();
+        await using var h = await StartAsync(backend, warmPoolSize: 1);
+        await h.Control.CreateSandboxAsync(SandboxRequest(), CancellationToken.None);
+        await NextProvisionedAsync(backend);
+        var (spare, _) = await NextProvisionedAsync(backend);
+
+        var unenforced = await h.Control.CreateSandboxAsync(SandboxRequest(allowAll: true), CancellationToken.None);
+
+        Assert.NotEqual(spare, unenforced.Id);
+        Assert.True(unenforced.AllowAll);
+    }
+
+    [Fact]
+    public async Task Shutdown_terminates_every_spare()
+    {
+        var backend = new ScriptedBackend();
+        var h = await StartAsync(backend, warmPoolSize: 2);
+        try
+        {
+            await h.Control.CreateSandboxAsync(SandboxRequest(), CancellationToken.None);
+            await NextProvisionedAsync(backend);
+            var spares = new[] { (await NextProvisionedAsync(backend)).Id, (await NextProvisionedAsync(backend)).Id };
+
+            await h.Control.DisposeAsync();
+
+            Assert.All(spares, id => Assert.True(backend.Sandboxes[id].Terminated));
+        }
+        finally
+        {
+            await h.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task A_spare_that_failed_does_not_fail_the_sandbox_that_takes_it()
+    {
+        var backend = new ScriptedBackend
+        {
+            Script = call => call == 2 ? new ProvisionScript(Failure: new CleanroomException(ErrorCode.RuntimeLaunchFailed, "the host was busy")) : null,
+        };
+        await using var h = await StartAsync(backend, warmPoolSize: 1);
+        await h.Control.CreateSandboxAsync(SandboxRequest(), CancellationToken.None);
+        await NextProvisionedAsync(backend);
+        Assert.False((await NextProvisionedAsync(backend)).Succeeded);
+
+        var second = await h.Control.CreateSandboxAsync(SandboxRequest(), CancellationToken.None);
+
+        Assert.Equal(SandboxStatus.Ready, second.Status);
+        Assert.Equal((second.Id, true), await NextProvisionedAsync(backend));
+    }
+
+    [Fact]
+    public async Task Terminating_a_sandbox_whose_spare_is_still_starting_terminates_the_spare_once_it_is_up()
+    {
+        var spareGate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var spareStarted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var backend = new ScriptedBackend
+        {
+            Script = call =>
+            {
+                if (call != 2)
+                    return null;
+                spareStarted.TrySetResult();
+                return new ProvisionScript(Gate: spareGate);
+            },
+        };
+        await using var h = await StartAsync(backend, warmPoolSize: 1);
+        await h.Control.CreateSandboxAsync(SandboxRequest(), CancellationToken.None);
+        await spareStarted.Task.WaitAsync(Patience);
+
+        var taking = await h.Control.CreateSandboxAsync(SandboxRequest(wait: false), CancellationToken.None);
+        Assert.Equal(SandboxStatus.Provisioning, taking.Status);
+        var stopped = await h.Control.TerminateSandboxAsync(taking.Id, CancellationToken.None);
+        Assert.Equal(SandboxStatus.Stopped, stopped.Status);
+
+        spareGate.SetResult();
+        Assert.Equal(taking.Id, await backend.Terminated.Reader.ReadAsync().AsTask().WaitAsync(Patience));
+        Assert.Equal(2, backend.ProvisionCalls); // a sandbox that never became READY warms nothing
+    }
+
+    private static async Task<(string Id, bool Succeeded)> NextProvisionedAsync(ScriptedBackend backend) =>
+        await backend.Provisioned.Reader.ReadAsync().AsTask().WaitAsync(Patience);
+}
