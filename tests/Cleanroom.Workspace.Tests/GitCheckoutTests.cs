@@ -114,4 +114,27 @@ public class GitCheckoutTests
             Directory.Delete(plain, recursive: true);
         }
     }
+
+    [Fact]
+    public async Task A_subdirectory_and_a_linked_worktree_whose_git_is_a_file_are_found()
+    {
+        using var repo = new TestRepository().Write("src/main.c", "int main;\n");
+        var head = repo.Commit("first");
+        var worktree = repo.Root + "-linked";
+        repo.Run("worktree", "add", "-q", "--detach", worktree);
+        try
+        {
+            Assert.True(File.Exists(Path.Combine(worktree, ".git")));
+            var inSubdirectory = await GitCheckout.FindAsync(TestRepository.Git, repo.PathOf("src"), CancellationToken.None);
+            var inWorktree = await GitCheckout.FindAsync(TestRepository.Git, Path.Combine(worktree, "src"), CancellationToken.None);
+
+            Assert.Equal(repo.Root, inSubdirectory!.Root);
+            Assert.Equal(worktree, inWorktree!.Root);
+            Assert.Equal(head, inWorktree.Head);
+        }
+        finally
+        {
+            repo.Run("worktree", "remove", "--force", worktree);
+        }
+    }
 }
