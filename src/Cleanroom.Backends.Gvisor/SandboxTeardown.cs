@@ -1,4 +1,5 @@
 using Cleanroom.Agent.Client;
+using Cleanroom.Backends.AgentBased;
 using Microsoft.Extensions.Logging;
 
 namespace Cleanroom.Backends.Gvisor;
@@ -18,7 +19,7 @@ internal sealed class SandboxTeardown(Runsc runsc, ILogger logger, TimeSpan grac
     {
         // Not cancellable: a half-removed sandbox is worse than a slow terminate.
         if (connection is not null)
-            await StopAgentAsync(connection).ConfigureAwait(false);
+            await TeardownSteps.StopAgentAsync(connection, grace, ExitWait, logger).ConfigureAwait(false);
 
         if (process is not null && !await process.WaitForExitAsync(grace + ExitWait, CancellationToken.None).ConfigureAwait(false))
         {
@@ -39,35 +40,7 @@ internal sealed class SandboxTeardown(Runsc runsc, ILogger logger, TimeSpan grac
             logger.LogWarning("sandbox {SandboxId}: killing runsc processes left after delete: {Pids}", layout.SandboxId, string.Join(", ", strays));
             HostProcesses.Kill(strays);
         }
-        RemoveRunDirectory(layout);
-    }
-
-    private async Task StopAgentAsync(AgentConnection connection)
-    {
-        try
-        {
-            await connection.ShutdownAsync(grace, CancellationToken.None).WaitAsync(grace + ExitWait).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is not OutOfMemoryException)
-        {
-            // Already lost, or the agent is stuck: the container is forced down next either way.
-            logger.LogDebug(e, "agent shutdown did not complete cleanly");
-        }
-        await connection.DisposeAsync().ConfigureAwait(false);
-    }
-
-    private void RemoveRunDirectory(SandboxLayout layout)
-    {
-        try
-        {
-            if (Directory.Exists(layout.RunDirectory))
-                Directory.Delete(layout.RunDirectory, recursive: true);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            logger.LogWarning(e, "sandbox {SandboxId}: could not remove {RunDirectory}", layout.SandboxId, layout.RunDirectory);
-            throw;
-        }
+        TeardownSteps.RemoveRunDirectory(layout.RunDirectory, layout.SandboxId, logger);
     }
 
     private async Task Try(Func<Task> step, SandboxLayout layout, string what)

@@ -1,3 +1,4 @@
+using Cleanroom.Backends.AgentBased;
 using Cleanroom.Backends.Conformance;
 using System.Text.Json;
 using Cleanroom.Errors;

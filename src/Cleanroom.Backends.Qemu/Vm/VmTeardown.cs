@@ -1,4 +1,5 @@
 using Cleanroom.Agent.Client;
+using Cleanroom.Backends.AgentBased;
 using Cleanroom.Backends.Qemu.Host;
 using Microsoft.Extensions.Logging;
 
@@ -20,7 +21,7 @@ internal sealed class VmTeardown(ILogger logger, TimeSpan grace)
     {
         // Not cancellable: a half-removed sandbox is worse than a slow terminate.
         if (connection is not null)
-            await StopAgentAsync(connection).ConfigureAwait(false);
+            await TeardownSteps.StopAgentAsync(connection, grace, ExitWait, logger).ConfigureAwait(false);
 
         if (process is not null)
         {
@@ -41,34 +42,6 @@ internal sealed class VmTeardown(ILogger logger, TimeSpan grace)
             logger.LogWarning("sandbox {SandboxId}: killing QEMU pid {Pid} from its pidfile", run.SandboxId, pid);
             HostPids.KillAndWait(pid, KillWait);
         }
-        RemoveRunDirectory(run);
-    }
-
-    private async Task StopAgentAsync(AgentConnection connection)
-    {
-        try
-        {
-            await connection.ShutdownAsync(grace, CancellationToken.None).WaitAsync(grace + ExitWait).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is not OutOfMemoryException)
-        {
-            // Already lost, or the agent is stuck: QEMU is forced down next either way.
-            logger.LogDebug(e, "agent shutdown did not complete cleanly");
-        }
-        await connection.DisposeAsync().ConfigureAwait(false);
-    }
-
-    private void RemoveRunDirectory(SandboxRunDirectory run)
-    {
-        try
-        {
-            if (Directory.Exists(run.Path))
-                Directory.Delete(run.Path, recursive: true);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            logger.LogWarning(e, "sandbox {SandboxId}: could not remove {RunDirectory}", run.SandboxId, run.Path);
-            throw;
-        }
+        TeardownSteps.RemoveRunDirectory(run.Path, run.SandboxId, logger);
     }
 }

@@ -5,7 +5,9 @@ namespace Cleanroom.ControlPlane.Store;
 
 /// <summary>
 /// The SQLite file under the state directory, one connection used under a lock. Every write is its own
-/// transaction with synchronous=FULL, so once a method returns its change survives kill -9 and power loss.
+/// transaction in WAL mode with synchronous=NORMAL: once a method returns its change survives kill -9 of the
+/// server; an OS crash may roll back the last commits, which only describe sandboxes that crash ended too
+/// (see README.md, "Storage layout").
 /// A lock file keeps a second server from opening the same state (two reconcilers would fight).
 /// </summary>
 internal sealed class StateDatabase : IDisposable
@@ -39,7 +41,7 @@ internal sealed class StateDatabase : IDisposable
             }.ToString());
             connection.Open();
             Execute(connection, "PRAGMA journal_mode=WAL;");
-            Execute(connection, "PRAGMA synchronous=FULL;");
+            Execute(connection, "PRAGMA synchronous=NORMAL;");
             Execute(connection, "PRAGMA foreign_keys=ON;");
             Migrate(connection);
             return new StateDatabase(connection, lockFile);

@@ -2,7 +2,7 @@ using Cleanroom.Agent.Client;
 using Cleanroom.Errors;
 using Cleanroom.Images;
 
-namespace Cleanroom.Backends.Gvisor;
+namespace Cleanroom.Backends.AgentBased;
 
 /// <summary>
 /// Applies an image's run defaults (its OCI config) to an execution, the way <c>docker exec</c> does:
@@ -14,7 +14,7 @@ namespace Cleanroom.Backends.Gvisor;
 /// make the same request mean different things on different images.</item>
 /// </list>
 /// </summary>
-internal static class ImageDefaults
+public static class ImageDefaults
 {
     public static ExecutionRequest Apply(ImageConfig image, ExecutionSpec spec, bool ttySupported)
     {
