@@ -24,6 +24,18 @@ internal sealed class OutputPump
     /// </summary>
     private const int ReadSize = 256 * 1024;
 
+    /// <summary>
+    /// Once a command has written this much, a read that drained the pipe is followed by a pause of
+    /// <see cref="BatchPause"/> before the next one, so bulk output leaves in frames of what collected meanwhile
+    /// instead of one frame per write of the command (8 KiB for <c>head</c> or <c>cat</c>). Under gVisor's ptrace
+    /// platform every system call costs a round trip through the sentry; reading each small write as it lands
+    /// cost as much as writing it, and every frame costs the host a wake-up. The first bytes, and all output of
+    /// commands that print less, still leave at once.
+    /// </summary>
+    private const long BatchAfterBytes = 1 << 20;
+
+    private static readonly TimeSpan BatchPause = TimeSpan.FromMilliseconds(4);
+
     private readonly SafeFileHandle _source;
     private readonly FrameType _frameType;
     private readonly uint _channel;
@@ -56,6 +68,7 @@ internal sealed class OutputPump
     {
         var buffer = new byte[ReadSize];
         var moreLikely = false;
+        long forwarded = 0;
         try
         {
             // Wait for data first and take credit second: stdout and stderr share the window, and a pump
@@ -86,6 +99,9 @@ internal sealed class OutputPump
                 moreLikely = read == buffer.Length;
                 if (read == 0 || !_outbound.Send(_frameType, _channel, buffer.AsSpan(0, read)))
                     break;
+                forwarded += read;
+                if (!moreLikely && forwarded >= BatchAfterBytes && _nonBlockingSource)
+                    Thread.Sleep(BatchPause);
             }
         }
         catch (Exception e) when (e is UnixException or ObjectDisposedException)
