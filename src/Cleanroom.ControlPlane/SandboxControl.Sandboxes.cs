@@ -76,6 +76,20 @@ public sealed partial class SandboxControl
     }
 
     /// <summary>
+    /// Makes <paramref name="request"/>'s spec the one the warm pool keeps spares for, without creating a sandbox:
+    /// the next create of that spec takes a spare. Fails like a create would when the backend is unusable or cannot
+    /// enforce the policy; does nothing when the pool is off. Returns once the spares are starting, not ready.
+    /// </summary>
+    public async Task WarmUpAsync(CreateSandboxRequest request, CancellationToken cancellationToken)
+    {
+        EnsureOpen();
+        RequestValidation.Check(request);
+        var backend = await _backends.ResolveUsableAsync(request.Backend, cancellationToken).ConfigureAwait(false);
+        CapabilityCheck.EnsureSatisfied(backend.Name, backend.Capabilities, SandboxSpecs.For("sb-warmup", request));
+        _spares.Replenish(SpareKey.For(request), request, backend);
+    }
+
+    /// <summary>
     /// Waits until the sandbox has left PROVISIONING and returns it if READY; otherwise throws with the
     /// recorded failure code (or <c>runtime_launch_failed</c>), or <c>invalid_argument</c> if it was terminated.
     /// </summary>

@@ -53,6 +53,8 @@ public sealed class CleanroomServer : IAsyncDisposable
 
         var server = await StartAsync(listen, directories, configuration, backends, loggers, cancellationToken, enforcement, pullMissingImages: true);
         control = server.Control;
+        // In the background: the API answers at once, and a create that comes first takes the spare still starting.
+        _ = Task.Run(() => WarmPoolPriming.PrimeAsync(server.Control, new ServerSettings(configuration), HostImageStore.Open(directories), logger, CancellationToken.None));
         return server;
     }
 

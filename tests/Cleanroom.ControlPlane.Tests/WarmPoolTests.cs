@@ -135,6 +135,32 @@ public class WarmPoolTests
         Assert.Equal(2, backend.ProvisionCalls); // a sandbox that never became READY warms nothing
     }
 
+    [Fact]
+    public async Task Warming_up_a_spec_makes_its_first_sandbox_a_spare_and_records_nothing()
+    {
+        var backend = new ScriptedBackend();
+        await using var h = await StartAsync(backend, warmPoolSize: 1);
+
+        await h.Control.WarmUpAsync(SandboxRequest(), CancellationToken.None);
+        var (spare, made) = await NextProvisionedAsync(backend);
+
+        Assert.True(made);
+        Assert.Empty(await h.Control.ListSandboxesAsync(CancellationToken.None));
+        Assert.Equal(spare, (await h.Control.CreateSandboxAsync(SandboxRequest(), CancellationToken.None)).Id);
+    }
+
+    [Fact]
+    public async Task Warming_up_a_policy_the_backend_cannot_enforce_fails_closed_and_starts_nothing()
+    {
+        var backend = new ScriptedBackend { Capabilities = Cleanroom.Backends.BackendCapabilities.None };
+        await using var h = await StartAsync(backend, warmPoolSize: 1);
+
+        var error = await Assert.ThrowsAsync<CleanroomException>(() => h.Control.WarmUpAsync(SandboxRequest(egressAllowRules: true), CancellationToken.None));
+
+        Assert.Equal(ErrorCode.BackendCapabilityMismatch, error.Code);
+        Assert.Equal(0, backend.ProvisionCalls);
+    }
+
     private static async Task<(string Id, bool Succeeded)> NextProvisionedAsync(ScriptedBackend backend) =>
         await backend.Provisioned.Reader.ReadAsync().AsTask().WaitAsync(Patience);
 }

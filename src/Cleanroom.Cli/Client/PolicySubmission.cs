@@ -61,9 +61,9 @@ internal static class PolicySubmission
         }
         catch (CleanroomException e) when (e.Code == ErrorCode.PolicyNotFound && Directory.Exists(start))
         {
-            var pinned = Commands.StarterPolicy.PinImage(console, null);
+            var pinned = Commands.StarterImage.Pin(console, null);
             console.Error.WriteLine($"cleanroom: no cleanroom.yaml in {start}; using a deny-all policy with {pinned} ('cleanroom init' writes one to edit)");
-            return (Commands.StarterPolicy.Render(pinned), "(default policy)");
+            return (StarterPolicy.Render(pinned), "(default policy)");
         }
     }
 }

@@ -30,7 +30,7 @@ internal static class InitCommand
                     return ExitCode.Failure;
                 }
 
-                var pinned = StarterPolicy.PinImage(console, parse.GetValue(image));
+                var pinned = StarterImage.Pin(console, parse.GetValue(image));
                 var text = StarterPolicy.Render(pinned);
                 var check = PolicyCompiler.Compile(text, target);
                 if (!check.Valid)
@@ -57,33 +57,15 @@ internal static class InitCommand
     }
 }
 
-/// <summary>The text of a new policy: every line a user is likely to change next is there, commented.</summary>
-internal static class StarterPolicy
+/// <summary>The image a new policy is pinned to: the one asked for, else the runtime config's default, by digest.</summary>
+internal static class StarterImage
 {
     /// <summary><paramref name="wanted"/> (else the runtime config's default image) pinned to its digest in this host's store.</summary>
-    public static string PinImage(CliConsole console, string? wanted)
+    public static string Pin(CliConsole console, string? wanted)
     {
         var config = RuntimeConfigReader.ReadFile(console.Directories.ConfigFile);
         wanted ??= config.Configuration?.DefaultImage ?? RuntimeConfiguration.BuiltInDefaultImage;
         return HostImageStore.Open(console.Directories).Resolve(wanted).Reference?.ToString()
             ?? throw new CleanroomException(ErrorCode.NotFound, $"image {wanted} has no name in the store; pass --image NAME@DIGEST");
     }
-
-    public static string Render(string pinnedImage) => $"""
-        # Cleanroom policy: what this repository's sandboxes run and what they may reach.
-        # Check it with: cleanroom policy validate
-        version: 1
-        sandbox:
-          image:
-            # Pinned by digest, so every sandbox runs exactly this image.
-            ref: {pinnedImage}
-          network:
-            # Everything is blocked unless listed below, host and port exactly.
-            default: deny
-            # allow:
-            #   - registry.npmjs.org:443
-            #   - host: github.qkg1.top
-            #     ports: [443]
-
-        """;
 }

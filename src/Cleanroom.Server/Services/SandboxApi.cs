@@ -25,14 +25,8 @@ internal sealed class SandboxApi(SandboxControl control, ServerSettings settings
         var policy = PolicyIntake.Accept(request);
         var image = policy.Image.Reference;
         var backend = string.IsNullOrEmpty(request.Backend) ? settings.DefaultBackend : request.Backend;
-        var sandbox = await control.CreateSandboxAsync(new CreateSandboxRequest
+        var sandbox = await control.CreateSandboxAsync(SandboxRequests.For(policy, backend, request.DangerouslyAllowAll, settings) with
         {
-            Backend = backend,
-            ImageRef = image,
-            Policy = PolicyIntake.ToSandboxPolicy(policy),
-            Resources = new Cleanroom.Backends.SandboxResources(policy.Resources.Vcpus, policy.Resources.MemoryBytes, policy.Resources.DiskBytes),
-            RuntimeConfig = backend is null ? null : settings.BackendSection(backend),
-            DangerouslyAllowAll = request.DangerouslyAllowAll,
             // A missing image is pulled while the sandbox is PROVISIONING, its progress on the sandbox's events.
             Prepare = imagePull is null ? null : (id, ct) => imagePull.EnsurePresentAsync(id, image, ct),
             WaitUntilReady = !request.ReturnWhileProvisioning,
