@@ -180,10 +180,12 @@ public sealed partial class SandboxControl
     {
         IProvisionedSandbox? handle = null;
         Exception? failure = null;
+        var claiming = false;
         try
         {
             if (request.Prepare is { } prepare)
                 await prepare(live.Id, live.ProvisioningCancel.Token).ConfigureAwait(false);
+            claiming = spare is not null;
             handle = spare is null
                 ? await backend.ProvisionAsync(spec, live.ProvisioningCancel.Token).ConfigureAwait(false)
                 : await _spares.ClaimAsync(spare, spec, live.ProvisioningCancel.Token).ConfigureAwait(false);
@@ -191,6 +193,10 @@ public sealed partial class SandboxControl
         catch (Exception ex)
         {
             failure = ex;
+            // A spare taken for a sandbox that failed before claiming it (its image could not be prepared, or it
+            // was terminated meanwhile) would run on unowned; ClaimAsync disposes of it in its own failures.
+            if (spare is not null && !claiming)
+                _spares.Discard(spare);
         }
 
         try

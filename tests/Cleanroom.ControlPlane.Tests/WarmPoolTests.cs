@@ -161,6 +161,24 @@ public class WarmPoolTests
         Assert.Equal(0, backend.ProvisionCalls);
     }
 
+    [Fact]
+    public async Task A_spare_taken_by_a_sandbox_whose_preparation_failed_is_terminated_not_leaked()
+    {
+        var backend = new ScriptedBackend();
+        await using var h = await StartAsync(backend, warmPoolSize: 1);
+        await h.Control.WarmUpAsync(SandboxRequest(), CancellationToken.None);
+        var (spare, _) = await NextProvisionedAsync(backend);
+
+        var request = SandboxRequest() with
+        {
+            Prepare = (_, _) => throw new CleanroomException(ErrorCode.ImageNotFound, "the image was removed"),
+        };
+        var error = await Assert.ThrowsAsync<CleanroomException>(() => h.Control.CreateSandboxAsync(request, CancellationToken.None));
+
+        Assert.Equal(ErrorCode.ImageNotFound, error.Code);
+        Assert.Equal(spare, await backend.Terminated.Reader.ReadAsync().AsTask().WaitAsync(Patience));
+    }
+
     private static async Task<(string Id, bool Succeeded)> NextProvisionedAsync(ScriptedBackend backend) =>
         await backend.Provisioned.Reader.ReadAsync().AsTask().WaitAsync(Patience);
 }
