@@ -38,7 +38,7 @@ if up_to_date "$HASH"; then
 fi
 
 require_dotnet
-command -v gcc >/dev/null || command -v clang >/dev/null || ensure_packages gcc
+ensure_packages "${NATIVE_BUILD_PACKAGES[@]}"
 STAGING="$OUT_DIR.staging.$$"
 trap 'rm -rf "$STAGING"' EXIT
 rm -rf "$STAGING"
