@@ -22,7 +22,7 @@ source_hash() {
   (cd "$REPO_ROOT" \
     && find src/Cleanroom.Agent src/Cleanroom.Agent.Protocol \( -name bin -o -name obj \) -prune -o \
          -type f \( -name '*.cs' -o -name '*.csproj' \) -print \
-    && printf '%s\n' Directory.Build.props Directory.Packages.props) \
+    && printf '%s\n' Directory.Build.props Directory.Packages.props src/Directory.Build.props src/aot-analyzers.globalconfig) \
     | LC_ALL=C sort | (cd "$REPO_ROOT" && xargs sha256sum) | sha256sum | cut -c1-64
 }
 
@@ -38,7 +38,7 @@ if up_to_date "$HASH"; then
 fi
 
 require_dotnet
-command -v gcc >/dev/null || command -v clang >/dev/null || ensure_packages gcc
+ensure_packages "${NATIVE_BUILD_PACKAGES[@]}"
 STAGING="$OUT_DIR.staging.$$"
 trap 'rm -rf "$STAGING"' EXIT
 rm -rf "$STAGING"

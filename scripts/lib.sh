@@ -29,5 +29,10 @@ require_dotnet() {
   dotnet --list-sdks | grep -q '^10\.' || die "the .NET 10 SDK is needed; found: $(dotnet --list-sdks | tr '\n' ' ')"
 }
 
+# What a NativeAOT publish (out/bin/cleanroom, the guest agent) links with: a C compiler driver (gcc; the SDK takes
+# clang first when it is on PATH) and libc's development files, which gcc only recommends. zlib is not needed: the
+# .NET 10 NativeAOT runtime pack links its own.
+NATIVE_BUILD_PACKAGES=(gcc libc6-dev)
+
 # The host packages Cleanroom itself needs at run time. Later components add theirs here.
 HOST_PACKAGES=(git ca-certificates util-linux runsc iproute2 nftables qemu-system-x86 qemu-utils e2fsprogs)

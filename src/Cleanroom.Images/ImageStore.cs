@@ -46,11 +46,11 @@ public sealed class ImageStore
         var target = ImageReference.Parse(reference).WithDefaultTag();
         config ??= ImageConfig.Default;
         using var layer = await RootfsLayerBuilder.BuildAsync(rootfsTar, blobs, cancellationToken).ConfigureAwait(false);
-        using var configBlob = await blobs.StageAsync(OciJson.Serialize(ConfigDocument(config, layer.DiffId)), cancellationToken).ConfigureAwait(false);
+        using var configBlob = await blobs.StageAsync(OciJson.Serialize(ConfigDocument(config, layer.DiffId), OciJsonContext.Default.OciImageConfig), cancellationToken).ConfigureAwait(false);
         var manifest = new OciManifest(2, OciMediaTypes.ImageManifest,
             new OciDescriptor(OciMediaTypes.ImageConfig, configBlob.Digest.ToString(), configBlob.Size),
             [new OciDescriptor(layer.MediaType, layer.Blob.Digest.ToString(), layer.Blob.Size)]);
-        using var manifestBlob = await blobs.StageAsync(OciJson.Serialize(manifest), cancellationToken).ConfigureAwait(false);
+        using var manifestBlob = await blobs.StageAsync(OciJson.Serialize(manifest, OciJsonContext.Default.OciManifest), cancellationToken).ConfigureAwait(false);
         if (target.Digest is { } expected && expected != manifestBlob.Digest)
         {
             throw new CleanroomException(ErrorCode.InvalidArgument,

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using Cleanroom.RuntimeConfig;
 
 namespace Cleanroom.Server;
@@ -20,5 +21,9 @@ public sealed record ServerSettings(RuntimeConfiguration Configuration)
 
     /// <summary>The backend's runtime-config section as JSON, handed to the backend untouched.</summary>
     public JsonElement? BackendSection(string backend) =>
-        JsonSerializer.SerializeToElement(Configuration.BackendSettings(backend));
+        JsonSerializer.SerializeToElement(Configuration.BackendSettings(backend), BackendSectionJson.Default.IReadOnlyDictionaryStringString);
 }
+
+/// <summary>A backend section as a JSON object of strings, generated at build time for the NativeAOT server.</summary>
+[JsonSerializable(typeof(IReadOnlyDictionary<string, string>))]
+internal sealed partial class BackendSectionJson : JsonSerializerContext;

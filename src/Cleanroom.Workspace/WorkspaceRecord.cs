@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Cleanroom.Backends;
 
 namespace Cleanroom.Workspace;
 
@@ -8,19 +9,15 @@ namespace Cleanroom.Workspace;
 /// host checkout it came from, and the baseline (every file and link as it was put there), against
 /// which sandbox-side changes are found. The baseline moves forward with each copy-in and copy-out.
 /// </summary>
-public sealed record WorkspaceRecord(string GuestPath, string Commit, string CheckoutPath, IReadOnlyDictionary<string, WorkspaceEntry> Baseline)
+public sealed partial record WorkspaceRecord(string GuestPath, string Commit, string CheckoutPath, IReadOnlyDictionary<string, WorkspaceEntry> Baseline)
 {
-    private static readonly JsonSerializerOptions Json = new()
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
-    };
-
-    public string ToJson() => JsonSerializer.Serialize(new Stored(GuestPath, Commit, CheckoutPath, Baseline.Values.OrderBy(e => e.Path, StringComparer.Ordinal).ToList()), Json);
+    public string ToJson() =>
+        JsonSerializer.Serialize(new Stored(GuestPath, Commit, CheckoutPath, Baseline.Values.OrderBy(e => e.Path, StringComparer.Ordinal).ToList()),
+            StoredJson.Default.Stored);
 
     public static WorkspaceRecord FromJson(string json)
     {
-        var stored = JsonSerializer.Deserialize<Stored>(json, Json) ?? throw new JsonException("empty workspace record");
+        var stored = JsonSerializer.Deserialize(json, StoredJson.Default.Stored) ?? throw new JsonException("empty workspace record");
         return new WorkspaceRecord(stored.GuestPath, stored.Commit, stored.CheckoutPath,
             stored.Baseline.ToDictionary(e => e.Path, StringComparer.Ordinal));
     }
@@ -46,4 +43,14 @@ public sealed record WorkspaceRecord(string GuestPath, string Commit, string Che
     }
 
     private sealed record Stored(string GuestPath, string Commit, string CheckoutPath, List<WorkspaceEntry> Baseline);
+
+    /// <summary>
+    /// The stored form, generated at build time (the server is a NativeAOT binary, where reflection-based JSON
+    /// cannot run): snake_case names and entry kinds, as records in existing databases have them.
+    /// </summary>
+    [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, Converters = [typeof(SnakeCaseKindConverter)])]
+    [JsonSerializable(typeof(Stored))]
+    private sealed partial class StoredJson : JsonSerializerContext;
+
+    private sealed class SnakeCaseKindConverter() : JsonStringEnumConverter<GuestEntryKind>(JsonNamingPolicy.SnakeCaseLower);
 }

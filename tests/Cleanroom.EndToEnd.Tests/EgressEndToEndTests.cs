@@ -1,27 +1,40 @@
+using System.Net;
+using Cleanroom.Network.Tests;
+
 namespace Cleanroom.EndToEnd.Tests;
 
 /// <summary>
-/// Egress through the whole product: a policy allowing one host:port, the policy resolver naming it from the
-/// runtime config, and the CLI reporting what was blocked. The only host aimed at is the test's own namespace.
+/// Egress through the whole product: a policy allowing host:ports, the policy resolver naming them from the runtime
+/// config's static hosts or by forwarding to an upstream resolver, and the CLI reporting what was blocked. The only
+/// hosts aimed at are the test's own: the upstream namespace, and the upstream resolver on that namespace's link.
 /// </summary>
 public sealed class EgressEndToEndTests : IAsyncLifetime
 {
+    /// <summary>Known only to the upstream resolver, so reaching it proves the server forwarded (ARSoft's DnsClient).</summary>
+    private const string ForwardedName = "forwarded.test";
+
     private UpstreamNamespace _upstream = null!;
+    private TestDnsServer _upstreamDns = null!;
     private RealServer _server = null!;
     private string _repo = null!;
 
     public async Task InitializeAsync()
     {
         _upstream = await UpstreamNamespace.StartAsync("hello from upstream\n");
-        _server = await RealServer.StartAsync($"  dns:\n    hosts:\n      upstream.test: {UpstreamNamespace.Address}\n");
+        _upstreamDns = new TestDnsServer(IPAddress.Parse(UpstreamNamespace.HostAddress),
+            new Dictionary<string, (IPAddress, int)> { [ForwardedName] = (IPAddress.Parse(UpstreamNamespace.Address), 60) });
+        _server = await RealServer.StartAsync(
+            $"  dns:\n    upstream: {UpstreamNamespace.HostAddress}\n    hosts:\n      upstream.test: {UpstreamNamespace.Address}\n");
         _repo = Directory.CreateDirectory(Path.Combine(_server.Root, "repo")).FullName;
         await File.WriteAllTextAsync(Path.Combine(_repo, "cleanroom.yaml"),
-            $"version: 1\nsandbox:\n  image:\n    ref: {Product.DefaultImage}\n  network:\n    allow:\n      - upstream.test:{UpstreamNamespace.Port}\n");
+            $"version: 1\nsandbox:\n  image:\n    ref: {Product.DefaultImage}\n  network:\n    allow:\n"
+            + $"      - upstream.test:{UpstreamNamespace.Port}\n      - {ForwardedName}:{UpstreamNamespace.Port}\n");
     }
 
     public async Task DisposeAsync()
     {
         await _server.DisposeAsync();
+        _upstreamDns.Dispose();
         await _upstream.DisposeAsync();
     }
 
@@ -33,6 +46,17 @@ public sealed class EgressEndToEndTests : IAsyncLifetime
 
         Assert.True(run.ExitCode == 0, run.ToString());
         Assert.Equal("hello from upstream\n", run.Stdout);
+    }
+
+    [Fact]
+    public async Task An_allowed_name_only_the_upstream_resolver_knows_is_forwarded_and_reachable()
+    {
+        var run = await _server.CleanroomAsync("exec", "--rm", "--chdir", _repo, "--", "curl", "-sS", "-m", "10",
+            $"http://{ForwardedName}:{UpstreamNamespace.Port}/hello.txt");
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Equal("hello from upstream\n", run.Stdout);
+        Assert.True(_upstreamDns.Questions > 0, "the server answered without asking the upstream resolver");
     }
 
     [Fact]

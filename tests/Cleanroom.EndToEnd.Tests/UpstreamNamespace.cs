@@ -9,6 +9,9 @@ namespace Cleanroom.EndToEnd.Tests;
 public sealed class UpstreamNamespace : IAsyncDisposable
 {
     public const string Address = "198.18.200.2";
+
+    /// <summary>The host's end of the link: where a test serves what the namespace's peers reach on the host (a resolver).</summary>
+    public const string HostAddress = "198.18.200.1";
     public const int Port = 8080;
     private readonly string _name = $"crtE2e{Random.Shared.Next(0x10000):x4}";
     private readonly string _content = Directory.CreateTempSubdirectory("cleanroom-e2e-www-").FullName;
@@ -24,7 +27,7 @@ public sealed class UpstreamNamespace : IAsyncDisposable
             await File.WriteAllTextAsync(Path.Combine(upstream._content, "hello.txt"), servedText);
             await Shell.CheckAsync("ip", "netns", "add", upstream._name);
             await Shell.CheckAsync("ip", "link", "add", upstream.HostLink, "type", "veth", "peer", "name", "up0", "netns", upstream._name);
-            await Shell.CheckAsync("ip", "addr", "add", "198.18.200.1/30", "dev", upstream.HostLink);
+            await Shell.CheckAsync("ip", "addr", "add", $"{HostAddress}/30", "dev", upstream.HostLink);
             await Shell.CheckAsync("ip", "link", "set", upstream.HostLink, "up");
             await Shell.CheckAsync("ip", "-n", upstream._name, "addr", "add", $"{Address}/30", "dev", "up0");
             await Shell.CheckAsync("ip", "-n", upstream._name, "link", "set", "up0", "up");

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using Cleanroom.Api.V1;
 using Google.Protobuf.Reflection;
 using Grpc.Core;
@@ -21,7 +22,7 @@ internal sealed class ConnectMethodRegistry
 
     public bool TryGet(string path, out ConnectMethod method) => _byPath.TryGetValue(path, out method!);
 
-    private void Add<TService>(ServiceDescriptor service, Action<ServiceBinderBase> bind) where TService : class
+    private void Add<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicMethods)] TService>(ServiceDescriptor service, Action<ServiceBinderBase> bind) where TService : class
     {
         var binder = new ConnectServiceBinder<TService>(service);
         bind(binder);

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Reflection;
 using Google.Protobuf;
 using Google.Protobuf.Reflection;
@@ -10,9 +11,11 @@ namespace Cleanroom.Api.Connect;
 /// <summary>
 /// Collects a service's methods for the Connect adapter by running the generated <c>BindService</c> against this
 /// binder, the same way Grpc.AspNetCore discovers them. Each method calls the service base class's virtual method
-/// through an open delegate, so whatever implementation DI resolves (the one gRPC also uses) runs.
+/// through an open delegate, so whatever implementation DI resolves (the one gRPC also uses) runs. The annotation on
+/// <typeparamref name="TService"/> keeps those public methods in a trimmed (NativeAOT) build, where they are looked up.
 /// </summary>
-internal sealed class ConnectServiceBinder<TService>(ServiceDescriptor service) : ServiceBinderBase
+internal sealed class ConnectServiceBinder<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicMethods)] TService>(ServiceDescriptor service)
+    : ServiceBinderBase
     where TService : class
 {
     public List<ConnectMethod> Methods { get; } = [];

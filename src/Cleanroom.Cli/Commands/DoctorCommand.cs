@@ -57,7 +57,8 @@ internal static class DoctorCommand
                     $"{name}: {accelerator.Reason}", accelerator.Accelerated ? null : "VMs are emulated (slower); set backends.qemu.kernel to a kernel this host's KVM can boot"));
             }
 
-            backends.Add(entry);
+            // The JsonNode overload: the generic Add<T> is marked as needing reflection (unavailable under NativeAOT).
+            backends.Add((JsonNode)entry);
         }
 
         var configured = config.Configuration?.DefaultBackend;

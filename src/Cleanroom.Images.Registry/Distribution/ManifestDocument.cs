@@ -19,8 +19,6 @@ internal sealed record ManifestDocument(byte[] Bytes, Digest Digest, string Medi
     /// <summary>The Accept header of a manifest request: every form we can read, single-platform and index.</summary>
     public static readonly string[] Accepted = [OciIndex, OciManifest, DockerList, DockerManifest];
 
-    private static readonly JsonSerializerOptions Json = new() { PropertyNameCaseInsensitive = false };
-
     public bool IsIndex => MediaType is OciIndex or DockerList;
 
     public static ManifestDocument Parse(byte[] bytes, Digest digest, string? contentType, string what)
@@ -28,7 +26,7 @@ internal sealed record ManifestDocument(byte[] Bytes, Digest Digest, string Medi
         RemoteManifest content;
         try
         {
-            content = JsonSerializer.Deserialize<RemoteManifest>(bytes, Json)
+            content = JsonSerializer.Deserialize(bytes, RemoteManifestJson.Default.RemoteManifest)
                 ?? throw new CleanroomException(ErrorCode.ImageInvalid, $"{what} is empty (JSON null)");
         }
         catch (JsonException e)
@@ -79,3 +77,10 @@ internal sealed record RemotePlatform(
 {
     public override string ToString() => $"{Os}/{Architecture}{(string.IsNullOrEmpty(Variant) ? "" : "/" + Variant)}";
 }
+
+/// <summary>
+/// Reads <see cref="RemoteManifest"/> with code generated at build time (the server is a NativeAOT binary, where
+/// reflection-based JSON cannot run); names match exactly, as the specs write them.
+/// </summary>
+[JsonSerializable(typeof(RemoteManifest))]
+internal sealed partial class RemoteManifestJson : JsonSerializerContext;

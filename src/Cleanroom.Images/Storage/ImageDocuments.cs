@@ -16,7 +16,7 @@ internal static class ImageDocuments
 
     private static OciManifest ParseManifest(byte[] bytes, Digest digest)
     {
-        var manifest = OciJson.Deserialize<OciManifest>(bytes, $"manifest {digest}");
+        var manifest = OciJson.Deserialize(bytes, OciJsonContext.Default.OciManifest, $"manifest {digest}");
         if (manifest.SchemaVersion != 2 || manifest.Config is null || manifest.Layers is null
             || (manifest.MediaType is not null && !OciMediaTypes.IsManifest(manifest.MediaType)))
         {
@@ -94,7 +94,7 @@ internal static class ImageDocuments
     {
         var manifest = ParseManifest(manifestBytes, manifestDigest);
         var configDigest = ParseDigest(manifest.Config.Digest, manifestDigest, "config");
-        var config = OciJson.Deserialize<OciImageConfig>(blobs.ReadDocument(configDigest, "image config"), $"image config {configDigest}");
+        var config = OciJson.Deserialize(blobs.ReadDocument(configDigest, "image config"), OciJsonContext.Default.OciImageConfig, $"image config {configDigest}");
         var diffIds = config.Rootfs?.DiffIds ?? [];
         if (diffIds.Count != manifest.Layers.Count)
         {
@@ -144,7 +144,7 @@ internal static class ImageDocuments
 
     private static OciIndex ParseIndex(byte[] bytes, Digest digest)
     {
-        var index = OciJson.Deserialize<OciIndex>(bytes, $"image index {digest}");
+        var index = OciJson.Deserialize(bytes, OciJsonContext.Default.OciIndex, $"image index {digest}");
         return index.SchemaVersion == 2 && index.Manifests is not null
             ? index
             : throw new CleanroomException(ErrorCode.ImageInvalid, $"image index {digest} is not an OCI image index (schemaVersion 2 with manifests)");

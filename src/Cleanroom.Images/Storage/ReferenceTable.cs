@@ -37,7 +37,7 @@ internal sealed class ReferenceTable
 
     public IReadOnlyList<ReferenceEntry> Load()
     {
-        var index = OciJson.Deserialize<OciIndex>(File.ReadAllBytes(indexPath), $"image index {indexPath}");
+        var index = OciJson.Deserialize(File.ReadAllBytes(indexPath), OciJsonContext.Default.OciIndex, $"image index {indexPath}");
         var entries = new List<ReferenceEntry>();
         foreach (var descriptor in index.Manifests ?? [])
         {
@@ -80,7 +80,7 @@ internal sealed class ReferenceTable
                 Platform = OciMediaTypes.IsIndex(entry.MediaType) ? null : new OciPlatform("amd64", "linux"),
             };
         }).ToList();
-        WriteAtomically(indexPath, OciJson.Serialize(OciIndex.Empty with { Manifests = manifests }));
+        WriteAtomically(indexPath, OciJson.Serialize(OciIndex.Empty with { Manifests = manifests }, OciJsonContext.Default.OciIndex));
     }
 
     private void WriteAtomically(string path, byte[] content)
