@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the benchmark program against a private server (its own socket and state, this host's images),
 # after scripts/setup.sh. Prints a Markdown table: Cleanroom next to a raw baseline measured in the same run.
-# usage: bench/run.sh [RUNS] [--only qemu]
+# usage: bench/run.sh [RUNS] [--only qemu|exec]
 # Two phases, each with its own server: warm pool off (cold starts), then the defaults (warm pool on).
 # The qemu row boots a raw baseline whose /init is Debian's busybox-static.
 set -euo pipefail

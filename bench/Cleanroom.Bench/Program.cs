@@ -5,13 +5,15 @@ using Cleanroom.Api.V1;
 using Cleanroom.Bench;
 using Cleanroom.Policy;
 
-// usage: Cleanroom.Bench CLEANROOM_BINARY SOCKET POLICY_DIR [RUNS] --phase cold|warm [--checkout DIR] [--only qemu]
+// usage: Cleanroom.Bench CLEANROOM_BINARY SOCKET POLICY_DIR [RUNS] --phase cold|warm [--checkout DIR] [--only qemu|exec]
 // Expects a server on SOCKET (bench/run.sh starts one per phase): "cold" with the warm pool off (every sandbox
 // starts from nothing), "warm" with the defaults (warm_pool size 1). Every figure is compared with a baseline
-// measured in the same run, on the same machine, at the same moment. --only qemu: the qemu row alone.
+// measured in the same run, on the same machine, at the same moment. --only qemu: the qemu row alone; --only exec:
+// exec on a ready sandbox and throughput alone.
 var (cleanroom, socket, policyDir) = (args[0], args[1], args[2]);
 var runs = args.Length > 3 && int.TryParse(args[3], out var n) ? n : 10;
 var onlyQemu = Option("--only") == "qemu";
+var onlyExec = Option("--only") == "exec";
 var warm = Option("--phase") == "warm";
 // A directory inside a git checkout: the same command there also materialises the checkout's HEAD in the sandbox.
 var checkout = Option("--checkout");
@@ -29,7 +31,7 @@ const string execName = "cleanroom exec --rm -- true", runscName = "runsc --netw
 // each run finds the spare still starting (the server's own throughput, not a user's wait).
 var apart = TimeSpan.FromSeconds(1);
 
-if (!onlyQemu && !warm)
+if (!onlyQemu && !onlyExec && !warm)
 {
     var (tti, raw) = await Measurement.TimeAlternatingAsync(execName, exec, runscName, rawRunsc, runs);
     report.Compare("time to interactive, cold", tti, raw, target: "<= 1.3x");
@@ -41,7 +43,7 @@ if (!onlyQemu && !warm)
     }
 }
 
-if (!onlyQemu && warm)
+if (!onlyQemu && !onlyExec && warm)
 {
     var (tti, raw) = await Measurement.TimeAlternatingAsync(execName, exec, runscName, rawRunsc, runs, apart);
     report.Compare("time to interactive, warm pool, runs 1 s apart", tti, raw, target: "<= 1.3x");
@@ -50,12 +52,16 @@ if (!onlyQemu && warm)
 }
 
 // The same for a qemu microVM, against QEMU booting the same kernel on the same machine with an init that exits at once.
-if (onlyQemu || !warm)
+if (onlyExec)
+{
+    // --only exec: the rows below alone.
+}
+else if (onlyQemu || !warm)
     await QemuRow.MeasureAsync(report, cleanroom, policyDir, runs, label: onlyQemu ? "" : ", cold");
 else
     await QemuRow.MeasureAsync(report, cleanroom, policyDir, runs, TimeSpan.FromSeconds(2), ", warm pool, runs 2 s apart");
 
-if (!onlyQemu && warm)
+if ((!onlyQemu && warm) || onlyExec)
 {
     // 2. Exec on a READY sandbox: the API round trip (create execution, stream to its exit) and the CLI.
     var sandboxId = (await client.Sandboxes.CreateSandboxAsync(new CreateSandboxRequest
