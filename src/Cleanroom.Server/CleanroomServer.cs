@@ -53,8 +53,9 @@ public sealed class CleanroomServer : IAsyncDisposable
 
         var server = await StartAsync(listen, directories, configuration, backends, loggers, cancellationToken, enforcement, pullMissingImages: true);
         control = server.Control;
-        // In the background: the API answers at once, and a create that comes first takes the spare still starting.
-        _ = Task.Run(() => WarmPoolPriming.PrimeAsync(server.Control, new ServerSettings(configuration), HostImageStore.Open(directories), logger, CancellationToken.None));
+        // Before the server says it is ready, so the first create finds the spare (still starting, which is further
+        // along than a cold start). It costs start-up the backend's probe, which that first create would pay anyway.
+        await WarmPoolPriming.PrimeAsync(server.Control, new ServerSettings(configuration), HostImageStore.Open(directories), logger, cancellationToken);
         return server;
     }
 
