@@ -20,16 +20,6 @@ internal sealed class SparePool(int size, ILogger logger) : IAsyncDisposable
     private readonly List<Task> _discards = [];
     private bool _disposed;
 
-    /// <summary>Spares not yet claimed, ready or still provisioning, for status reports.</summary>
-    public IReadOnlyList<SpareSandbox> Spares
-    {
-        get
-        {
-            lock (_gate)
-                return _spares.ToArray();
-        }
-    }
-
     /// <summary>
     /// Takes a spare made for <paramref name="key"/>, ready or still provisioning (it is further along than a
     /// cold start either way), or returns null. Spares whose provisioning failed are dropped on the way.
