@@ -113,6 +113,9 @@ public sealed partial class SandboxControl
         return Task.FromResult(RequireSandbox(sandboxId));
     }
 
+    /// <summary>The images the warm pool's spares run: not sandboxes of any record, but in use all the same.</summary>
+    public IReadOnlyList<string> WarmPoolImageRefs() => _spares.ImageRefs();
+
     /// <summary>Every sandbox the store knows, oldest first, including STOPPED and FAILED ones.</summary>
     public Task<IReadOnlyList<Sandbox>> ListSandboxesAsync(CancellationToken cancellationToken)
     {

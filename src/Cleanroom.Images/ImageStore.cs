@@ -150,7 +150,8 @@ public sealed class ImageStore
             if (inUse && !force)
             {
                 throw new CleanroomException(ErrorCode.ImageInUse,
-                    $"image {digest} ({reference}) is used by a running sandbox; terminate the sandbox first, or remove with force");
+                    $"image {digest} ({reference}) is used by a running sandbox; terminate the sandbox first, or remove with force "
+                    + "(a spare of the server's warm pool counts too: it is not listed, and ends with the server or when a sandbox of another policy takes its place)");
             }
 
             // An index's trees are kept under its platform manifests' digests; find them before GC deletes them.

@@ -146,6 +146,7 @@ public class WarmPoolTests
 
         Assert.True(made);
         Assert.Empty(await h.Control.ListSandboxesAsync(CancellationToken.None));
+        Assert.Equal([Image], h.Control.WarmPoolImageRefs());
         Assert.Equal(spare, (await h.Control.CreateSandboxAsync(SandboxRequest(), CancellationToken.None)).Id);
     }
 
@@ -159,6 +160,7 @@ public class WarmPoolTests
 
         Assert.Equal(ErrorCode.BackendCapabilityMismatch, error.Code);
         Assert.Equal(0, backend.ProvisionCalls);
+        Assert.Empty(h.Control.WarmPoolImageRefs());
     }
 
     [Fact]

@@ -148,4 +148,19 @@ public sealed class ServerApiTests : IAsyncLifetime
         Assert.Equal("piped in\n", System.Text.Encoding.UTF8.GetString(output.ToArray()));
         Assert.Equal(ExecutionStatus.Succeeded, exit!.Status);
     }
+
+    [Fact]
+    public async Task The_warm_pool_spare_of_a_policy_is_listed_as_an_image_in_use()
+    {
+        using var client = _server.Client();
+        var policy = Compile();
+        var before = await client.Sandboxes.ListSandboxesAsync(new ListSandboxesRequest());
+
+        await client.Sandboxes.CreateSandboxAsync(new CreateSandboxRequest { PolicyJson = policy.CanonicalJson });
+        var after = await client.Sandboxes.ListSandboxesAsync(new ListSandboxesRequest());
+
+        Assert.DoesNotContain(policy.Image.Reference, before.WarmPoolImageRefs);
+        Assert.Equal([policy.Image.Reference], after.WarmPoolImageRefs);
+        Assert.DoesNotContain(after.Sandboxes, s => s.Status == SandboxStatus.Provisioning);
+    }
 }

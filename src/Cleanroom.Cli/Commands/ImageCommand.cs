@@ -148,16 +148,19 @@ internal static class ImageCommand
         return command;
     }
 
-    /// <summary>Digests the server's live sandboxes run; none when no server is running (then nothing is live).</summary>
+    /// <summary>Digests the server's live sandboxes and warm-pool spares run; none when no server is running (then nothing is live).</summary>
     private static async Task<HashSet<string>> ImagesInUseAsync(CliConsole console, string? host, CancellationToken cancellationToken)
     {
         try
         {
             using var client = new Cleanroom.Api.Client.CleanroomClient(Cleanroom.Api.Addressing.DefaultApiAddress.ForClient(host, console.GetEnvironment));
             var list = await client.Sandboxes.ListSandboxesAsync(new ListSandboxesRequest(), cancellationToken: cancellationToken);
+            // A spare of the warm pool runs its image like any live sandbox, though no record lists it.
             return list.Sandboxes
                 .Where(s => s.Status is SandboxStatus.Provisioning or SandboxStatus.Ready or SandboxStatus.Stopping)
-                .Select(s => s.ImageRef[(s.ImageRef.LastIndexOf('@') + 1)..])
+                .Select(s => s.ImageRef)
+                .Concat(list.WarmPoolImageRefs)
+                .Select(reference => reference[(reference.LastIndexOf('@') + 1)..])
                 .ToHashSet(StringComparer.Ordinal);
         }
         catch (ServerNotRunningException)

@@ -20,6 +20,13 @@ internal sealed class SparePool(int size, ILogger logger) : IAsyncDisposable
     private readonly List<Task> _discards = [];
     private bool _disposed;
 
+    /// <summary>The images spares run (or are starting with), each once: in use, like a live sandbox's.</summary>
+    public IReadOnlyList<string> ImageRefs()
+    {
+        lock (_gate)
+            return _spares.Select(s => s.Key.ImageRef).Distinct(StringComparer.Ordinal).ToArray();
+    }
+
     /// <summary>
     /// Takes a spare made for <paramref name="key"/>, ready or still provisioning (it is further along than a
     /// cold start either way), or returns null. Spares whose provisioning failed are dropped on the way.

@@ -53,6 +53,8 @@ internal sealed class SandboxApi(SandboxControl control, ServerSettings settings
             response.Sandboxes.Add(WithWorkspace(ProtoMapping.ToProto(sandbox)));
         }
 
+        response.WarmPoolImageRefs.AddRange(control.WarmPoolImageRefs());
+
         return response;
     }
 
