@@ -37,6 +37,10 @@ public sealed class WarmPoolEndToEndTests : IAsyncLifetime
         Assert.True(run.ExitCode == 0, run.ToString());
         Assert.StartsWith("kept\nnameserver ", run.Stdout);
 
+        // The next spare is not a listed sandbox; status says what the pool holds.
+        var status = await _server.CleanroomAsync("status");
+        Assert.Contains("warm pool: spares of cleanroom.local/debian:latest@sha256:", status.Stdout);
+
         Assert.Equal(0, (await _server.CleanroomAsync("sandbox", "rm", first, second)).ExitCode);
         foreach (var process in _server.ServerProcesses())
         {

@@ -6,7 +6,7 @@ using Cleanroom.Cli.Output;
 
 namespace Cleanroom.Cli.Commands;
 
-/// <summary><c>cleanroom status [--last]</c>: the server's sandboxes at a glance, or the newest run.</summary>
+/// <summary><c>cleanroom status [--last]</c>: the server's sandboxes and warm pool at a glance, or the newest run.</summary>
 internal static class StatusCommand
 {
     public static Command Build(CliConsole console)
@@ -52,12 +52,15 @@ internal static class StatusCommand
                     byStatus[group.Key] = group.Count();
                 }
 
-                console.Out.WriteLine(new JsonObject { ["server"] = client.Address.ToString(), ["sandboxes"] = byStatus }.ToJsonString());
+                var warm = new JsonArray(list.WarmPoolImageRefs.Select(r => (JsonNode?)JsonValue.Create(r)).ToArray());
+                console.Out.WriteLine(new JsonObject { ["server"] = client.Address.ToString(), ["sandboxes"] = byStatus, ["warm_pool"] = warm }.ToJsonString());
             }
             else
             {
                 console.Out.WriteLine($"server:    {client.Address} (answering)");
                 console.Out.WriteLine($"sandboxes: {(counts.Count == 0 ? "none" : string.Join(", ", counts.Select(g => $"{g.Count()} {g.Key}")))}");
+                // Spares are sandboxes no record lists: say what they hold, since each keeps a sandbox's memory.
+                console.Out.WriteLine($"warm pool: {(list.WarmPoolImageRefs.Count == 0 ? "empty" : "spares of " + string.Join(", ", list.WarmPoolImageRefs))}");
             }
 
             return ExitCode.Success;
