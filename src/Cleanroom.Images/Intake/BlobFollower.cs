@@ -8,7 +8,7 @@ namespace Cleanroom.Images;
 /// partial file is locked against other opens), holding a reference so the handle outlives the download's close.
 /// When the download starts over or is discarded, reading fails: what was read is not the blob.
 /// </summary>
-internal sealed class BlobFollower : Stream
+internal sealed class BlobFollower : ForwardReadStream
 {
     private readonly IncomingBlob blob;
     private readonly SafeFileHandle handle;
@@ -24,11 +24,6 @@ internal sealed class BlobFollower : Stream
         var added = false;
         handle.DangerousAddRef(ref added);
     }
-
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
-    public override long Length => throw new NotSupportedException();
 
     public override long Position
     {
@@ -72,16 +67,6 @@ internal sealed class BlobFollower : Stream
 
     public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
         ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {

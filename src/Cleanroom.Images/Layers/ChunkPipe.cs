@@ -88,22 +88,11 @@ internal sealed class ChunkPipe
         }
     }
 
-    private sealed class ReadSide(ChannelReader<(byte[] Chunk, int Count)> reader) : Stream
+    private sealed class ReadSide(ChannelReader<(byte[] Chunk, int Count)> reader) : ForwardReadStream
     {
         private byte[]? current;
         private int offset;
         private int count;
-
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position
-        {
-            get => throw new NotSupportedException();
-            set => throw new NotSupportedException();
-        }
 
         public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
@@ -158,16 +147,6 @@ internal sealed class ChunkPipe
 
         public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
             ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-        public override void Flush()
-        {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
         protected override void Dispose(bool disposing)
         {

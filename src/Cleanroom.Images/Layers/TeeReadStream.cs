@@ -4,19 +4,8 @@ namespace Cleanroom.Images.Layers;
 /// A read-only stream that writes every byte read from it to a sink: the tar validator reads the rootfs once
 /// while the same bytes are hashed and compressed into the layer blob.
 /// </summary>
-internal sealed class TeeReadStream(Stream source, Stream sink) : Stream
+internal sealed class TeeReadStream(Stream source, Stream sink) : ForwardReadStream
 {
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position
-    {
-        get => throw new NotSupportedException();
-        set => throw new NotSupportedException();
-    }
-
     public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
     public override int Read(Span<byte> buffer)
@@ -35,14 +24,4 @@ internal sealed class TeeReadStream(Stream source, Stream sink) : Stream
 
     public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
         ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 }

@@ -6,20 +6,9 @@ namespace Cleanroom.Images.Layers;
 /// Decompresses a zstd stream, reporting damaged data as <see cref="InvalidDataException"/> (what gzip throws),
 /// so the tar reader turns either into one image_invalid error that names zstd.
 /// </summary>
-internal sealed class ZstdDecompressingStream(Stream compressed) : Stream
+internal sealed class ZstdDecompressingStream(Stream compressed) : ForwardReadStream
 {
     private readonly DecompressionStream inner = new(compressed, leaveOpen: false);
-
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position
-    {
-        get => throw new NotSupportedException();
-        set => throw new NotSupportedException();
-    }
 
     public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
@@ -49,16 +38,6 @@ internal sealed class ZstdDecompressingStream(Stream compressed) : Stream
 
     public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
         ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {
