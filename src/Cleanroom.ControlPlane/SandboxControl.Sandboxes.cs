@@ -68,7 +68,7 @@ public sealed partial class SandboxControl
         lock (live.Gate)
         {
             live.Backend = backend;
-            live.Provisioning = Task.Run(() => ProvisionAsync(live, backend, spec, request, spare));
+            live.Provisioning = Task.Run(() => ProvisionAsync(live, backend, spec, request, key, spare));
         }
         if (request.WaitUntilReady)
             return await WaitUntilReadyAsync(sandbox.Id, cancellationToken).ConfigureAwait(false);
@@ -179,7 +179,7 @@ public sealed partial class SandboxControl
         throw new CleanroomException(ErrorCode.InvalidArgument, $"sandbox {sandboxId} is {StatusNames.Of(sandbox.Status)}; it must be READY");
     }
 
-    private async Task ProvisionAsync(LiveSandbox live, ISandboxBackend backend, SandboxSpec spec, CreateSandboxRequest request, SpareSandbox? spare)
+    private async Task ProvisionAsync(LiveSandbox live, ISandboxBackend backend, SandboxSpec spec, CreateSandboxRequest request, SpareKey key, SpareSandbox? spare)
     {
         IProvisionedSandbox? handle = null;
         Exception? failure = null;
@@ -213,7 +213,7 @@ public sealed partial class SandboxControl
                 if (handle is not null)
                 {
                     Transition(live, SandboxStatus.Ready, message: spare is null ? null : "taken from the warm pool (provisioned ahead for this spec)");
-                    _spares.Replenish(SpareKey.For(request), request, backend);
+                    _spares.Replenish(key, request, backend);
                     return;
                 }
                 var (code, message) = failure switch
