@@ -3,6 +3,7 @@
 # then kernel/cleanroom.config merged on top (kernel/README.md explains every choice and what it saved).
 #
 # usage: scripts/build-kernel.sh            prints the kernel directory on stdout
+#        scripts/build-kernel.sh --check    exits 0 when the kernel is already built, 1 when not (builds nothing)
 #
 # The result is cached by a hash of the fragment, the source package version and this recipe:
 #   $XDG_DATA_HOME/cleanroom/kernels/<hash>/vmlinux   uncompressed ELF with the PVH entry (QEMU boots it directly)
@@ -26,7 +27,7 @@ CACHE_HOME="${XDG_CACHE_HOME:-$HOME/.cache}"
 KERNELS="$DATA_HOME/cleanroom/kernels"
 
 [ -f "$FRAGMENT" ] || die "the config fragment $FRAGMENT is missing"
-ensure_packages "$SOURCE_PACKAGE" bc bison flex libelf-dev libssl-dev gcc make xz-utils
+ensure_packages "${KERNEL_BUILD_PACKAGES[@]}"
 [ -f "$SOURCE_TARBALL" ] || die "$SOURCE_PACKAGE is installed but $SOURCE_TARBALL is not there"
 
 SOURCE_VERSION="$(dpkg-query -W -f='${Version}' "$SOURCE_PACKAGE")"
@@ -35,6 +36,11 @@ OUT="$KERNELS/$HASH"
 
 complete() { [ -s "$OUT/vmlinux" ] && [ -s "$OUT/bzImage" ] && [ -s "$OUT/config" ]; }
 publish() { ln -sfn "$HASH" "$KERNELS/current.tmp.$$" && mv -T "$KERNELS/current.tmp.$$" "$KERNELS/current"; echo "$OUT"; }
+
+if [ "${1:-}" = --check ]; then
+  complete && [ "$(readlink "$KERNELS/current" 2>/dev/null)" = "$HASH" ] && exit 0
+  exit 1
+fi
 
 mkdir -p "$KERNELS"
 exec 9>"$KERNELS/.build.lock"

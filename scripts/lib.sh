@@ -35,4 +35,16 @@ require_dotnet() {
 NATIVE_BUILD_PACKAGES=(gcc libc6-dev)
 
 # The host packages Cleanroom itself needs at run time. Later components add theirs here.
-HOST_PACKAGES=(git ca-certificates util-linux runsc iproute2 nftables qemu-system-x86 qemu-utils e2fsprogs)
+HOST_PACKAGES=(git ca-certificates util-linux procps runsc iproute2 nftables qemu-system-x86 qemu-utils e2fsprogs)
+
+# What scripts/build-kernel.sh needs to build the qemu backend's guest kernel. setup.sh installs them before it starts
+# that build in the background, so no apt-get runs beside another one.
+KERNEL_BUILD_PACKAGES=(linux-source-6.1 bc bison flex libelf-dev libssl-dev gcc make xz-utils)
+
+# Programs the tests start besides the product's own (each one checked: `git grep` the tests for the program's
+# name): a real OCI registry and skopeo to push to it, htpasswd for its basic auth, cpio to list the initramfs the
+# qemu backend writes, curl for the HTTP API, tmux for terminal tests. (nodejs and npm: see test.sh.)
+TEST_PACKAGES=(docker-registry skopeo apache2-utils cpio curl tmux)
+
+# Where setup.sh's background kernel build writes its log.
+kernel_build_log() { printf '%s/cleanroom/kernel-build.log' "${XDG_STATE_HOME:-$HOME/.local/state}"; }

@@ -6,13 +6,16 @@ source "$(dirname "$0")/lib.sh"
 "$REPO_ROOT/scripts/setup.sh" || die "setup failed"
 cd "$REPO_ROOT"
 
-# Tools only the tests use: a real OCI registry and skopeo to push to it, htpasswd for its basic auth.
-ensure_packages docker-registry skopeo apache2-utils
+ensure_packages "${TEST_PACKAGES[@]}"
 
 # The independent API client (connect-es) checks our wire protocols from outside .NET.
 command -v npm >/dev/null || ensure_packages nodejs npm
 log "npm ci (tests/api-node)"
 npm ci --prefix tests/api-node --no-audit --no-fund --loglevel=error >&2 || die "npm ci in tests/api-node failed"
+
+# The qemu tests boot the guest kernel: wait for setup's background build (or build it here if none runs).
+log "waiting for the guest kernel (scripts/build-kernel.sh)"
+scripts/build-kernel.sh >/dev/null || die "the guest kernel did not build; see $(kernel_build_log)"
 
 results="$REPO_ROOT/out/test-results"
 rm -rf "$results"

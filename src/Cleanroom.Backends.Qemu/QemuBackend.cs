@@ -64,7 +64,8 @@ public sealed class QemuBackend : ISandboxBackend
     public AcceleratorDecision? Accelerator => _decision;
 
     /// <summary>The guest kernel sandboxes boot: <c>backends.qemu.kernel</c>, else what scripts/build-kernel.sh built.</summary>
-    public string? KernelPath => _options.Settings.KernelPath ?? _options.DefaultKernelPath;
+    public string? KernelPath => _options.Settings.KernelPath ?? _options.DefaultKernelPath
+        ?? (_options.KernelDataHome is { } dataHome ? QemuBackendOptions.BuiltKernel(dataHome) : null);
 
     public async Task<BackendHealth> ProbeAsync(CancellationToken cancellationToken)
     {
@@ -166,7 +167,8 @@ public sealed class QemuBackend : ISandboxBackend
     private async Task<(string Kernel, string Initramfs)> BootFilesAsync(CancellationToken cancellationToken)
     {
         var kernel = KernelPath ?? throw new CleanroomException(ErrorCode.RuntimeLaunchFailed,
-            "no guest kernel: run scripts/build-kernel.sh, or set backends.qemu.kernel");
+            "no guest kernel yet: scripts/setup.sh builds it in the background (about 5 minutes the first time; "
+            + "scripts/build-kernel.sh waits for that build or runs one), or set backends.qemu.kernel");
         if (!File.Exists(kernel))
             throw new CleanroomException(ErrorCode.RuntimeLaunchFailed, $"the guest kernel {kernel} does not exist; run scripts/build-kernel.sh, or fix backends.qemu.kernel");
         return (kernel, await _initramfs.EnsureAsync(cancellationToken).ConfigureAwait(false));

@@ -9,7 +9,7 @@ namespace Cleanroom.Backends.Qemu;
 ///     SandboxRoot = $"{dirs.RuntimeDirectory}/qemu",              // run dir per sandbox: sockets, pidfile, console, overlay
 ///     CacheRoot = $"{dirs.CacheHome}/qemu",                       // ext4 images by digest, initramfs by agent hash
 ///     AgentDirectory = "out/agent",                               // what scripts/build-agent.sh staged
-///     DefaultKernelPath = QemuBackendOptions.BuiltKernel(dirs.DataHome), // what scripts/build-kernel.sh built
+///     KernelDataHome = dirs.DataHome,                             // where scripts/build-kernel.sh builds it
 ///     Settings = QemuSettings.From(config.BackendSettings("qemu")),
 /// }
 /// </code>
@@ -24,14 +24,22 @@ public sealed record QemuBackendOptions
     /// </summary>
     public required string SandboxRoot { get; init; }
 
-    /// <summary>Caches that outlive sandboxes: <c>ext4/&lt;digest&gt;.ext4</c> base disks and <c>initramfs/<c>initramfs/&lt;hash&gt;.cpio.gz</c>lt;hash<c>initramfs/&lt;hash&gt;.cpio.gz</c>gt;.cpio</c>.</summary>
+    /// <summary>Caches that outlive sandboxes: <c>ext4/&lt;digest&gt;.ext4</c> base disks and <c>initramfs/&lt;hash&gt;.cpio</c>.</summary>
     public required string CacheRoot { get; init; }
 
     /// <summary>The staged agent: <c>cleanroom-agent</c> and <c>lib/</c> with its loader and libraries (scripts/build-agent.sh).</summary>
     public required string AgentDirectory { get; init; }
 
-    /// <summary>The kernel used when <see cref="QemuSettings.KernelPath"/> is empty.</summary>
+    /// <summary>The kernel used when <see cref="QemuSettings.KernelPath"/> is empty (tests name one directly).</summary>
     public string? DefaultKernelPath { get; init; }
+
+    /// <summary>
+    /// The data directory (<c>$XDG_DATA_HOME/cleanroom</c>) whose <c>kernels/current</c> scripts/build-kernel.sh
+    /// fills, used when neither <see cref="QemuSettings.KernelPath"/> nor <see cref="DefaultKernelPath"/> names a
+    /// kernel. Looked up at every boot, not once: setup builds the kernel in the background, so a server started
+    /// before that build ended uses the kernel as soon as it exists.
+    /// </summary>
+    public string? KernelDataHome { get; init; }
 
     public QemuSettings Settings { get; init; } = QemuSettings.Default;
 

@@ -46,8 +46,9 @@ public static class BackendCatalog
             SandboxRoot = Path.Combine(directories.RuntimeDirectory, "qemu"),
             CacheRoot = Path.Combine(directories.CacheHome, "qemu"),
             AgentDirectory = AgentDirectory,
-            // scripts/build-kernel.sh builds it into the data directory of whoever ran setup.
-            DefaultKernelPath = QemuBackendOptions.BuiltKernel(directories.DataHome),
+            // scripts/build-kernel.sh builds it into the data directory of whoever ran setup, maybe after the
+            // server started (setup builds it in the background): the backend looks it up at each boot.
+            KernelDataHome = directories.DataHome,
             Settings = QemuSettings.From(configuration.BackendSettings(QemuBackend.BackendName)),
         }, images, loggers);
         registry.Register(Enforce(qemu, enforcement, loggers));
