@@ -64,6 +64,20 @@ public sealed class AgentBackedExecution : IRunningExecution
         }
     }
 
+    public async Task ResizeAsync(TerminalSize size, CancellationToken cancellationToken)
+    {
+        if (Completion.IsCompleted)
+            return;
+        try
+        {
+            await _agent.ResizeAsync(new Agent.Client.TerminalSize(size.Rows, size.Columns), cancellationToken).ConfigureAwait(false);
+        }
+        catch (AgentException)
+        {
+            // Ended meanwhile: there is no terminal left to resize.
+        }
+    }
+
     public async Task SignalAsync(int signal, CancellationToken cancellationToken)
     {
         if (Completion.IsCompleted)

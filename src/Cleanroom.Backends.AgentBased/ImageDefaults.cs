@@ -19,6 +19,9 @@ public static class ImageDefaults
     public static ExecutionRequest Apply(ImageConfig image, ExecutionSpec spec, bool ttySupported)
     {
         var argv = spec.Argv.Count > 0 ? spec.Argv : [.. image.Entrypoint, .. image.Cmd];
+        // A terminal with nothing named is someone asking for a shell (cleanroom console): the POSIX one.
+        if (argv.Count == 0 && spec.Tty)
+            argv = ["/bin/sh"];
         if (argv.Count == 0)
             throw new CleanroomException(ErrorCode.InvalidArgument, "the execution has no command, and the image names neither Entrypoint nor Cmd");
         if (spec.Tty && !ttySupported)
@@ -31,6 +34,7 @@ public static class ImageDefaults
             User = !string.IsNullOrEmpty(spec.User) ? spec.User : string.IsNullOrEmpty(image.User) ? null : image.User,
             Tty = spec.Tty,
             Stdin = spec.Stdin,
+            TerminalSize = new Agent.Client.TerminalSize(spec.TerminalSize.Rows, spec.TerminalSize.Columns),
         };
     }
 

@@ -14,6 +14,8 @@ public sealed record ExecutionSpec
     /// <summary>User in the guest (name or uid); null means the image's default.</summary>
     public string? User { get; init; }
     public bool Tty { get; init; }
+    /// <summary>The terminal's size at start when <see cref="Tty"/> is set.</summary>
+    public TerminalSize TerminalSize { get; init; } = TerminalSize.Default;
     /// <summary>Whether the caller will write stdin. Without it the process gets an empty stdin.</summary>
     public bool Stdin { get; init; }
     public TimeSpan? Timeout { get; init; }

@@ -22,6 +22,9 @@ public interface IRunningExecution : IAsyncDisposable
     /// <summary>Closes stdin so the process sees end-of-file. Idempotent.</summary>
     ValueTask CloseStdinAsync(CancellationToken cancellationToken);
 
+    /// <summary>Tells the execution's terminal its new size (the workload gets SIGWINCH). Does nothing without a tty.</summary>
+    Task ResizeAsync(TerminalSize size, CancellationToken cancellationToken);
+
     /// <summary>Sends a POSIX signal (see <see cref="SignalNumbers"/>). Signalling an exited process does nothing.</summary>
     Task SignalAsync(int signal, CancellationToken cancellationToken);
 }

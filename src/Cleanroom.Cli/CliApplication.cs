@@ -14,6 +14,7 @@ public static class CliApplication
         root.Subcommands.Add(ConfigCommand.Build(console));
         root.Subcommands.Add(ServeCommand.Build(console));
         root.Subcommands.Add(ExecCommand.Build(console));
+        root.Subcommands.Add(ExecCommand.BuildConsole(console));
         root.Subcommands.Add(SandboxCommand.BuildCreate(console, "create", repositoryAware: true));
         root.Subcommands.Add(WorkspaceCommand.Build(console));
         root.Subcommands.Add(CpCommand.Build(console));

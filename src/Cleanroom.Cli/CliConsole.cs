@@ -13,6 +13,9 @@ public sealed record CliConsole(TextWriter Out, TextWriter Error, Func<string, s
         {
             RawOut = Console.OpenStandardOutput(),
             RawError = Console.OpenStandardError(),
+            // fd 0 read as bytes: Console.OpenStandardInput line-edits a terminal's input, which raw mode must not get.
+            RawIn = new FileStream(new Microsoft.Win32.SafeHandles.SafeFileHandle(0, ownsHandle: false), FileAccess.Read, bufferSize: 0),
+            InputIsTerminal = Terminal.LocalTerminal.StdinIsTerminal,
             InteractiveProcess = true,
         };
 
@@ -20,6 +23,12 @@ public sealed record CliConsole(TextWriter Out, TextWriter Error, Func<string, s
     public Stream RawOut { get; init; } = Stream.Null;
 
     public Stream RawError { get; init; } = Stream.Null;
+
+    /// <summary>This process's stdin as bytes; null when a verb runs without one (tests in-process).</summary>
+    public Stream? RawIn { get; init; }
+
+    /// <summary>Whether <see cref="RawIn"/> is a terminal (a person typing) rather than a pipe or file.</summary>
+    public bool InputIsTerminal { get; init; }
 
     /// <summary>True for the real process: verbs may then install signal handlers (Ctrl-C) on it.</summary>
     public bool InteractiveProcess { get; init; }

@@ -29,6 +29,7 @@ internal sealed class ExecutionRun
     private StopRequest? _stop;
     private bool _killRequested;
     private ITimer? _timeoutTimer;
+    private bool _stdinClaimed;
 
     public ExecutionRun(
         string id, string sandboxId, ExecutionSpec spec, IProvisionedSandbox sandbox, ExecutionOutputLog log,
@@ -132,6 +133,31 @@ internal sealed class ExecutionRun
             throw new CleanroomException(ErrorCode.InvalidArgument, $"stdin of execution {Id} is closed: {ex.Message}", ex);
         }
     }
+
+    /// <summary>
+    /// Makes the caller the one session that writes stdin until it disposes the claim; a second claim fails with
+    /// <see cref="ErrorCode.StdinAttached"/>, so two attached clients never interleave their keystrokes.
+    /// </summary>
+    public IDisposable ClaimStdin()
+    {
+        ProcessForStdin();
+        lock (_gate)
+        {
+            if (_stdinClaimed)
+                throw new CleanroomException(ErrorCode.StdinAttached,
+                    $"another session writes the stdin of execution {Id}; attach without stdin to watch it");
+            _stdinClaimed = true;
+        }
+        return new StdinClaim(this);
+    }
+
+    /// <summary>Tells the execution's terminal its new size; nothing happens once it has ended.</summary>
+    public Task ResizeAsync(TerminalSize size, CancellationToken cancellationToken) =>
+        RunningProcess() is { } process ? process.ResizeAsync(size, cancellationToken) : Task.CompletedTask;
+
+    /// <summary>Sends a signal the caller chose (not a stop: the execution's end is recorded as the workload makes it).</summary>
+    public Task SignalAsync(int signal, CancellationToken cancellationToken) =>
+        RunningProcess() is { } process ? process.SignalAsync(signal, cancellationToken) : Task.CompletedTask;
 
     public async Task CloseStdinAsync(CancellationToken cancellationToken)
     {
@@ -268,5 +294,22 @@ internal sealed class ExecutionRun
         }
     }
 
+    private IRunningExecution? RunningProcess()
+    {
+        lock (_gate) return _finished.Task.IsCompleted ? null : _process;
+    }
+
     private sealed record StopRequest(ExecutionStatus EndAs, string Message);
+
+    private sealed class StdinClaim(ExecutionRun run) : IDisposable
+    {
+        private int _released;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _released, 1) != 0)
+                return;
+            lock (run._gate) run._stdinClaimed = false;
+        }
+    }
 }

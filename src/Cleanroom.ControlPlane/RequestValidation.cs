@@ -27,7 +27,8 @@ internal static partial class RequestValidation
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(request.Spec);
         var spec = request.Spec;
-        if (spec.Argv is null || spec.Argv.Count == 0 || string.IsNullOrEmpty(spec.Argv[0]))
+        // With a terminal, no command means the image's own command, else a shell (the backend decides: it knows the image).
+        if (spec.Argv is null || (spec.Argv.Count == 0 && !spec.Tty) || (spec.Argv.Count > 0 && string.IsNullOrEmpty(spec.Argv[0])))
             throw Invalid("argv must name a program");
         if (spec.Argv.Any(a => a is null || a.Contains('\0')))
             throw Invalid("argv entries must not be null or contain NUL");

@@ -102,6 +102,17 @@ public sealed partial class SandboxControl
     public Task WriteStdinAsync(string executionId, ReadOnlyMemory<byte> data, CancellationToken cancellationToken) =>
         RequireRun(executionId).WriteStdinAsync(data, cancellationToken);
 
+    /// <summary>Takes the one writer's place on a RUNNING execution's stdin (see <see cref="ExecutionRun.ClaimStdin"/>).</summary>
+    public IDisposable ClaimStdin(string executionId) => RequireRun(executionId).ClaimStdin();
+
+    /// <summary>Resizes a RUNNING execution's terminal.</summary>
+    public Task ResizeExecutionAsync(string executionId, TerminalSize size, CancellationToken cancellationToken) =>
+        RequireRun(executionId).ResizeAsync(size, cancellationToken);
+
+    /// <summary>Sends a signal to a RUNNING execution's process group.</summary>
+    public Task SignalExecutionAsync(string executionId, int signal, CancellationToken cancellationToken) =>
+        RequireRun(executionId).SignalAsync(signal, cancellationToken);
+
     /// <summary>Closes stdin so the process sees end-of-file.</summary>
     public Task CloseStdinAsync(string executionId, CancellationToken cancellationToken) =>
         RequireRun(executionId).CloseStdinAsync(cancellationToken);

@@ -34,4 +34,6 @@ public static class ErrorCode
     public const string NotAGitCheckout = "not_a_git_checkout";
     /// <summary>The registry does not have the image (repository, tag, digest or one of its blobs).</summary>
     public const string ImageNotFound = "image_not_found";
+    /// <summary>Another session already writes this execution's stdin; attach without stdin to watch it.</summary>
+    public const string StdinAttached = "stdin_attached";
 }

@@ -106,6 +106,9 @@ public sealed class HostProcessBackend(BackendCapabilities capabilities) : ISand
             return ValueTask.CompletedTask;
         }
 
+        // Host processes run on pipes, never on a terminal: there is nothing to resize.
+        public Task ResizeAsync(TerminalSize size, CancellationToken cancellationToken) => Task.CompletedTask;
+
         public Task SignalAsync(int signal, CancellationToken cancellationToken)
         {
             // A disposed execution has ended; terminating its sandbox later must not touch the dead handle.

@@ -25,7 +25,7 @@ internal sealed class ConnectMiddleware(RequestDelegate next, ConnectMethodRegis
             return Task.CompletedTask;
         }
 
-        if (method.Unary is not null)
+        if (method.Unary is not null || method.Refusal is not null && ConnectCodec.ForStreaming(contentType) is null)
         {
             var codec = ConnectCodec.ForUnary(contentType);
             return codec is null

@@ -47,11 +47,16 @@ internal sealed class ConnectServiceBinder<[DynamicallyAccessedMembers(Dynamical
             }));
     }
 
-    // Client and bidirectional streaming need HTTP/2 end to end in Connect; Cleanroom's API has none, so the
-    // adapter does not serve them (gRPC still would).
-    public override void AddMethod<TRequest, TResponse>(Method<TRequest, TResponse> method, ClientStreamingServerMethod<TRequest, TResponse>? handler) { }
+    // Client and bidirectional streaming need HTTP/2 end to end in Connect, which the adapter does not speak; gRPC
+    // serves them on the same socket. A Connect client that calls one is told so, with the way that does work.
+    public override void AddMethod<TRequest, TResponse>(Method<TRequest, TResponse> method, ClientStreamingServerMethod<TRequest, TResponse>? handler) =>
+        Methods.Add(new ConnectMethod(method.FullName, Describe(method.Name), null, null,
+            Refusal: $"{method.FullName} streams from the client, which the Connect protocol over HTTP/1.1 cannot carry; call it over gRPC (HTTP/2) on the same address"));
 
-    public override void AddMethod<TRequest, TResponse>(Method<TRequest, TResponse> method, DuplexStreamingServerMethod<TRequest, TResponse>? handler) { }
+    public override void AddMethod<TRequest, TResponse>(Method<TRequest, TResponse> method, DuplexStreamingServerMethod<TRequest, TResponse>? handler) =>
+        Methods.Add(new ConnectMethod(method.FullName, Describe(method.Name), null, null,
+            Refusal: $"{method.FullName} streams both ways, which the Connect protocol over HTTP/1.1 cannot carry; call it over gRPC (HTTP/2) on the same address"
+                + (method.Name == "AttachExecution" ? ", or use CreateExecution (with stdin_data) and StreamExecution" : "")));
 
     private MethodDescriptor Describe(string name) =>
         service.FindMethodByName(name) ?? throw new InvalidOperationException($"{service.FullName} has no method {name}");

@@ -40,6 +40,8 @@ internal sealed class ConnectStreamingHandler(ApiHostOptions options, ILogger<Co
         try
         {
             deadline = ConnectCallDeadline.From(http);
+            if (method.Refusal is { } refusal)
+                throw new RpcException(new Status(StatusCode.Unimplemented, refusal));
             var encoding = http.Request.Headers["Connect-Content-Encoding"].ToString();
             if (!ConnectRequestBody.IsSupportedEncoding(encoding))
                 throw new RpcException(new Status(StatusCode.Unimplemented,

@@ -22,6 +22,8 @@ internal sealed class ConnectUnaryHandler(ApiHostOptions options, ILogger<Connec
         try
         {
             deadline = ConnectCallDeadline.From(http);
+            if (method.Refusal is { } refusal)
+                throw new RpcException(new Status(StatusCode.Unimplemented, refusal));
             var encoding = http.Request.Headers.ContentEncoding.ToString();
             if (!ConnectRequestBody.IsSupportedEncoding(encoding))
                 throw new RpcException(new Status(StatusCode.Unimplemented,

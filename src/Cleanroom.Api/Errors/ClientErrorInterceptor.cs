@@ -57,6 +57,16 @@ internal sealed class ClientErrorInterceptor(ApiAddress address) : Interceptor
             call.GetStatus, call.GetTrailers, call.Dispose);
     }
 
+    public override AsyncDuplexStreamingCall<TRequest, TResponse> AsyncDuplexStreamingCall<TRequest, TResponse>(
+        ClientInterceptorContext<TRequest, TResponse> context, AsyncDuplexStreamingCallContinuation<TRequest, TResponse> continuation)
+    {
+        var call = continuation(context);
+        var token = context.Options.CancellationToken;
+        return new AsyncDuplexStreamingCall<TRequest, TResponse>(
+            call.RequestStream, new TranslatingReader<TResponse>(call.ResponseStream, this, token), Wrap(call.ResponseHeadersAsync, token),
+            call.GetStatus, call.GetTrailers, call.Dispose);
+    }
+
     private async Task<T> Wrap<T>(Task<T> task, CancellationToken token)
     {
         try

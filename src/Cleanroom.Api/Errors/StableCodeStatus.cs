@@ -19,6 +19,7 @@ public static class StableCodeStatus
         [ErrorCode.NotFound] = StatusCode.NotFound,
         [ErrorCode.PathUnsafe] = StatusCode.InvalidArgument,
         [ErrorCode.NotAGitCheckout] = StatusCode.FailedPrecondition,
+        [ErrorCode.StdinAttached] = StatusCode.FailedPrecondition,
         [ErrorCode.WorkspaceConflict] = StatusCode.FailedPrecondition,
         [ErrorCode.CheckoutMoved] = StatusCode.FailedPrecondition,
         [ErrorCode.TooLarge] = StatusCode.ResourceExhausted,

@@ -3,6 +3,7 @@ using System.Runtime.InteropServices;
 using Cleanroom.Api.Client;
 using Cleanroom.Api.V1;
 using Cleanroom.Cli.Client;
+using Cleanroom.Cli.Terminal;
 using Cleanroom.Cli.Workspace;
 using Cleanroom.Errors;
 using Google.Protobuf;
@@ -27,9 +28,23 @@ internal static class ExecCommand
         return command;
     }
 
+    /// <summary>
+    /// <c>cleanroom console [-- CMD]</c>: exec on a terminal, by default the image's command, else a shell; the same
+    /// sandbox, repository, image, env and copy flags as exec.
+    /// </summary>
+    public static Command BuildConsole(CliConsole console)
+    {
+        var options = new ExecOptions();
+        var command = new Command("console", "Open a terminal in a sandbox: a shell (or -- CMD) on a real PTY; a new sandbox from cleanroom.yaml unless --in is given.");
+        options.AddTo(command, alwaysTty: true);
+        command.SetAction((parse, token) => ApiSession.RunAsync(console, options.HostOf(parse),
+            client => RunAsync(console, client, options.Read(parse, alwaysTty: true), token)));
+        return command;
+    }
+
     private static async Task<int> RunAsync(CliConsole console, CleanroomClient client, ExecRequest request, CancellationToken cancellationToken)
     {
-            if (request.Command.Count == 0)
+            if (request.Command.Count == 0 && !request.Tty)
             {
                 throw new CleanroomException(ErrorCode.InvalidArgument, "name the command to run after --, e.g. cleanroom exec -- npm test");
             }
@@ -98,79 +113,47 @@ internal static class ExecCommand
     private static async Task<int> RunInSandboxAsync(
         CliConsole console, CleanroomClient client, string sandboxId, ExecRequest request, CancellationToken cancellationToken)
     {
+        var mode = new AttachMode(request.Tty, request.ForwardsStdin(console.InputIsTerminal), DetachKeys.Parse(request.DetachKeys));
         var create = new CreateExecutionRequest
         {
             SandboxId = sandboxId,
-            Kind = ExecutionKind.Batch,
+            Kind = request.Tty ? ExecutionKind.Interactive : ExecutionKind.Batch,
             Options = new ExecutionOptions
             {
                 Workdir = request.Cwd ?? "",
                 TimeoutSeconds = request.TimeoutSeconds ?? 0,
+                Tty = request.Tty,
+                Stdin = mode.ForwardStdin,
             },
         };
+        if (request.Tty && LocalTerminal.Size() is { } size)
+        {
+            create.Options.TerminalSize = new TerminalSize { Rows = size.Rows, Columns = size.Columns };
+        }
+
         create.Command.AddRange(request.Command);
         foreach (var (name, value) in request.Environment(console.GetEnvironment))
         {
             create.Options.Env[name] = value;
         }
 
-        if (request.Stdin)
+        using var session = new AttachedSession(console, client, mode, cancellationToken);
+        var outcome = await session.RunAsync(new AttachExecutionRequest { Create = create });
+        if (outcome.Exit is not null)
         {
-            var buffer = new MemoryStream();
-            await Console.OpenStandardInput().CopyToAsync(buffer, cancellationToken);
-            create.Options.Stdin = true;
-            create.StdinData = ByteString.CopyFrom(buffer.GetBuffer(), 0, (int)buffer.Length);
+            await ReportBlockedEgressAsync(console, client, outcome, cancellationToken);
         }
 
-        var execution = (await client.Executions.CreateExecutionAsync(create, cancellationToken: cancellationToken)).Execution;
-        using var interrupts = new InterruptHandler(console, client, execution);
-        using var stream = client.Executions.StreamExecution(
-            new StreamExecutionRequest { SandboxId = sandboxId, ExecutionId = execution.ExecutionId, Follow = true },
-            cancellationToken: CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, interrupts.Detached).Token);
-        try
-        {
-            await foreach (var item in stream.ResponseStream.ReadAllAsync())
-            {
-                switch (item.PayloadCase)
-                {
-                    case ExecutionStreamEvent.PayloadOneofCase.Stdout:
-                        await console.RawOut.WriteAsync(item.Stdout.Memory, cancellationToken);
-                        await console.RawOut.FlushAsync(cancellationToken);
-                        break;
-                    case ExecutionStreamEvent.PayloadOneofCase.Stderr:
-                        await console.RawError.WriteAsync(item.Stderr.Memory, cancellationToken);
-                        await console.RawError.FlushAsync(cancellationToken);
-                        break;
-                    case ExecutionStreamEvent.PayloadOneofCase.Message:
-                        console.Error.WriteLine($"cleanroom: {item.Message}");
-                        break;
-                    case ExecutionStreamEvent.PayloadOneofCase.Exit:
-                        if (!string.IsNullOrEmpty(item.Exit.Message))
-                        {
-                            console.Error.WriteLine($"cleanroom: execution {execution.ExecutionId} {item.Exit.Status}: {item.Exit.Message}");
-                        }
-
-                        await ReportBlockedEgressAsync(console, client, execution, cancellationToken);
-                        return WorkloadExit.CodeFor(item.Exit);
-                }
-            }
-        }
-        catch (RpcException e) when (interrupts.Detached.IsCancellationRequested && e.StatusCode == StatusCode.Cancelled)
-        {
-            console.Error.WriteLine($"cleanroom: detached; execution {execution.ExecutionId} goes on in sandbox {sandboxId}");
-            return WorkloadExit.Interrupted;
-        }
-
-        throw new CleanroomException(ErrorCode.RuntimeLaunchFailed, $"the output stream of {execution.ExecutionId} ended without an exit");
+        return outcome.ExitCode;
     }
 
     /// <summary>
     /// After the command: every connection and DNS name the policy blocked while it ran, one stderr line each, so
     /// a failing download says why instead of timing out silently.
     /// </summary>
-    private static async Task ReportBlockedEgressAsync(CliConsole console, CleanroomClient client, Execution execution, CancellationToken cancellationToken)
+    private static async Task ReportBlockedEgressAsync(CliConsole console, CleanroomClient client, AttachOutcome execution, CancellationToken cancellationToken)
     {
-        var since = execution.StartedAt?.ToDateTimeOffset() ?? DateTimeOffset.MinValue;
+        var since = execution.OpenedAt;
         using var events = client.Sandboxes.StreamSandboxEvents(
             new StreamSandboxEventsRequest { SandboxId = execution.SandboxId, Follow = false }, cancellationToken: cancellationToken);
         await foreach (var item in events.ResponseStream.ReadAllAsync(cancellationToken))
@@ -179,51 +162,6 @@ internal static class ExecCommand
             {
                 console.Error.WriteLine($"cleanroom: {item.Message}");
             }
-        }
-    }
-
-    /// <summary>
-    /// Ctrl-C once cancels the execution (the server sends SIGTERM, then SIGKILL); a second Ctrl-C detaches,
-    /// leaving the execution to the server.
-    /// </summary>
-    private sealed class InterruptHandler : IDisposable
-    {
-        private readonly CancellationTokenSource _detach = new();
-        private readonly PosixSignalRegistration? _registration;
-        private int _count;
-
-        public InterruptHandler(CliConsole console, CleanroomClient client, Execution execution)
-        {
-            if (!console.InteractiveProcess)
-            {
-                return;
-            }
-
-            _registration = PosixSignalRegistration.Create(PosixSignal.SIGINT, context =>
-            {
-                context.Cancel = true;
-                if (Interlocked.Increment(ref _count) == 1)
-                {
-                    console.Error.WriteLine("cleanroom: canceling the execution (Ctrl-C again to detach)");
-                    _ = client.Executions.CancelExecutionAsync(new CancelExecutionRequest
-                    {
-                        SandboxId = execution.SandboxId,
-                        ExecutionId = execution.ExecutionId,
-                    }).ResponseAsync.ContinueWith(_ => { }, TaskScheduler.Default);
-                }
-                else
-                {
-                    _detach.Cancel();
-                }
-            });
-        }
-
-        public CancellationToken Detached => _detach.Token;
-
-        public void Dispose()
-        {
-            _registration?.Dispose();
-            _detach.Dispose();
         }
     }
 }

@@ -20,6 +20,21 @@ internal sealed record ExecRequest(
     bool CopyOut,
     IReadOnlyList<string> Command)
 {
+    /// <summary><c>-t</c>: the command runs on a terminal (always for <c>console</c>).</summary>
+    public bool Tty { get; init; }
+
+    /// <summary><c>-n</c>: the command reads /dev/null, whatever this process's stdin is.</summary>
+    public bool NoStdin { get; init; }
+
+    /// <summary><c>--detach-keys</c>, for a session on a terminal.</summary>
+    public string? DetachKeys { get; init; }
+
+    /// <summary>
+    /// Whether this process's stdin goes to the command: with a terminal, or when stdin is a pipe or file (as upstream
+    /// does: <c>echo x | cleanroom exec -- cat</c>), or when <c>-i</c> asks for it; never with <c>-n</c>.
+    /// </summary>
+    public bool ForwardsStdin(bool stdinIsTerminal) => !NoStdin && (Tty || Stdin || !stdinIsTerminal);
+
     /// <summary><c>-e KEY=VALUE</c> sets a value; <c>-e KEY</c> passes the host's value (skipped when unset).</summary>
     public IEnumerable<(string Name, string Value)> Environment(Func<string, string?> hostEnvironment)
     {
@@ -56,17 +71,28 @@ internal sealed class ExecOptions
     private readonly Option<long?> _timeout = new("--timeout") { Description = "Stop the command after this many seconds (exit 124)" };
     private readonly Option<string?> _chdir = CommonOptions.Chdir();
     private readonly Option<bool> _allowAll = CommonOptions.DangerouslyAllowAll();
-    private readonly Option<bool> _stdin = new("--stdin", "-i") { Description = "Send this process's stdin to the command" };
+    private readonly Option<bool> _stdin = new("--stdin", "-i") { Description = "Send this process's stdin to the command, also from a terminal (a pipe or file is sent without it)" };
+    private readonly Option<bool> _noStdin = new("--no-stdin", "-n") { Description = "The command reads nothing (/dev/null), whatever this process's stdin is" };
+    private readonly Option<bool> _tty = new("--tty", "-t") { Description = "Run the command on a terminal (raw local terminal, window size follows)" };
+    private readonly Option<string?> _detachKeys = new("--detach-keys") { Description = $"Keys that leave a terminal session with the command still running (default {Cleanroom.Cli.Terminal.DetachKeys.Default})" };
     private readonly Option<bool> _copyIn = new("--copy-in") { Description = "Copy the checkout's uncommitted changes (tracked and untracked, not ignored) into the workspace first" };
     private readonly Option<bool> _copyOut = new("--copy-out") { Description = "After the command, write the workspace's changes back into the checkout" };
     private readonly Option<bool> _sync = new("--sync") { Description = "Both --copy-in and --copy-out" };
     private readonly Argument<string[]> _command = new("command") { Description = "The command and its arguments, after --", Arity = ArgumentArity.ZeroOrMore };
 
-    public void AddTo(Command command)
+    /// <summary>Adds the flags; <paramref name="alwaysTty"/> (console) leaves out -t, -i and -n, which it decides itself.</summary>
+    public void AddTo(Command command, bool alwaysTty = false)
     {
-        foreach (var option in new Option[] { _host, _in, _remove, _keep, _printId, _backend, _image, _env, _cwd, _timeout, _chdir, _allowAll, _stdin, _copyIn, _copyOut, _sync })
+        foreach (var option in new Option[] { _host, _in, _remove, _keep, _printId, _backend, _image, _env, _cwd, _timeout, _chdir, _allowAll, _copyIn, _copyOut, _sync, _detachKeys })
         {
             command.Options.Add(option);
+        }
+
+        if (!alwaysTty)
+        {
+            command.Options.Add(_stdin);
+            command.Options.Add(_noStdin);
+            command.Options.Add(_tty);
         }
 
         command.Arguments.Add(_command);
@@ -74,8 +100,13 @@ internal sealed class ExecOptions
 
     public string? HostOf(ParseResult parse) => parse.GetValue(_host);
 
-    public ExecRequest Read(ParseResult parse)
+    public ExecRequest Read(ParseResult parse, bool alwaysTty = false)
     {
+        if (parse.GetValue(_noStdin) && parse.GetValue(_stdin))
+        {
+            throw new CleanroomException(ErrorCode.InvalidArgument, "--no-stdin and --stdin contradict each other");
+        }
+
         if (parse.GetValue(_remove) && parse.GetValue(_keep))
         {
             throw new CleanroomException(ErrorCode.InvalidArgument, "--rm and --keep contradict each other");
@@ -100,6 +131,11 @@ internal sealed class ExecOptions
             parse.GetValue(_stdin),
             parse.GetValue(_copyIn) || parse.GetValue(_sync),
             parse.GetValue(_copyOut) || parse.GetValue(_sync),
-            parse.GetValue(_command) ?? []);
+            parse.GetValue(_command) ?? [])
+        {
+            Tty = alwaysTty || parse.GetValue(_tty),
+            NoStdin = !alwaysTty && parse.GetValue(_noStdin),
+            DetachKeys = parse.GetValue(_detachKeys),
+        };
     }
 }

@@ -2,11 +2,12 @@ using System.CommandLine;
 using Cleanroom.Api.V1;
 using Cleanroom.Cli.Client;
 using Cleanroom.Cli.Output;
+using Cleanroom.Cli.Terminal;
 using Grpc.Core;
 
 namespace Cleanroom.Cli.Commands;
 
-/// <summary><c>cleanroom execution inspect|cancel|logs</c>.</summary>
+/// <summary><c>cleanroom execution inspect|cancel|logs|attach</c>.</summary>
 internal static class ExecutionCommand
 {
     public static Command Build(CliConsole console)
@@ -15,6 +16,7 @@ internal static class ExecutionCommand
         execution.Subcommands.Add(BuildInspect(console));
         execution.Subcommands.Add(BuildCancel(console));
         execution.Subcommands.Add(BuildLogs(console));
+        execution.Subcommands.Add(BuildAttach(console));
         return execution;
     }
 
@@ -92,6 +94,31 @@ internal static class ExecutionCommand
             await console.RawOut.FlushAsync(token);
             await console.RawError.FlushAsync(token);
             return ExitCode.Success;
+        }));
+        return command;
+    }
+
+    private static Command BuildAttach(CliConsole console)
+    {
+        var (host, id, last) = (CommonOptions.Host(), IdArgument(), CommonOptions.Last());
+        var noStdin = new Option<bool>("--no-stdin", "-n") { Description = "Only watch: leave the execution's stdin to another session" };
+        var detachKeys = new Option<string?>("--detach-keys") { Description = $"Keys that leave a terminal session with the command still running (default {DetachKeys.Default})" };
+        var command = new Command("attach", "Come back to a running execution: its output so far, then live; your input goes to it (a terminal one gets this terminal).")
+        {
+            host, last, noStdin, detachKeys,
+        };
+        command.Arguments.Add(id);
+        command.SetAction((parse, token) => ApiSession.RunAsync(console, parse.GetValue(host), async client =>
+        {
+            var execution = await LastRecords.ExecutionByIdOrLastAsync(client, parse.GetValue(id), parse.GetValue(last), token);
+            var writes = !parse.GetValue(noStdin) && execution.Status is ExecutionStatus.Running or ExecutionStatus.Queued;
+            var mode = new AttachMode(execution.Tty, writes, DetachKeys.Parse(parse.GetValue(detachKeys)));
+            using var session = new AttachedSession(console, client, mode, token);
+            var outcome = await session.RunAsync(new AttachExecutionRequest
+            {
+                Attach = new AttachTarget { SandboxId = execution.SandboxId, ExecutionId = execution.ExecutionId, Stdin = writes },
+            });
+            return outcome.ExitCode;
         }));
         return command;
     }

@@ -56,6 +56,15 @@ internal sealed class ScriptedExecution : IRunningExecution
         lock (_signals) return SeenSource(signal).Task;
     }
 
+    /// <summary>Every resize the control plane passed on, in order.</summary>
+    public List<TerminalSize> Resizes { get; } = [];
+
+    public Task ResizeAsync(TerminalSize size, CancellationToken cancellationToken)
+    {
+        lock (Resizes) Resizes.Add(size);
+        return Task.CompletedTask;
+    }
+
     public Task SignalAsync(int signal, CancellationToken cancellationToken)
     {
         lock (_signals)
