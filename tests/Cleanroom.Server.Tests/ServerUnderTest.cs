@@ -57,7 +57,10 @@ public sealed class ServerUnderTest : IAsyncDisposable
     public CleanroomClient Client() => new(new UnixApiAddress(SocketPath));
 
     /// <summary>Runs <c>cleanroom ARGS</c> in-process from the repository, talking to this server.</summary>
-    public async Task<CliResult> RunCliAsync(params string[] args)
+    public Task<CliResult> RunCliAsync(params string[] args) => RunCliWithStdinAsync(null, args);
+
+    /// <summary>Runs <c>cleanroom ARGS</c> in-process with <paramref name="stdin"/> as its (non-terminal) stdin.</summary>
+    public async Task<CliResult> RunCliWithStdinAsync(Stream? stdin, params string[] args)
     {
         var env = new Dictionary<string, string>
         {
@@ -69,7 +72,7 @@ public sealed class ServerUnderTest : IAsyncDisposable
         };
         var (stdout, stderr) = (new MemoryStream(), new MemoryStream());
         var (text, errorText) = (new StringWriter(), new StringWriter());
-        var console = new CliConsole(text, errorText, name => env.GetValueOrDefault(name), Repository) { RawOut = stdout, RawError = stderr };
+        var console = new CliConsole(text, errorText, name => env.GetValueOrDefault(name), Repository) { RawOut = stdout, RawError = stderr, RawIn = stdin };
         var code = await CliApplication.RunAsync(args, console);
         return new CliResult(code,
             text.ToString() + System.Text.Encoding.UTF8.GetString(stdout.ToArray()),

@@ -50,6 +50,20 @@ internal sealed class GrpcErrorInterceptor(ILogger<GrpcErrorInterceptor> logger)
         }
     }
 
+    public override async Task DuplexStreamingServerHandler<TRequest, TResponse>(
+        IAsyncStreamReader<TRequest> requestStream, IServerStreamWriter<TResponse> responseStream, ServerCallContext context,
+        DuplexStreamingServerMethod<TRequest, TResponse> continuation)
+    {
+        try
+        {
+            await continuation(requestStream, responseStream, context);
+        }
+        catch (Exception ex)
+        {
+            throw Translate(ex, context);
+        }
+    }
+
     private RpcException Translate(Exception ex, ServerCallContext context)
     {
         var deadlineExceeded = context.Deadline != DateTime.MaxValue && context.Deadline <= DateTime.UtcNow;
