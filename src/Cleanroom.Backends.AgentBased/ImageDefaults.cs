@@ -16,12 +16,18 @@ namespace Cleanroom.Backends.AgentBased;
 /// </summary>
 public static class ImageDefaults
 {
+    private const string LoginShell =
+        "shell=$(grep \"^$(id -un 2>/dev/null):\" /etc/passwd 2>/dev/null | cut -d: -f7); "
+        + "case \"$shell\" in ''|*/nologin|*/false) exec /bin/sh ;; esac; "
+        + "[ -x \"$shell\" ] && exec \"$shell\"; exec /bin/sh";
+
     public static ExecutionRequest Apply(ImageConfig image, ExecutionSpec spec, bool ttySupported)
     {
         var argv = spec.Argv.Count > 0 ? spec.Argv : [.. image.Entrypoint, .. image.Cmd];
-        // A terminal with nothing named is someone asking for a shell (cleanroom console): the POSIX one.
+        // A terminal with nothing named is someone asking for a shell (cleanroom console): the user's login shell
+        // from the image's /etc/passwd (bash on Debian), else the POSIX one.
         if (argv.Count == 0 && spec.Tty)
-            argv = ["/bin/sh"];
+            argv = ["/bin/sh", "-c", LoginShell];
         if (argv.Count == 0)
             throw new CleanroomException(ErrorCode.InvalidArgument, "the execution has no command, and the image names neither Entrypoint nor Cmd");
         if (spec.Tty && !ttySupported)
