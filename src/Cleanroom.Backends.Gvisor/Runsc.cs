@@ -33,7 +33,7 @@ internal sealed class Runsc(string binary, string root, ProcessRunner runner, Ti
         return
         [
             .. prefix,
-            binary, $"--root={root}", $"--platform={platform}", network, $"--overlay2=root:{filestoreDirectory}",
+            binary, $"--root={root}", $"--platform={platform}", network, $"--overlay2=root:dir={filestoreDirectory}",
             $"--log={logPath}", "run", "--bundle", bundle, containerId,
         ];
     }

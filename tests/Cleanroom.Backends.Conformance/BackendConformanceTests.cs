@@ -8,7 +8,7 @@ namespace Cleanroom.Backends.Conformance;
 /// from this, supplies a backend and a sandbox spec using <see cref="ConformanceImage"/> (busybox with its
 /// config), and says how to prove on its host that a terminated sandbox left nothing behind.
 /// </summary>
-public abstract class BackendConformanceTests : IAsyncLifetime
+public abstract partial class BackendConformanceTests : IAsyncLifetime
 {
     private readonly List<IProvisionedSandbox> _sandboxes = [];
 
