@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using Cleanroom.Agent.Client.Ports;
 using Cleanroom.Agent.Protocol;
 using Cleanroom.Agent.Protocol.Messages;
 
@@ -104,6 +105,28 @@ public sealed class AgentConnection : IAsyncDisposable
         await SendAsync(FrameType.Start, id, start.Encode(), cancellationToken).ConfigureAwait(false);
         await execution.Started.WaitAsync(cancellationToken).ConfigureAwait(false);
         return execution;
+    }
+
+    /// <summary>
+    /// A TCP connection from the agent to <paramref name="port"/> on the sandbox's loopback. Fails with
+    /// <c>connection_refused</c> when nothing listens there.
+    /// </summary>
+    public async Task<AgentPortStream> ConnectPortAsync(ushort port, CancellationToken cancellationToken = default)
+    {
+        var id = NextChannel();
+        var stream = new AgentPortStream(this, id, port, _options.OutputWindow);
+        Register(id, stream);
+        try
+        {
+            await SendAsync(FrameType.PortConnect, id, new PortConnectMessage(port, stream.InitialCredit).Encode(), cancellationToken).ConfigureAwait(false);
+            await stream.Connected.WaitAsync(cancellationToken).ConfigureAwait(false);
+            return stream;
+        }
+        catch
+        {
+            await stream.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
     }
 
     /// <summary>Opens a guest file for reading; fails at once when the agent cannot open it.</summary>

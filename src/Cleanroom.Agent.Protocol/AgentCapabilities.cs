@@ -19,6 +19,9 @@ public static class AgentCapabilities
     /// <summary>TreeManifest: a tree's entries with git blob hashes of their content.</summary>
     public const string TreeManifest = "tree-manifest";
 
+    /// <summary>PortConnect: TCP connections to ports on the sandbox's loopback, opened by the agent.</summary>
+    public const string Ports = "ports";
+
     /// <summary>The agent runs as PID 1 and reaps every orphan in the sandbox.</summary>
     public const string Reaper = "reaper";
 }

@@ -32,6 +32,12 @@ public static class AgentErrorCodes
     /// <summary>The path exists but is not a directory where one is needed (an archive or manifest root).</summary>
     public const string NotADirectory = "not_a_directory";
 
+    /// <summary>Nothing listens on the port in the sandbox (neither on 127.0.0.1 nor on ::1).</summary>
+    public const string ConnectionRefused = "connection_refused";
+
+    /// <summary>A port connection failed after it was made (reset by the program in the sandbox).</summary>
+    public const string ConnectionReset = "connection_reset";
+
     /// <summary>The frame was understood but its content is invalid (bad payload, channel already in use).</summary>
     public const string BadRequest = "bad_request";
 

@@ -40,6 +40,14 @@ public enum FrameType : byte
     ArchiveRead = 0x25,    // host → agent
     ArchiveWrite = 0x26,   // host → agent
     TreeManifest = 0x27,   // host → agent
+
+    // Ports: a TCP connection the agent opens to a port on the sandbox's loopback, carried both ways.
+    // Credit reuses OutputCredit (what the agent may send) and StdinCredit (what the host may send).
+    PortConnect = 0x30,    // host → agent
+    PortConnected = 0x31,  // agent → host
+    PortData = 0x32,       // both directions
+    PortEnd = 0x33,        // both directions: this side sends nothing more (a TCP half-close)
+    PortClose = 0x34,      // host → agent: drop the connection now
 }
 
 public static class FrameTypes
@@ -51,6 +59,7 @@ public static class FrameTypes
         >= FrameType.Start and <= FrameType.Exit => true,
         FrameType.Error => true,
         >= FrameType.FileRead and <= FrameType.TreeManifest => true,
+        >= FrameType.PortConnect and <= FrameType.PortClose => true,
         _ => false,
     };
 }

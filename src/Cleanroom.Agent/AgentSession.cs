@@ -1,6 +1,7 @@
 using Cleanroom.Agent.Execution;
 using Cleanroom.Agent.Files;
 using Cleanroom.Agent.Interop;
+using Cleanroom.Agent.Ports;
 using Cleanroom.Agent.Protocol;
 using Cleanroom.Agent.Protocol.Messages;
 
@@ -141,6 +142,19 @@ internal sealed class AgentSession
                 }
                 Find<ArchiveWriteTransfer>(frame)?.Complete();
                 break;
+            case FrameType.PortConnect:
+                if (Decode(frame, PortConnectMessage.Decode) is { } connect)
+                    StartPort(frame.Channel, connect);
+                break;
+            case FrameType.PortData:
+                Find<PortConnection>(frame)?.Append(frame.Payload.Span);
+                break;
+            case FrameType.PortEnd:
+                Find<PortConnection>(frame)?.End();
+                break;
+            case FrameType.PortClose:
+                Find<PortConnection>(frame)?.Abort();
+                break;
             default:
                 // Skipped, not fatal: the length prefix kept the stream in sync, and a newer host may try
                 // a frame this agent predates.
@@ -184,6 +198,24 @@ internal sealed class AgentSession
         {
             try { run(transfer); }
             finally { Unregister(channel); }
+        }, TaskCreationOptions.LongRunning);
+    }
+
+    /// <summary>Connects on a worker thread, which then reads the socket; the channel ends when both directions have.</summary>
+    private void StartPort(uint channel, PortConnectMessage request)
+    {
+        if (!Claim(channel))
+            return;
+        var connection = new PortConnection(channel, request, _outbound);
+        Register(channel, connection);
+        Task.Factory.StartNew(() =>
+        {
+            connection.Run();
+            connection.Completion.ContinueWith(_ =>
+            {
+                connection.Release();
+                Unregister(channel);
+            }, TaskScheduler.Default);
         }, TaskCreationOptions.LongRunning);
     }
 
@@ -253,6 +285,7 @@ internal sealed class AgentSession
             AgentCapabilities.Exec, AgentCapabilities.Tty, AgentCapabilities.Stdin, AgentCapabilities.Signal,
             AgentCapabilities.Resize, AgentCapabilities.Cancel, AgentCapabilities.User,
             AgentCapabilities.FileRead, AgentCapabilities.FileWrite, AgentCapabilities.Archive, AgentCapabilities.TreeManifest,
+            AgentCapabilities.Ports,
         ];
         if (_isInit)
             capabilities.Add(AgentCapabilities.Reaper);

@@ -11,7 +11,7 @@ namespace Cleanroom.Backends.AgentBased;
 /// are agent executions with the image's defaults applied, files and trees go through the agent, and terminate
 /// runs the backend's own teardown once and then waits for the executions it ended.
 /// </summary>
-public abstract class AgentSandbox : IProvisionedSandbox, ISandboxFileTree
+public abstract class AgentSandbox : IProvisionedSandbox, ISandboxFileTree, ISandboxPorts
 {
     private static readonly TimeSpan ExecutionDrain = TimeSpan.FromSeconds(5);
 
@@ -63,6 +63,20 @@ public abstract class AgentSandbox : IProvisionedSandbox, ISandboxFileTree
 
     public IAsyncEnumerable<GuestTreeEntry> ListTreeAsync(string guestRoot, IReadOnlyList<string> excludedNames, uint maxEntries, CancellationToken cancellationToken) =>
         _tree.ListTreeAsync(guestRoot, excludedNames, maxEntries, cancellationToken);
+
+    public async Task<SandboxPortConnection> ConnectPortAsync(ushort port, CancellationToken cancellationToken)
+    {
+        EnsureLive();
+        try
+        {
+            var stream = await _agent.ConnectPortAsync(port, cancellationToken).ConfigureAwait(false);
+            return new SandboxPortConnection(stream, stream.ShutdownWriteAsync);
+        }
+        catch (AgentException e) when (e.AgentCode == AgentErrorCodes.ConnectionRefused)
+        {
+            throw new CleanroomException(ErrorCode.ConnectionRefused, $"sandbox {SandboxId}: {e.Message}", e);
+        }
+    }
 
     public Task TerminateAsync(CancellationToken cancellationToken)
     {

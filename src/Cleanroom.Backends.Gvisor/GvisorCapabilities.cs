@@ -16,6 +16,7 @@ internal static class GvisorCapabilities
         [CapabilityNames.PersistentSandboxes] = true,
         [CapabilityNames.FileDownload] = true,
         [CapabilityNames.FileTree] = true,
+        [CapabilityNames.Ports] = true,
         // The agent we ship announces tty support; an agent that does not is refused per execution.
         [CapabilityNames.Tty] = true,
         [CapabilityNames.Docker] = false,

@@ -17,6 +17,7 @@ internal static class QemuCapabilities
         [CapabilityNames.PersistentSandboxes] = true,
         [CapabilityNames.FileDownload] = true,
         [CapabilityNames.FileTree] = true,
+        [CapabilityNames.Ports] = true,
         [CapabilityNames.Tty] = true,
         [CapabilityNames.Docker] = false,
         [CapabilityNames.Accelerated] = accelerated,

@@ -29,6 +29,9 @@ public static class CapabilityNames
     /// <summary>Bool: whole trees can be copied in and out and listed (<see cref="ISandboxFileTree"/>).</summary>
     public const string FileTree = "file_tree";
 
+    /// <summary>Bool: TCP connections from the host to ports inside the sandbox (<see cref="ISandboxPorts"/>).</summary>
+    public const string Ports = "ports";
+
     /// <summary>Bool: hardware acceleration (KVM) is in use, not emulation.</summary>
     public const string Accelerated = "accelerated";
 

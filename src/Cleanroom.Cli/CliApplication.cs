@@ -18,6 +18,8 @@ public static class CliApplication
         root.Subcommands.Add(SandboxCommand.BuildCreate(console, "create", repositoryAware: true));
         root.Subcommands.Add(WorkspaceCommand.Build(console));
         root.Subcommands.Add(CpCommand.Build(console));
+        root.Subcommands.Add(PortCommands.BuildExpose(console));
+        root.Subcommands.Add(PortCommands.BuildPortForward(console));
         root.Subcommands.Add(SandboxCommand.Build(console));
         root.Subcommands.Add(ExecutionCommand.Build(console));
         root.Subcommands.Add(StatusCommand.Build(console));

@@ -3,7 +3,7 @@ using Cleanroom.Errors;
 
 namespace Cleanroom.ControlPlane;
 
-/// <summary>Whole-tree file access to READY sandboxes, and the workspace record kept for each.</summary>
+/// <summary>Whole-tree file access and port connections to READY sandboxes, and the workspace record kept for each.</summary>
 public sealed partial class SandboxControl
 {
     /// <summary>The tree operations of a READY sandbox whose backend claims <c>file_tree</c>.</summary>
@@ -17,6 +17,19 @@ public sealed partial class SandboxControl
                 $"backend '{live.Backend.Name}' cannot copy file trees: it lacks {CapabilityNames.FileTree}");
         }
         return tree;
+    }
+
+    /// <summary>Connections to ports of a READY sandbox whose backend claims <c>ports</c>.</summary>
+    public ISandboxPorts Ports(string sandboxId)
+    {
+        EnsureOpen();
+        var live = RequireReady(sandboxId);
+        if (!live.Backend!.Capabilities.Supports(CapabilityNames.Ports) || live.Handle is not ISandboxPorts ports)
+        {
+            throw new CleanroomException(ErrorCode.BackendCapabilityMismatch,
+                $"backend '{live.Backend.Name}' cannot connect to ports in its sandboxes: it lacks {CapabilityNames.Ports}");
+        }
+        return ports;
     }
 
     /// <summary>Stores the workspace record (a JSON document the caller owns) of an existing sandbox.</summary>

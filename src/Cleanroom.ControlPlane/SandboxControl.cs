@@ -42,6 +42,12 @@ public sealed partial class SandboxControl : IAsyncDisposable
         _spares = new SparePool(options.WarmPoolSize, loggers.CreateLogger<SparePool>());
     }
 
+    /// <summary>
+    /// Raised with the sandbox's id once it is STOPPED or FAILED (after the store says so), so what the server holds
+    /// for it (port listeners) goes with it. Handlers must be quick and must not throw.
+    /// </summary>
+    public event Action<string>? SandboxEnded;
+
     /// <summary>What startup reconciliation did.</summary>
     public ReconciliationReport Reconciliation { get; private set; } = null!;
 
@@ -134,6 +140,7 @@ public sealed partial class SandboxControl : IAsyncDisposable
         {
             _live.TryRemove(live.Id, out _);
             _store.ForgetEventSignal(live.Id);
+            SandboxEnded?.Invoke(live.Id);
         }
         _logger.LogInformation("sandbox {SandboxId} is {Status}{Message}", live.Id, StatusNames.Of(to), message is null ? "" : $": {message}");
         return updated;

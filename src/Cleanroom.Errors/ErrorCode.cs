@@ -36,4 +36,8 @@ public static class ErrorCode
     public const string ImageNotFound = "image_not_found";
     /// <summary>Another session already writes this execution's stdin; attach without stdin to watch it.</summary>
     public const string StdinAttached = "stdin_attached";
+    /// <summary>The host address and port an exposure asked for is taken (or not ours to bind); nothing was made.</summary>
+    public const string PortInUse = "port_in_use";
+    /// <summary>Nothing in the sandbox listens on the port a connection was made to.</summary>
+    public const string ConnectionRefused = "connection_refused";
 }

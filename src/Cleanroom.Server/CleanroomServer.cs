@@ -103,6 +103,8 @@ public sealed class CleanroomServer : IAsyncDisposable
                 services.AddSingleton<V1.SandboxService.SandboxServiceBase, SandboxApi>();
                 services.AddSingleton<V1.ExecutionService.ExecutionServiceBase, ExecutionApi>();
                 services.AddSingleton<V1.WorkspaceService.WorkspaceServiceBase, WorkspaceApi>();
+                services.AddSingleton<Ports.PortExposures>();
+                services.AddSingleton<V1.PortService.PortServiceBase, PortApi>();
             });
             await app.StartAsync(cancellationToken);
             return new CleanroomServer(control, app, enforcement);

@@ -71,6 +71,22 @@ public sealed class EgressEndToEndTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Exposing_a_port_does_not_widen_egress()
+    {
+        var created = await _server.CleanroomAsync("create", "--chdir", _repo, "--expose", "0:8080", "--expose", "0:22");
+        Assert.True(created.ExitCode == 0, created.ToString());
+        var sandboxId = created.Stdout.Trim();
+
+        var denied = await _server.CleanroomAsync("exec", "--in", sandboxId, "--", "curl", "-sS", "-m", "3", $"http://{UpstreamNamespace.Address}:9090/");
+        var allowed = await _server.CleanroomAsync("exec", "--in", sandboxId, "--", "curl", "-sS", "-m", "10",
+            $"http://upstream.test:{UpstreamNamespace.Port}/hello.txt");
+
+        Assert.NotEqual(0, denied.ExitCode);
+        Assert.Contains($"cleanroom: blocked egress to {UpstreamNamespace.Address}:9090/tcp (host_not_allowed)", denied.Stderr);
+        Assert.True(allowed.ExitCode == 0, allowed.ToString());
+    }
+
+    [Fact]
     public async Task A_name_the_policy_does_not_allow_does_not_resolve_and_is_reported()
     {
         var run = await _server.CleanroomAsync("exec", "--rm", "--chdir", _repo, "--", "curl", "-sS", "-m", "3", "http://elsewhere.test/");

@@ -43,6 +43,7 @@ public sealed class CleanroomClient : IDisposable
         Sandboxes = new SandboxService.SandboxServiceClient(invoker);
         Executions = new ExecutionService.ExecutionServiceClient(invoker);
         Workspaces = new WorkspaceService.WorkspaceServiceClient(invoker);
+        Ports = new PortService.PortServiceClient(invoker);
     }
 
     /// <summary>Connects to <paramref name="hostFlag"/>, else <c>CLEANROOM_HOST</c>, else the default socket.</summary>
@@ -55,6 +56,8 @@ public sealed class CleanroomClient : IDisposable
     public ExecutionService.ExecutionServiceClient Executions { get; }
 
     public WorkspaceService.WorkspaceServiceClient Workspaces { get; }
+
+    public PortService.PortServiceClient Ports { get; }
 
     public void Dispose() => _channel.Dispose();
 }

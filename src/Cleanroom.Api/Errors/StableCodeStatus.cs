@@ -20,6 +20,8 @@ public static class StableCodeStatus
         [ErrorCode.PathUnsafe] = StatusCode.InvalidArgument,
         [ErrorCode.NotAGitCheckout] = StatusCode.FailedPrecondition,
         [ErrorCode.StdinAttached] = StatusCode.FailedPrecondition,
+        [ErrorCode.PortInUse] = StatusCode.FailedPrecondition,
+        [ErrorCode.ConnectionRefused] = StatusCode.FailedPrecondition,
         [ErrorCode.WorkspaceConflict] = StatusCode.FailedPrecondition,
         [ErrorCode.CheckoutMoved] = StatusCode.FailedPrecondition,
         [ErrorCode.TooLarge] = StatusCode.ResourceExhausted,

@@ -77,6 +77,7 @@ public static class ApiHost
         RequireImplementation<SandboxService.SandboxServiceBase>(services);
         RequireImplementation<ExecutionService.ExecutionServiceBase>(services);
         var hasWorkspaceService = services.Any(d => d.ServiceType == typeof(WorkspaceService.WorkspaceServiceBase));
+        var hasPortService = services.Any(d => d.ServiceType == typeof(PortService.PortServiceBase));
 
         var app = builder.Build();
         app.UseMiddleware<ConnectMiddleware>();
@@ -85,9 +86,11 @@ public static class ApiHost
         // the Connect adapter resolves, so both protocols reach one implementation.
         app.MapGrpcService<SandboxService.SandboxServiceBase>();
         app.MapGrpcService<ExecutionService.ExecutionServiceBase>();
-        // Optional: a host without tree transfers (test hosts) answers "unimplemented" for it.
+        // Optional: a host without tree transfers or ports (test hosts) answers "unimplemented" for it.
         if (hasWorkspaceService)
             app.MapGrpcService<WorkspaceService.WorkspaceServiceBase>();
+        if (hasPortService)
+            app.MapGrpcService<PortService.PortServiceBase>();
         return app;
     }
 

@@ -55,6 +55,8 @@ internal static class ApiSession
         ErrorCode.RegistryUnreachable => "check that the registry is up; a plain-HTTP registry must be listed in images.insecure_registries of the server's runtime config",
         ErrorCode.RegistryAuthFailed => "put credentials for the registry in images.credentials of the runtime config, or in ~/.docker/config.json",
         ErrorCode.DigestMismatch => "the registry served bytes that are not the pinned image; nothing was kept — check the registry or the digest",
+        ErrorCode.PortInUse => "pick another host port, or 0 to let the server choose one",
+        ErrorCode.ConnectionRefused => "start the program that listens on that port in the sandbox first",
         _ => null,
     };
 }

@@ -39,4 +39,14 @@ internal static class CommonOptions
     {
         Description = "Use the most recent one",
     };
+
+    /// <summary><c>--expose [HOST_IP:]HOST_PORT:GUEST_PORT</c>, repeatable (exec, console, create, expose).</summary>
+    public static Option<string[]> Expose() => new("--expose")
+    {
+        Description = "Listen on a host port (127.0.0.1 unless HOST_IP is named; 0 picks one) and carry connections to GUEST_PORT in the sandbox: [HOST_IP:]HOST_PORT:GUEST_PORT",
+        AllowMultipleArgumentsPerToken = false,
+    };
+
+    public static IReadOnlyList<Ports.PortSpec> ExposeSpecs(string[]? values) =>
+        (values ?? []).Select(v => Ports.PortSpec.Parse(v, "--expose")).ToList();
 }

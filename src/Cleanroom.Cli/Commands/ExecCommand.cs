@@ -3,6 +3,7 @@ using System.Runtime.InteropServices;
 using Cleanroom.Api.Client;
 using Cleanroom.Api.V1;
 using Cleanroom.Cli.Client;
+using Cleanroom.Cli.Ports;
 using Cleanroom.Cli.Terminal;
 using Cleanroom.Cli.Workspace;
 using Cleanroom.Errors;
@@ -89,6 +90,8 @@ internal static class ExecCommand
                     await SandboxReadiness.WaitUntilReadyAsync(console, client, started, cancellationToken);
                     await RepositoryWorkspace.PrepareAsync(console, client, sandboxId, request.Chdir, submitted!.RepositoryPath, request.CopyIn, cancellationToken);
                 }
+
+                await SandboxExposures.ExposeAsync(console, client, sandboxId, request.Expose, cancellationToken);
 
                 var exit = await RunInSandboxAsync(console, client, sandboxId, request, cancellationToken);
                 if (request.CopyOut)

@@ -2,6 +2,7 @@ using System.CommandLine;
 using Cleanroom.Api.V1;
 using Cleanroom.Cli.Client;
 using Cleanroom.Cli.Output;
+using Cleanroom.Cli.Ports;
 using Cleanroom.Cli.Workspace;
 using Grpc.Core;
 
@@ -31,16 +32,18 @@ internal static class SandboxCommand
         var allowAll = CommonOptions.DangerouslyAllowAll();
         var image = new Option<string?>("--image") { Description = "Use this image instead of the policy's" };
         var json = CommonOptions.Json();
+        var expose = CommonOptions.Expose();
         var command = new Command(name, repositoryAware
             ? "Create a sandbox from cleanroom.yaml with the checkout's HEAD in its workspace, and print its id; it stays READY until removed."
             : "Create a sandbox from cleanroom.yaml and print its id (no repository copied in); it stays READY until removed.")
         {
-            host, chdir, backend, allowAll, image, json,
+            host, chdir, backend, allowAll, image, json, expose,
         };
         if (repositoryAware)
             command.Options.Add(copyIn);
         command.SetAction((parse, token) => ApiSession.RunAsync(console, parse.GetValue(host), async client =>
         {
+            var ports = CommonOptions.ExposeSpecs(parse.GetValue(expose));
             var submitted = PolicySubmission.Prepare(console, parse.GetValue(chdir), parse.GetValue(backend), parse.GetValue(allowAll));
             var request = submitted.Request;
             request.ImageRef = parse.GetValue(image) ?? "";
@@ -48,6 +51,11 @@ internal static class SandboxCommand
             var sandbox = await SandboxReadiness.WaitUntilReadyAsync(console, client, started, token);
             if (repositoryAware)
                 await RepositoryWorkspace.PrepareAsync(console, client, sandbox.SandboxId, parse.GetValue(chdir), submitted.RepositoryPath, parse.GetValue(copyIn), token);
+            if (ports.Count > 0)
+            {
+                await SandboxExposures.ExposeAsync(console, client, sandbox.SandboxId, ports, token);
+                sandbox = (await client.Sandboxes.GetSandboxAsync(new GetSandboxRequest { SandboxId = sandbox.SandboxId }, cancellationToken: token)).Sandbox;
+            }
             console.Out.WriteLine(parse.GetValue(json) ? ProtoJson.Format(sandbox) : sandbox.SandboxId);
             return ExitCode.Success;
         }));

@@ -30,6 +30,11 @@ internal static class HumanFormat
         writer.WriteLine($"egress:      {(sandbox.DangerouslyAllowAll ? "UNRESTRICTED (--dangerously-allow-all)" : "policy allow-list, deny by default")}");
         writer.WriteLine($"created:     {Time(sandbox.CreatedAt)}");
         writer.WriteLine($"updated:     {Time(sandbox.UpdatedAt)}");
+        foreach (var exposure in sandbox.Exposures)
+        {
+            writer.WriteLine($"exposed:     {Ports.SandboxExposures.Describe(exposure)} -> sandbox port {exposure.GuestPort}");
+        }
+
         if (sandbox.Error is { } error)
         {
             writer.WriteLine($"error:       {error.Code}: {error.Message}");

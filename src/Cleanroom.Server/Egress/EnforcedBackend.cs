@@ -85,8 +85,13 @@ public sealed class EnforcedBackend(ISandboxBackend inner, SandboxNetworks netwo
         return result with { Readopted = adopted };
     }
 
-    private sealed class EnforcedSandbox(IProvisionedSandbox inner, SandboxNetwork network) : IProvisionedSandbox, ISandboxFileTree
+    private sealed class EnforcedSandbox(IProvisionedSandbox inner, SandboxNetwork network) : IProvisionedSandbox, ISandboxFileTree, ISandboxPorts
     {
+        // Connections into the sandbox are made from inside it (the agent), so they pass no egress rule.
+        public Task<SandboxPortConnection> ConnectPortAsync(ushort port, CancellationToken cancellationToken) =>
+            (inner as ISandboxPorts ?? throw new CleanroomException(ErrorCode.BackendCapabilityMismatch,
+                $"sandbox {inner.SandboxId}'s backend cannot connect to its ports")).ConnectPortAsync(port, cancellationToken);
+
         private ISandboxFileTree Tree => inner as ISandboxFileTree
             ?? throw new CleanroomException(ErrorCode.BackendCapabilityMismatch, $"sandbox {inner.SandboxId}'s backend cannot copy file trees");
 

@@ -6,7 +6,8 @@ using V1 = Cleanroom.Api.V1;
 namespace Cleanroom.Server.Services;
 
 /// <summary>cleanroom.v1.SandboxService over the control plane; serves gRPC and Connect alike.</summary>
-internal sealed class SandboxApi(SandboxControl control, ServerSettings settings, Cleanroom.Images.ImageStore images, LazyImagePull? imagePull = null)
+internal sealed class SandboxApi(
+    SandboxControl control, ServerSettings settings, Cleanroom.Images.ImageStore images, LazyImagePull? imagePull = null, Ports.PortExposures? exposures = null)
     : V1.SandboxService.SandboxServiceBase
 {
     /// <summary>Largest file DownloadSandboxFile returns in one response, whatever the client asks.</summary>
@@ -135,6 +136,8 @@ internal sealed class SandboxApi(SandboxControl control, ServerSettings settings
     {
         if (control.WorkspaceOf(sandbox.SandboxId) is { } workspace)
             sandbox.Workspace = new V1.WorkspaceInfo { GuestPath = workspace.GuestPath, Commit = workspace.Commit, CheckoutPath = workspace.CheckoutPath };
+        foreach (var exposure in exposures?.Of(sandbox.SandboxId) ?? [])
+            sandbox.Exposures.Add(PortApi.ToProto(exposure));
         return sandbox;
     }
 
