@@ -17,7 +17,8 @@ PLATFORMS=(systrap ptrace)
 private="$(mktemp -d /tmp/cleanroom-bench.XXXXXX)"
 table="cleanroom_bench$$"
 # One server's directories; each has its own nftables table, names, log group and pool, so the servers never touch
-# each other or a user's server on this host.
+# each other or a user's server on this host. The pools (10.234-235) are outside the default (10.213) and the
+# range the end-to-end tests' servers draw from (10.216-231), which may run on this host at the same time.
 use_server() {
   export XDG_RUNTIME_DIR="$private/$1/run" XDG_STATE_HOME="$private/$1/state" XDG_CONFIG_HOME="$private/$1/config"
 }
@@ -27,7 +28,7 @@ start_servers() {
     use_server "$platform"
     mkdir -p "$XDG_RUNTIME_DIR" "$XDG_CONFIG_HOME/cleanroom"
     printf 'network:\n  table: %s_%s\n  name_prefix: crb%s\n  nflog_group: %s\n  pool: 10.%s.0.0/16\n%sbackends:\n  gvisor:\n    platform: %s\n' \
-      "$table" "$i" "$i" "$((2799 - i))" "$((230 + i))" "$extra" "$platform" > "$XDG_CONFIG_HOME/cleanroom/config.yaml"
+      "$table" "$i" "$i" "$((2799 - i))" "$((234 + i))" "$extra" "$platform" > "$XDG_CONFIG_HOME/cleanroom/config.yaml"
     out/bin/cleanroom serve --detach
     i=$((i + 1))
   done

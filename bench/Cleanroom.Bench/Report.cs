@@ -62,6 +62,6 @@ internal sealed class Report(string title, IEnumerable<string> platforms)
             _gvisor.Add((what, target, new Dictionary<string, string>(StringComparer.Ordinal)));
             index = _gvisor.Count - 1;
         }
-        _gvisor[index].Cells[platform] = text;
+        _gvisor[index].Cells[platform] = text.Replace("|", "\\|", StringComparison.Ordinal); // "head | cat" inside a table cell
     }
 }
