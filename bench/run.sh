@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# Runs the benchmark program against a private server (its own socket and state, this host's images),
-# after scripts/setup.sh. Prints a Markdown table: Cleanroom next to a raw baseline measured in the same run.
+# Runs the benchmark program against private servers (their own sockets and state, this host's images), after
+# scripts/setup.sh. Prints Markdown tables: Cleanroom next to a raw baseline measured in the same run, every gVisor
+# row once per gVisor platform, side by side.
 # usage: bench/run.sh [RUNS] [--only qemu|exec]
-# Two phases, each with its own server: warm pool off (cold starts), then the defaults (warm pool on).
-# The qemu row boots a raw baseline whose /init is Debian's busybox-static.
+# Two phases: warm pool off (cold starts), then the defaults (warm pool on). Each phase runs one server per gVisor
+# platform (systrap, ptrace; each named in its server's runtime config, so a platform that cannot run fails the
+# server's start instead of being replaced). The qemu row boots a raw baseline whose /init is Debian's busybox-static.
 set -euo pipefail
 source "$(dirname "$0")/../scripts/lib.sh"
 cd "$REPO_ROOT"
@@ -11,13 +13,28 @@ cd "$REPO_ROOT"
 ensure_packages busybox-static
 dotnet build bench/Cleanroom.Bench -c Release -o out/bench --nologo -v quiet -clp:ErrorsOnly >&2
 
+PLATFORMS=(systrap ptrace)
 private="$(mktemp -d /tmp/cleanroom-bench.XXXXXX)"
-export XDG_RUNTIME_DIR="$private/run" XDG_STATE_HOME="$private/state" XDG_CONFIG_HOME="$private/config"
-mkdir -p "$XDG_RUNTIME_DIR" "$XDG_CONFIG_HOME/cleanroom"
-# Its own nftables table, names and log group, so a user's server on this host is never touched.
 table="cleanroom_bench$$"
-network_config="$(printf 'network:\n  table: %s\n  name_prefix: crb\n  nflog_group: 2799\n  pool: 10.230.0.0/16\n' "$table")"
-stop_server() {
+# One server's directories; each has its own nftables table, names, log group and pool, so the servers never touch
+# each other or a user's server on this host. The pools (10.234-235) are outside the default (10.213) and the
+# range the end-to-end tests' servers draw from (10.216-231), which may run on this host at the same time.
+use_server() {
+  export XDG_RUNTIME_DIR="$private/$1/run" XDG_STATE_HOME="$private/$1/state" XDG_CONFIG_HOME="$private/$1/config"
+}
+start_servers() {
+  local extra="$1" i=0 platform
+  for platform in "${PLATFORMS[@]}"; do
+    use_server "$platform"
+    mkdir -p "$XDG_RUNTIME_DIR" "$XDG_CONFIG_HOME/cleanroom"
+    printf 'network:\n  table: %s_%s\n  name_prefix: crb%s\n  nflog_group: %s\n  pool: 10.%s.0.0/16\n%sbackends:\n  gvisor:\n    platform: %s\n' \
+      "$table" "$i" "$i" "$((2799 - i))" "$((234 + i))" "$extra" "$platform" > "$XDG_CONFIG_HOME/cleanroom/config.yaml"
+    out/bin/cleanroom serve --detach
+    i=$((i + 1))
+  done
+  use_server "${PLATFORMS[0]}"   # the qemu row's doctor and CLI run with the first server's config
+}
+stop_servers() {
   local pid
   for pid in $(pgrep -f "ready-on-stdout $private/" || true); do
     kill -TERM "$pid" 2>/dev/null || continue
@@ -25,13 +42,15 @@ stop_server() {
   done
 }
 cleanup() {
-  local pid
-  stop_server
+  local pid i
+  stop_servers
   # A VM whose server ended before terminating it (a failed run) still names its run directory under ours.
   for pid in $(pgrep -f -- "-pidfile $private/" || true); do
     kill -KILL "$pid" 2>/dev/null || true
   done
-  nft delete table inet "$table" 2>/dev/null || true   # a server leaves its table for the next one; this one has none
+  for i in "${!PLATFORMS[@]}"; do   # a server leaves its table for the next one; these have none
+    nft delete table inet "${table}_$i" 2>/dev/null || true
+  done
   rm -rf "$private"
 }
 trap cleanup EXIT
@@ -39,21 +58,22 @@ trap cleanup EXIT
 # copy of this repository; the --checkout row measures the same in this checkout (HEAD materialised).
 mkdir -p "$private/policy" && cp examples/basic/cleanroom.yaml "$private/policy/"
 bench() {
-  dotnet out/bench/Cleanroom.Bench.dll "$REPO_ROOT/out/bin/cleanroom" "$XDG_RUNTIME_DIR/cleanroom/cleanroom.sock" "$private/policy" "${RUNS}" \
-    --checkout "$REPO_ROOT/examples/basic" "$@"
+  local servers=() platform
+  for platform in "${PLATFORMS[@]}"; do
+    servers+=(--server "$platform=$private/$platform/run/cleanroom/cleanroom.sock")
+  done
+  dotnet out/bench/Cleanroom.Bench.dll "$REPO_ROOT/out/bin/cleanroom" "$private/policy" "${RUNS}" \
+    --checkout "$REPO_ROOT/examples/basic" "${servers[@]}" "$@"
 }
 RUNS="${1:-10}"
 if [ "${2:-}" = "--only" ]; then
-  printf '%s\n' "$network_config" > "$XDG_CONFIG_HOME/cleanroom/config.yaml"
-  out/bin/cleanroom serve --detach
+  start_servers ""
   bench --phase cold "${@:2}"
   exit
 fi
-# Two servers in turn: every sandbox started from nothing, then the defaults (a spare kept warm for the latest spec).
-printf '%s\nwarm_pool:\n  size: 0\n' "$network_config" > "$XDG_CONFIG_HOME/cleanroom/config.yaml"
-out/bin/cleanroom serve --detach
+# Servers in turn: every sandbox started from nothing, then the defaults (a spare kept warm for the latest spec).
+start_servers $'warm_pool:\n  size: 0\n'
 bench --phase cold
-stop_server
-printf '%s\n' "$network_config" > "$XDG_CONFIG_HOME/cleanroom/config.yaml"
-out/bin/cleanroom serve --detach
+stop_servers
+start_servers ""
 bench --phase warm

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Prepares this host for Cleanroom. Safe to run again: each step skips what is already done.
-#   1. installs the host packages Cleanroom runs (runsc, nftables, iproute2, ...)
+#   1. installs the host packages Cleanroom runs (nftables, iproute2, ...), and runsc from Debian's bookworm-backports
+#      (the suite added and pinned so that nothing else comes from it)
 #   2. builds out/bin/cleanroom and the guest agent (out/agent), and starts building the qemu backend's guest kernel
 #      in the background (cached under $XDG_DATA_HOME/cleanroom/kernels; about 5 minutes the first time, log in
 #      $XDG_STATE_HOME/cleanroom/kernel-build.log): the gVisor path does not need it, so setup does not wait for it
@@ -12,6 +13,7 @@ source "$(dirname "$0")/lib.sh"
 cd "$REPO_ROOT"
 
 ensure_packages "${HOST_PACKAGES[@]}" "${KERNEL_BUILD_PACKAGES[@]}"
+ensure_runsc_from_backports
 scripts/build.sh
 scripts/build-agent.sh
 

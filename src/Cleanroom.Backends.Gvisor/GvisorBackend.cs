@@ -20,6 +20,9 @@ public sealed class GvisorBackend : ISandboxBackend
     private readonly Runsc _runsc;
     private readonly SandboxTeardown _teardown;
     private readonly SandboxLauncher _launcher;
+    private readonly GvisorProbe _probe;
+    private readonly SemaphoreSlim _decisionGate = new(1, 1);
+    private PlatformDecision? _platform;
 
     public GvisorBackend(GvisorBackendOptions options, ImageStore images, ILoggerFactory? loggers = null)
     {
@@ -36,6 +39,7 @@ public sealed class GvisorBackend : ISandboxBackend
         _runsc = new Runsc(_options.Settings.RunscPath, _options.RunscRoot, new ProcessRunner(_logger), _options.CommandTimeout);
         _teardown = new SandboxTeardown(_runsc, _logger, _options.TerminateGrace);
         _launcher = new SandboxLauncher(_options, _runsc, _teardown, _logger);
+        _probe = new GvisorProbe(_options, _runsc, _launcher, _teardown);
     }
 
     public string Name => BackendName;
@@ -45,13 +49,35 @@ public sealed class GvisorBackend : ISandboxBackend
     /// <summary>The runsc version the last successful probe saw, for <c>doctor</c>; null before one.</summary>
     public string? RunscVersion { get; private set; }
 
+    /// <summary>The platform sandboxes run on and why, for <c>doctor</c>; null until the first probe or sandbox.</summary>
+    public PlatformDecision? Platform => _platform;
+
+    /// <summary>
+    /// The first probe decides the platform (its probe sandboxes are the health check); later probes start one
+    /// sandbox under the decided platform. The server probes every backend at start, so the decision is made there.
+    /// </summary>
     public async Task<BackendHealth> ProbeAsync(CancellationToken cancellationToken)
     {
-        var probe = new GvisorProbe(_options, _runsc, _launcher, _teardown);
-        var (health, version) = await probe.RunAsync(cancellationToken).ConfigureAwait(false);
+        var (problem, version) = await _probe.CheckPrerequisitesAsync(cancellationToken).ConfigureAwait(false);
         if (version is not null)
             RunscVersion = version;
-        return health;
+        if (problem is not null)
+            return BackendHealth.Unusable(problem);
+        if (_platform is { } decided)
+        {
+            return await _probe.TryPlatformAsync(decided.Platform, cancellationToken).ConfigureAwait(false) is { } failure
+                ? BackendHealth.Unusable($"{version} cannot start a sandbox under {decided.Platform}: {failure}")
+                : BackendHealth.Ok();
+        }
+        try
+        {
+            await DecidePlatformAsync(cancellationToken).ConfigureAwait(false);
+            return BackendHealth.Ok();
+        }
+        catch (CleanroomException e)
+        {
+            return BackendHealth.Unusable($"{version}: {e.Message}");
+        }
     }
 
     public async Task<IProvisionedSandbox> ProvisionAsync(SandboxSpec spec, CancellationToken cancellationToken)
@@ -67,12 +93,17 @@ public sealed class GvisorBackend : ISandboxBackend
             throw new CleanroomException(ErrorCode.InvalidArgument, $"a gVisor sandbox needs at least 64 MiB of memory, not {spec.Resources.MemoryBytes} bytes");
 
         var settings = _options.Settings.WithSandboxSection(spec.RuntimeConfig);
+        // Normally the server's start-up probe has decided. Without one, a named platform is used as it is (if it
+        // cannot run, the launch fails with runsc's reason: still never another platform); auto decides now.
+        var platform = _platform?.Platform ?? PlatformNames.Of(_options.Settings.Platform)
+            ?? (await DecidePlatformAsync(cancellationToken).ConfigureAwait(false)).Platform;
         var image = _images.Resolve(spec.ImageRef);
         var rootfs = await _images.MaterialiseAsync(spec.ImageRef, cancellationToken).ConfigureAwait(false);
         var launched = await _launcher.LaunchAsync(
-            new LaunchRequest(layout, rootfs, settings, spec.Resources.MemoryBytes ?? _options.DefaultMemoryBytes, spec.Resources.Vcpus, spec.Attachment),
+            new LaunchRequest(layout, rootfs, settings, platform, spec.Resources.MemoryBytes ?? _options.DefaultMemoryBytes, spec.Resources.Vcpus, spec.Attachment),
             cancellationToken).ConfigureAwait(false);
-        _logger.LogInformation("sandbox {SandboxId} ready: runsc pid {Pid}, image {Image}", spec.SandboxId, launched.Process.Pid, spec.ImageRef);
+        _logger.LogInformation("sandbox {SandboxId} ready: runsc pid {Pid} ({Platform}), image {Image}",
+            spec.SandboxId, launched.Process.Pid, platform, spec.ImageRef);
         return new GvisorSandbox(launched, image.Config, _teardown);
     }
 
@@ -84,4 +115,30 @@ public sealed class GvisorBackend : ISandboxBackend
     /// </summary>
     public Task<BackendReconciliation> ReconcileAsync(IReadOnlyCollection<SandboxSpec> expectedLive, CancellationToken cancellationToken) =>
         new LeftoverSweeper(_options, _runsc, _teardown, _logger).SweepAsync(cancellationToken);
+
+    /// <summary>
+    /// The platform, decided once per backend (i.e. per server) by <see cref="PlatformSelection"/>. A failed
+    /// decision is not kept, so fixing the host works without a restart; it throws <c>backend_unavailable</c>.
+    /// </summary>
+    private async Task<PlatformDecision> DecidePlatformAsync(CancellationToken cancellationToken)
+    {
+        if (_platform is { } decided)
+            return decided;
+        await _decisionGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (_platform is null)
+            {
+                var (decision, problem) = await new PlatformSelection(_options.Settings.Platform, _probe.TryPlatformAsync)
+                    .DecideAsync(cancellationToken).ConfigureAwait(false);
+                _platform = decision ?? throw new CleanroomException(ErrorCode.BackendUnavailable, problem!);
+                _logger.LogInformation("gvisor platform: {Platform} ({Reason})", _platform.Platform, _platform.Reason);
+            }
+            return _platform;
+        }
+        finally
+        {
+            _decisionGate.Release();
+        }
+    }
 }

@@ -4,30 +4,33 @@ namespace Cleanroom.Backends.Gvisor;
 
 /// <summary>
 /// Decides whether gVisor really works here by doing what a sandbox does: a container with the staged
-/// agent as PID 1, started with the configured platform, cgroups and overlay, and the agent's handshake
-/// answered. The rootfs is an empty directory (the agent brings its own loader and libc), so the probe needs
-/// no image. It then tears the container down. About a third of a second on the reference host.
+/// agent as PID 1, started with a given platform, cgroups and overlay, and the agent's handshake answered.
+/// The rootfs is an empty directory (the agent brings its own loader and libc), so the probe needs no image.
+/// It then tears the container down. About a quarter of a second on the reference host.
 /// </summary>
 internal sealed class GvisorProbe(GvisorBackendOptions options, Runsc runsc, SandboxLauncher launcher, SandboxTeardown teardown)
 {
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(60);
 
-    public async Task<(BackendHealth Health, string? Version)> RunAsync(CancellationToken cancellationToken)
+    /// <summary>What must hold before any platform is tried: the staged agent, and a runsc that prints its version.</summary>
+    public async Task<(string? Problem, string? Version)> CheckPrerequisitesAsync(CancellationToken cancellationToken)
     {
         if (new StagedAgent(options.AgentDirectory).Problem() is { } agentProblem)
-            return (BackendHealth.Unusable(agentProblem), null);
-
-        string version;
+            return (agentProblem, null);
         try
         {
-            version = await runsc.VersionAsync(cancellationToken).ConfigureAwait(false);
+            return (null, await runsc.VersionAsync(cancellationToken).ConfigureAwait(false));
         }
         catch (CleanroomException e)
         {
-            return (BackendHealth.Unusable(
-                $"runsc does not run ({e.Message}); install it (apt-get install runsc) or set backends.gvisor.runsc_path"), null);
+            return ($"runsc does not run ({e.Message}); run scripts/setup.sh (it installs runsc from bookworm-backports) "
+                + "or set backends.gvisor.runsc_path", null);
         }
+    }
 
+    /// <summary>Starts and removes one probe sandbox under <paramref name="platform"/>: null when it answered, else why not.</summary>
+    public async Task<string?> TryPlatformAsync(string platform, CancellationToken cancellationToken)
+    {
         var layout = SandboxLayout.For(options.SandboxRoot, "probe-" + Guid.NewGuid().ToString("N")[..12]);
         // Beside the run directory, named like it, so a crash mid-probe leaves something reconciliation removes.
         var emptyRoot = layout.RunDirectory + ".rootfs";
@@ -37,19 +40,17 @@ internal sealed class GvisorProbe(GvisorBackendOptions options, Runsc runsc, San
         {
             Directory.CreateDirectory(emptyRoot);
             var launched = await launcher.LaunchAsync(
-                new LaunchRequest(layout, emptyRoot, options.Settings, 256L << 20, 1), deadline.Token).ConfigureAwait(false);
+                new LaunchRequest(layout, emptyRoot, options.Settings, platform, 256L << 20, 1), deadline.Token).ConfigureAwait(false);
             await teardown.RunAsync(launched.Layout, launched.Agent, launched.Process).ConfigureAwait(false);
-            return (BackendHealth.Ok(), version);
+            return null;
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            return (BackendHealth.Unusable($"{version} did not start a sandbox within {Deadline.TotalSeconds:0} s"), version);
+            return $"no sandbox answered within {Deadline.TotalSeconds:0} s";
         }
         catch (CleanroomException e)
         {
-            return (BackendHealth.Unusable(
-                $"{version} cannot start a sandbox with platform '{options.Settings.Platform}': {e.Message}. "
-                + "Check backends.gvisor.platform (ptrace works on every host) and that the server runs as root"), version);
+            return e.Message;
         }
         finally
         {

@@ -11,7 +11,6 @@ namespace Cleanroom.Backends.Gvisor;
 /// </summary>
 public sealed record GvisorSettings
 {
-    public const string DefaultPlatform = "ptrace";
     public const int DefaultPidsLimit = 4096;
 
     public static GvisorSettings Default { get; } = new();
@@ -19,8 +18,11 @@ public sealed record GvisorSettings
     /// <summary>The runsc binary: a path, or a name looked up on PATH.</summary>
     public string RunscPath { get; init; } = "runsc";
 
-    /// <summary>gVisor platform. ptrace works on every host (see platform.md); this runsc also knows kvm.</summary>
-    public string Platform { get; init; } = DefaultPlatform;
+    /// <summary>
+    /// gVisor platform: <see cref="PlatformChoice.Auto"/> (the default) probes systrap at start and falls back to
+    /// ptrace; a named one is used only if a probe sandbox starts under it (see <see cref="PlatformSelection"/>).
+    /// </summary>
+    public PlatformChoice Platform { get; init; } = PlatformChoice.Auto;
 
     /// <summary>Most tasks a sandbox may hold (the pids cgroup limit).</summary>
     public int PidsLimit { get; init; } = DefaultPidsLimit;
@@ -33,24 +35,22 @@ public sealed record GvisorSettings
         if (section.TryGetValue("runsc_path", out var runsc) && runsc.Length > 0)
             settings = settings with { RunscPath = runsc };
         if (section.TryGetValue("platform", out var platform) && platform.Length > 0)
-            settings = settings with { Platform = platform };
+            settings = settings with { Platform = ParsePlatform(platform) };
         if (section.TryGetValue("pids_limit", out var pids) && pids.Length > 0)
             settings = settings with { PidsLimit = ParsePositive("pids_limit", pids) };
         return settings;
     }
 
     /// <summary>
-    /// Overlays a sandbox's own copy of the section on these settings. Only <c>platform</c> and
-    /// <c>pids_limit</c> are taken from it: the runsc binary is the host's, because the same binary must be
-    /// able to list and delete every sandbox this backend made.
+    /// Overlays a sandbox's own copy of the section on these settings. Only <c>pids_limit</c> is taken from it:
+    /// the runsc binary is the host's, because the same binary must be able to list and delete every sandbox this
+    /// backend made, and the platform is the host's, decided once by a probe (like the QEMU accelerator).
     /// </summary>
     public GvisorSettings WithSandboxSection(JsonElement? section)
     {
         if (section is not { ValueKind: JsonValueKind.Object } json)
             return this;
         var settings = this;
-        if (json.TryGetProperty("platform", out var platform) && platform.ValueKind == JsonValueKind.String && platform.GetString() is { Length: > 0 } p)
-            settings = settings with { Platform = p };
         if (json.TryGetProperty("pids_limit", out var pids))
         {
             settings = pids.ValueKind switch
@@ -62,6 +62,15 @@ public sealed record GvisorSettings
         }
         return settings;
     }
+
+    private static PlatformChoice ParsePlatform(string value) => value switch
+    {
+        "auto" => PlatformChoice.Auto,
+        "systrap" => PlatformChoice.Systrap,
+        "ptrace" => PlatformChoice.Ptrace,
+        "kvm" => PlatformChoice.Kvm,
+        _ => throw new CleanroomException(ErrorCode.ConfigInvalid, $"backends.gvisor.platform must be auto, systrap, ptrace or kvm, not \"{value}\""),
+    };
 
     private static int ParsePositive(string name, string value) =>
         int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n > 0

@@ -23,7 +23,8 @@ internal sealed class Runsc(string binary, string root, ProcessRunner runner, Ti
     /// is started inside it by nsenter and uses it as its host network (<c>--network=host</c>): the namespace
     /// holds only the sandbox's link, filtered on the host side. (This runsc's own netstack refuses to start
     /// on this kernel, and <c>ip netns exec</c> remounts /sys and breaks runsc's cgroups: platform.md.)
-    /// The writable layer is runsc's own overlay, backed by a file in <paramref name="filestoreDirectory"/>.
+    /// The writable layer is runsc's own overlay, backed by a file in <paramref name="filestoreDirectory"/>
+    /// (<c>root:dir=DIR</c>: this runsc's syntax; Debian 12's own 2022 runsc took <c>root:DIR</c>).
     /// </summary>
     public IReadOnlyList<string> RunArgv(
         string platform, string bundle, string containerId, string logPath, string filestoreDirectory, string? networkNamespace = null)

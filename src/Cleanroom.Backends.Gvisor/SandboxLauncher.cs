@@ -4,8 +4,8 @@ using Microsoft.Extensions.Logging;
 
 namespace Cleanroom.Backends.Gvisor;
 
-/// <summary>What a launch asks for: the rootfs to lay the writable layer over, and the limits.</summary>
-internal sealed record LaunchRequest(SandboxLayout Layout, string RootfsPath, GvisorSettings Settings, long MemoryBytes, int? Vcpus, NetworkAttachment? Network = null);
+/// <summary>What a launch asks for: the rootfs to lay the writable layer over, the runsc platform, and the limits.</summary>
+internal sealed record LaunchRequest(SandboxLayout Layout, string RootfsPath, GvisorSettings Settings, string Platform, long MemoryBytes, int? Vcpus, NetworkAttachment? Network = null);
 
 /// <summary>A sandbox whose agent has answered the handshake.</summary>
 internal sealed record LaunchedSandbox(SandboxLayout Layout, RunscContainerProcess Process, AgentConnection Agent);
@@ -58,7 +58,7 @@ internal sealed class SandboxLauncher(GvisorBackendOptions options, Runsc runsc,
                 NetworkNamespacePath: request.Network?.NamespacePath));
 
             process = RunscContainerProcess.Start(
-                runsc.RunArgv(request.Settings.Platform, layout.BundleDirectory, layout.ContainerId, layout.RunscLogPath, layout.FilestoreDirectory, request.Network?.NamespacePath),
+                runsc.RunArgv(request.Platform, layout.BundleDirectory, layout.ContainerId, layout.RunscLogPath, layout.FilestoreDirectory, request.Network?.NamespacePath),
                 layout.StderrLogPath, logger);
             // If runsc exits before the agent answers, stdout reaches end-of-file and the handshake fails at
             // once with "connection lost", so one wait covers the deadline, an early exit and cancellation.

@@ -20,7 +20,7 @@ public sealed record BackendSectionSchema(string Backend, IReadOnlyList<SettingS
         new("gvisor",
         [
             new("runsc_path", SettingKind.Text, "runsc binary to run"),
-            new("platform", SettingKind.Choice, "gVisor platform; ptrace works on every host", ["ptrace", "systrap", "kvm"]),
+            new("platform", SettingKind.Choice, "gVisor platform: auto probes systrap at start, else ptrace (works on every host)", ["auto", "systrap", "ptrace", "kvm"]),
             new("pids_limit", SettingKind.PositiveInteger, "most processes a sandbox may hold"),
         ]),
     ];

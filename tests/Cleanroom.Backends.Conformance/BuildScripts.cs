@@ -24,6 +24,15 @@ public static class BuildScripts
         return tar;
     }
 
+    /// <summary>out/images/debian.tar (the default image: mmdebstrap minbase bookworm), built by scripts/build-images.sh when missing.</summary>
+    public static async Task<string> DebianTarAsync(CancellationToken cancellationToken)
+    {
+        var tar = Path.Combine(RepositoryPaths.Root, "out", "images", "debian.tar");
+        if (!File.Exists(tar))
+            await RunAsync(["bash", "scripts/build-images.sh", Path.GetDirectoryName(tar)!, "debian"], cancellationToken);
+        return tar;
+    }
+
     /// <summary>The guest kernel directory from scripts/build-kernel.sh (built on first use, minutes; cached after).</summary>
     public static async Task<string> GuestKernelDirectoryAsync(CancellationToken cancellationToken) =>
         (await RunAsync(["bash", "scripts/build-kernel.sh"], cancellationToken)).Trim().Split('\n')[^1];

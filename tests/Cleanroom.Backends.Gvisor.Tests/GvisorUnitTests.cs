@@ -13,18 +13,21 @@ public sealed class GvisorUnitTests
     public void Settings_come_from_the_runtime_config_section_with_defaults_for_what_is_absent()
     {
         var settings = GvisorSettings.From(new Dictionary<string, string> { ["platform"] = "kvm", ["pids_limit"] = "99" });
-        Assert.Equal(new GvisorSettings { RunscPath = "runsc", Platform = "kvm", PidsLimit = 99 }, settings);
+        Assert.Equal(new GvisorSettings { RunscPath = "runsc", Platform = PlatformChoice.Kvm, PidsLimit = 99 }, settings);
         Assert.Equal(GvisorSettings.Default, GvisorSettings.From(new Dictionary<string, string>()));
+        Assert.Equal(PlatformChoice.Auto, GvisorSettings.Default.Platform);
+        Assert.Equal(PlatformChoice.Ptrace, GvisorSettings.From(new Dictionary<string, string> { ["platform"] = "ptrace" }).Platform);
         Assert.Equal("config_invalid", Assert.Throws<CleanroomException>(() => GvisorSettings.From(new Dictionary<string, string> { ["pids_limit"] = "-1" })).Code);
+        Assert.Equal("config_invalid", Assert.Throws<CleanroomException>(() => GvisorSettings.From(new Dictionary<string, string> { ["platform"] = "fast" })).Code);
     }
 
     [Fact]
-    public void A_sandbox_section_overrides_platform_and_pids_but_never_the_runsc_binary()
+    public void A_sandbox_section_overrides_pids_but_never_the_runsc_binary_or_the_hosts_platform()
     {
         var section = JsonSerializer.SerializeToElement(new Dictionary<string, string> { ["runsc_path"] = "/evil/runsc", ["platform"] = "kvm", ["pids_limit"] = "7" });
         var settings = GvisorSettings.Default.WithSandboxSection(section);
         Assert.Equal("runsc", settings.RunscPath);
-        Assert.Equal("kvm", settings.Platform);
+        Assert.Equal(PlatformChoice.Auto, settings.Platform);
         Assert.Equal(7, settings.PidsLimit);
     }
 

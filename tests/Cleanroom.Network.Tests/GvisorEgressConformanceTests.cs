@@ -10,12 +10,13 @@ namespace Cleanroom.Network.Tests;
 /// network's first probe. After each test nothing of the backend may remain.
 /// </summary>
 /// <remarks>
-/// One difference is overridden, and checked rather than assumed: gVisor with <c>--network=host</c> (runsc
-/// 0.0~20221219, the Debian one) refuses ICMP sockets, <c>socket(AF_INET, SOCK_RAW or SOCK_DGRAM, IPPROTO_ICMP)</c>
-/// fails with EAFNOSUPPORT in the sentry (seen in runsc's --strace), so no ICMP packet can leave the sandbox:
-/// "ICMP is blocked" holds trivially and the firewall has nothing to report, and "ICMP reaches" (allow-all) cannot
-/// hold. The ICMP assertions here prove the refusal instead; the nsenter run of the same cases proves that the
-/// firewall drops and reports ICMP from the namespace. If a later runsc lets ICMP out, these overrides fail, and
+/// One difference is overridden, and checked rather than assumed: gVisor with <c>--network=host</c> refuses ICMP
+/// sockets. runsc 0.0~20240729 (bookworm-backports) fails <c>socket(AF_INET, SOCK_RAW or SOCK_DGRAM, IPPROTO_ICMP)</c>
+/// with EACCES (raw sockets need runsc's <c>--net-raw</c>, which sandboxes do not get); Debian 12's own 2022 runsc
+/// failed them with EAFNOSUPPORT. So no ICMP packet can leave the sandbox: "ICMP is blocked" holds trivially and
+/// the firewall has nothing to report, and "ICMP reaches" (allow-all) cannot hold. The ICMP assertions here prove
+/// the refusal instead; the nsenter run of the same cases proves that the firewall drops and reports ICMP from the
+/// namespace. If a later runsc lets ICMP out, these overrides fail, and
 /// the base assertions apply again. Everything else (TCP, UDP, DNS over UDP and TCP, a bound foreign source
 /// address, other sandboxes, the host) runs unchanged.
 /// </remarks>
@@ -23,7 +24,7 @@ namespace Cleanroom.Network.Tests;
 public sealed class GvisorEgressConformanceTests(EgressWorld world, GvisorSandboxHost gvisor)
     : EgressConformanceCases(world), IClassFixture<EgressWorld>, IClassFixture<GvisorSandboxHost>, IAsyncLifetime
 {
-    private const string IcmpRefused = "raw=AddressFamilyNotSupported dgram=AddressFamilyNotSupported";
+    private const string IcmpRefused = "raw=AccessDenied dgram=AccessDenied";
 
     protected override IWorkloadRunner RunnerFor(SandboxNetwork sandbox) => new BackendWorkloadRunner(gvisor, sandbox);
 

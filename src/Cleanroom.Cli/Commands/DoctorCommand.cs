@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Json.Nodes;
 using Cleanroom.Api.Addressing;
+using Cleanroom.Backends.Gvisor;
 using Cleanroom.Backends.Qemu;
 using Cleanroom.Cli.Diagnostics;
 using Cleanroom.RuntimeConfig;
@@ -55,6 +56,15 @@ internal static class DoctorCommand
                 entry["accelerator_reason"] = accelerator.Reason;
                 checks.Add(new HostCheck("qemu accelerator", accelerator.Accelerated ? CheckOutcome.Pass : CheckOutcome.Warn,
                     $"{name}: {accelerator.Reason}", accelerator.Accelerated ? null : "VMs are emulated (slower); set backends.qemu.kernel to a kernel this host's KVM can boot"));
+            }
+            if (backend is GvisorBackend { Platform: { } platform } gvisor)
+            {
+                entry["platform"] = platform.Platform;
+                entry["platform_reason"] = platform.Reason;
+                entry["runsc_version"] = gvisor.RunscVersion;
+                checks.Add(new HostCheck("gvisor platform", platform.Degraded ? CheckOutcome.Warn : CheckOutcome.Pass,
+                    $"{platform.Platform}: {platform.Reason} ({gvisor.RunscVersion})",
+                    platform.Degraded ? "system calls are slower under ptrace; scripts/setup.sh installs a runsc with systrap (bookworm-backports)" : null));
             }
 
             // The JsonNode overload: the generic Add<T> is marked as needing reflection (unavailable under NativeAOT).

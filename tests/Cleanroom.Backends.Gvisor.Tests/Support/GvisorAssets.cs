@@ -27,6 +27,26 @@ public sealed class GvisorAssets : IAsyncLifetime
         ImageRef = await ConformanceImage.ImportAsync(Images, deadline.Token);
     }
 
+    private Task<string>? _debian;
+
+    /// <summary>
+    /// The default image (out/images/debian.tar, GNU coreutils and bash) imported into <see cref="Images"/> on first
+    /// use, for tests of what real distributions' tools need from the sentry; returns its pinned reference.
+    /// </summary>
+    public Task<string> DebianImageAsync()
+    {
+        lock (_root)
+            return _debian ??= ImportDebianAsync();
+    }
+
+    private async Task<string> ImportDebianAsync()
+    {
+        using var deadline = new CancellationTokenSource(TimeSpan.FromMinutes(20));
+        await using var tar = File.OpenRead(await BuildScripts.DebianTarAsync(deadline.Token));
+        var image = await Images.ImportAsync("cleanroom-test/debian:latest", tar, cancellationToken: deadline.Token);
+        return image.Reference!.ToString();
+    }
+
     public Task DisposeAsync()
     {
         Directory.Delete(_root, recursive: true);

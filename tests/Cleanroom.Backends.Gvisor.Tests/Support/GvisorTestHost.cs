@@ -27,12 +27,32 @@ public sealed class GvisorTestHost : IAsyncDisposable
 
     public string SandboxRoot => Path.Combine(Root, "sbx");
 
-    public GvisorBackendOptions Options(string? agentDirectory = null) => new()
+    /// <summary>Options over this host's roots; <paramref name="platform"/> is <c>backends.gvisor.platform</c> (default auto).</summary>
+    public GvisorBackendOptions Options(string? agentDirectory = null, PlatformChoice platform = PlatformChoice.Auto) => new()
     {
         RunscRoot = RunscRoot,
         SandboxRoot = SandboxRoot,
         AgentDirectory = agentDirectory ?? Assets.AgentDirectory,
+        Settings = GvisorSettings.Default with { Platform = platform },
     };
+
+    /// <summary>The runsc <c>--platform</c> of every live runsc process of the container (runsc run, the sandbox, the gofer).</summary>
+    public static IReadOnlyList<string> PlatformsOfContainer(string sandboxId) =>
+        ProcessesMentioning("cleanroom-" + sandboxId)
+            .Select(pid => CommandLine(pid).FirstOrDefault(a => a.StartsWith("--platform=", StringComparison.Ordinal)))
+            .OfType<string>().Select(a => a["--platform=".Length..]).ToArray();
+
+    private static string[] CommandLine(int pid)
+    {
+        try
+        {
+            return File.ReadAllText($"/proc/{pid}/cmdline").Split('\0', StringSplitOptions.RemoveEmptyEntries);
+        }
+        catch (IOException)
+        {
+            return []; // it exited meanwhile
+        }
+    }
 
     public GvisorBackend Backend(GvisorBackendOptions? options = null) => new(options ?? Options(), Assets.Images);
 
