@@ -20,6 +20,7 @@ public static class CliApplication
         root.Subcommands.Add(CpCommand.Build(console));
         root.Subcommands.Add(PortCommands.BuildExpose(console));
         root.Subcommands.Add(PortCommands.BuildPortForward(console));
+        root.Subcommands.Add(PortCommands.BuildTls(console));
         root.Subcommands.Add(SandboxCommand.Build(console));
         root.Subcommands.Add(ExecutionCommand.Build(console));
         root.Subcommands.Add(StatusCommand.Build(console));

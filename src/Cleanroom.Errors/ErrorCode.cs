@@ -38,6 +38,8 @@ public static class ErrorCode
     public const string StdinAttached = "stdin_attached";
     /// <summary>The host address and port an exposure asked for is taken (or not ours to bind); nothing was made.</summary>
     public const string PortInUse = "port_in_use";
+    /// <summary>An HTTPS route host is already served for another sandbox.</summary>
+    public const string RouteInUse = "route_in_use";
     /// <summary>Nothing in the sandbox listens on the port a connection was made to.</summary>
     public const string ConnectionRefused = "connection_refused";
 }

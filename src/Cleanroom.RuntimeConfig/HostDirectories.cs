@@ -41,6 +41,9 @@ public sealed record HostDirectories(
 
     public string ConfigFile => Path.Combine(ConfigHome, "config.yaml");
 
+    /// <summary>The certificate of the server's local CA for HTTPS routes (its key is beside it, owner-only).</summary>
+    public string RoutesCaCertificate => Path.Combine(ConfigHome, "tls", "ca.pem");
+
     private static string? NonEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
 
     // The XDG specification says relative values are invalid and must be ignored.

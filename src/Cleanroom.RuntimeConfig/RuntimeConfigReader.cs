@@ -23,6 +23,7 @@ public static class RuntimeConfigReader
     private const string TopNetwork = "network";
     private const string TopWorkspace = "workspace";
     private const string TopWarmPool = "warm_pool";
+    private const string TopRoutes = "routes";
 
     /// <summary>Reads the file; a missing file is valid and means "all defaults".</summary>
     public static RuntimeConfigResult ReadFile(string path)
@@ -51,6 +52,7 @@ public static class RuntimeConfigReader
         var network = NetworkSettings.Defaults;
         var workspace = WorkspaceSettings.Defaults;
         var warmPool = WarmPoolSettings.Defaults;
+        var routes = RouteSettings.Defaults;
         var backends = ImmutableSortedDictionary.CreateBuilder<string, ImmutableSortedDictionary<string, string>>(StringComparer.Ordinal);
         foreach (var (keyNode, value) in root.Children)
         {
@@ -78,8 +80,11 @@ public static class RuntimeConfigReader
                 case TopWarmPool:
                     warmPool = WarmPoolSectionReader.Read(value, problems) ?? WarmPoolSettings.Defaults;
                     break;
+                case TopRoutes:
+                    routes = RoutesSectionReader.Read(value, problems) ?? RouteSettings.Defaults;
+                    break;
                 default:
-                    problems.Add(At(keyNode, key, $"unknown field '{key}'; known fields are {TopDefaultBackend}, {TopDefaultImage}, {TopImages}, {TopNetwork}, {TopWorkspace}, {TopWarmPool}, {TopBackends}"));
+                    problems.Add(At(keyNode, key, $"unknown field '{key}'; known fields are {TopDefaultBackend}, {TopDefaultImage}, {TopImages}, {TopNetwork}, {TopWorkspace}, {TopWarmPool}, {TopRoutes}, {TopBackends}"));
                     break;
             }
         }
@@ -92,6 +97,7 @@ public static class RuntimeConfigReader
                 Network = network,
                 Workspace = workspace,
                 WarmPool = warmPool,
+                Routes = routes,
             }, problems)
             : new RuntimeConfigResult("", true, null, problems);
     }

@@ -44,6 +44,11 @@ public static class RuntimeConfigTemplate
         text.AppendLine("warm_pool:");
         text.AppendLine("  # size: 1");
         text.AppendLine();
+        text.AppendLine("# The HTTPS router for --expose-https (https://NAME.cleanroom.localhost:PORT/); it starts with the first route.");
+        text.AppendLine("routes:");
+        text.AppendLine($"  # port: {RouteSettings.DefaultPort}");
+        text.AppendLine("  # address: 127.0.0.1");
+        text.AppendLine();
         text.AppendLine("backends:");
         foreach (var schema in BackendSectionSchema.Known)
         {

@@ -85,7 +85,7 @@ public sealed class CleanroomServer : IAsyncDisposable
                 await enforcement.Networks.ReconcileAsync(live, cancellationToken);
             }
 
-            var settings = new ServerSettings(configuration) { SpoolDirectory = Path.Combine(directories.StateHome, "spool") };
+            var settings = new ServerSettings(configuration) { SpoolDirectory = Path.Combine(directories.StateHome, "spool"), RoutesCaCertificate = directories.RoutesCaCertificate };
             var app = ApiHost.Build(listen, services =>
             {
                 services.AddSingleton(loggers);
@@ -104,6 +104,7 @@ public sealed class CleanroomServer : IAsyncDisposable
                 services.AddSingleton<V1.ExecutionService.ExecutionServiceBase, ExecutionApi>();
                 services.AddSingleton<V1.WorkspaceService.WorkspaceServiceBase, WorkspaceApi>();
                 services.AddSingleton<Ports.PortExposures>();
+                services.AddSingleton<Routes.HttpsRoutes>();
                 services.AddSingleton<V1.PortService.PortServiceBase, PortApi>();
             });
             await app.StartAsync(cancellationToken);

@@ -13,6 +13,9 @@ public sealed record ServerSettings(RuntimeConfiguration Configuration)
     /// <summary>Where uploads wait while they are checked, before they go into a sandbox.</summary>
     public string SpoolDirectory { get; init; } = Path.Combine(Path.GetTempPath(), "cleanroom-spool");
 
+    /// <summary>The HTTPS routes' local CA certificate (HostDirectories.RoutesCaCertificate); made with the first route.</summary>
+    public string RoutesCaCertificate { get; init; } = Path.Combine(Path.GetTempPath(), "cleanroom-tls", "ca.pem");
+
     /// <summary>Largest archive copied into or out of a sandbox in one request.</summary>
     public long MaxTransferBytes => Configuration.Workspace.MaxTransferBytes;
 

@@ -14,6 +14,10 @@ namespace Cleanroom.EndToEnd.Tests;
 public sealed partial class PortEndToEndTests : IAsyncLifetime
 {
     private const string Page = "hello from the sandbox";
+
+    /// <summary>A CGI script that shows the request headers a proxy must set or keep.</summary>
+    private const string HeadersScript =
+        "#!/bin/sh\\necho Content-Type: text/plain\\necho\\necho host=$HTTP_HOST\\necho proto=$HTTP_X_FORWARDED_PROTO\\necho forwarded-host=$HTTP_X_FORWARDED_HOST\\n";
     private RealServer _server = null!;
     private string _sandboxId = null!;
     private int _createdPort;
@@ -22,14 +26,16 @@ public sealed partial class PortEndToEndTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _server = await RealServer.StartAsync();
+        // Port 0: the router picks a free port, so this test never meets a user's server on the default one.
+        _server = await RealServer.StartAsync(configYaml: "routes:\n  port: 0\n");
         var created = await _server.CleanroomAsync("create", "--chdir", Basic, "--image", "cleanroom.local/busybox:latest", "--expose", "0:8080");
         Assert.True(created.ExitCode == 0, created.ToString());
         _sandboxId = created.Stdout.Trim();
         _createdPort = ExposedPort(created.Stderr);
         // httpd without -f goes to the background once it listens, so the page is served when exec returns.
         var serving = await _server.CleanroomAsync("exec", "--in", _sandboxId, "--", "sh", "-c",
-            $"mkdir -p /www && echo '{Page}' > /www/index.html && httpd -p 127.0.0.1:8080 -h /www");
+            $"mkdir -p /www/cgi-bin && echo '{Page}' > /www/index.html && printf '{HeadersScript}' > /www/cgi-bin/headers"
+            + " && chmod +x /www/cgi-bin/headers && httpd -p 127.0.0.1:8080 -h /www");
         Assert.True(serving.ExitCode == 0, serving.ToString());
     }
 
@@ -103,6 +109,48 @@ public sealed partial class PortEndToEndTests : IAsyncLifetime
         again.Start(); // throws if the server still listened there
     }
 
+    [Fact]
+    public async Task An_https_route_serves_the_sandbox_port_with_the_local_ca_and_the_host_header_kept()
+    {
+        var routed = await _server.CleanroomAsync("expose", "--in", _sandboxId, "--expose-https", "web:8080");
+        Assert.True(routed.ExitCode == 0, routed.ToString());
+        var url = RouteLine().Match(routed.Stderr) is { Success: true } m ? m.Groups[1].Value : throw new InvalidOperationException(routed.Stderr);
+        var ca = (await _server.CleanroomAsync("tls", "ca")).Stdout.Trim();
+        Assert.True(File.Exists(ca), $"tls ca printed '{ca}'");
+
+        Assert.Equal(Page + "\n", await Shell.CheckAsync("curl", "-sS", "-m", "10", "--cacert", ca, $"{url}/index.html"));
+        var headers = await Shell.CheckAsync("curl", "-sS", "-m", "10", "--cacert", ca, $"{url}/cgi-bin/headers");
+        var authority = new Uri(url).Authority;
+        Assert.Contains($"host={authority}", headers);
+        Assert.Contains("proto=https", headers);
+        Assert.Contains($"forwarded-host={authority}", headers);
+        var inspect = await _server.CleanroomAsync("sandbox", "inspect", _sandboxId);
+        Assert.Contains($"route:       {url} -> sandbox port 8080", inspect.Stdout);
+
+        // Without the CA, the certificate is not trusted: the route is real TLS, not a plain-text port.
+        var untrusted = await Shell.RunAsync(["curl", "-sS", "-m", "10", $"{url}/index.html"]);
+        Assert.Equal(60, untrusted.ExitCode); // curl: peer certificate cannot be authenticated
+    }
+
+    [Fact]
+    public async Task A_bare_expose_https_takes_the_routes_of_the_policys_expose_section()
+    {
+        var repo = Directory.CreateDirectory(Path.Combine(_server.Root, "repo-routes")).FullName;
+        await File.WriteAllTextAsync(Path.Combine(repo, "cleanroom.yaml"),
+            $"version: 1\nsandbox:\n  image:\n    ref: {Product.DefaultImage}\nexpose:\n  https:\n    base: \"{{sandbox_id}}.cleanroom.localhost\"\n"
+            + "    routes:\n      - port: 8080\n        hosts:\n          - \"{base}\"\n          - \"*.{base}\"\n");
+
+        var routed = await _server.CleanroomAsync("expose", "--in", _sandboxId, "--chdir", repo, "--expose-https");
+
+        Assert.True(routed.ExitCode == 0, routed.ToString());
+        var url = RouteLine().Match(routed.Stderr) is { Success: true } m ? m.Groups[1].Value : throw new InvalidOperationException(routed.Stderr);
+        Assert.StartsWith($"https://{_sandboxId}.cleanroom.localhost:", url);
+        var ca = (await _server.CleanroomAsync("tls", "ca")).Stdout.Trim();
+        var port = new Uri(url).Port;
+        Assert.Equal(Page + "\n", await Shell.CheckAsync("curl", "-sS", "-m", "10", "--cacert", ca, $"{url}/index.html"));
+        Assert.Equal(Page + "\n", await Shell.CheckAsync("curl", "-sS", "-m", "10", "--cacert", ca, $"https://app.{_sandboxId}.cleanroom.localhost:{port}/index.html"));
+    }
+
     private static int ExposedPort(string stderr) =>
         int.Parse(ExposedLine().Match(stderr) is { Success: true } m ? m.Groups[1].Value : throw new InvalidOperationException($"no exposure line in: {stderr}"));
 
@@ -111,6 +159,9 @@ public sealed partial class PortEndToEndTests : IAsyncLifetime
 
     [GeneratedRegex(@"cleanroom: exposed 127\.0\.0\.1:(\d+) -> sandbox port 8080")]
     private static partial Regex ExposedLine();
+
+    [GeneratedRegex(@"cleanroom: exposed (https://\S+) -> sandbox port 8080")]
+    private static partial Regex RouteLine();
 
     [GeneratedRegex(@"cleanroom: forwarding 127\.0\.0\.1:(\d+) -> sandbox \S+ port 8080")]
     private static partial Regex ForwardingLine();

@@ -43,7 +43,8 @@ public sealed class ServerUnderTest : IAsyncDisposable
         try
         {
             var server = await CleanroomServer.StartAsync(
-                [new UnixApiAddress(Path.Combine(root, "run", "cleanroom.sock"))], directories, RuntimeConfiguration.Empty,
+                // The HTTPS router on a port the system picks: never the default one a user's server may hold.
+                [new UnixApiAddress(Path.Combine(root, "run", "cleanroom.sock"))], directories, RuntimeConfiguration.Empty with { Routes = new RouteSettings(0, "127.0.0.1") },
                 backends, NullLoggerFactory.Instance, CancellationToken.None);
             return new ServerUnderTest(root, server);
         }

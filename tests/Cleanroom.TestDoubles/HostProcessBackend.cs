@@ -18,7 +18,8 @@ public sealed class HostProcessBackend(BackendCapabilities capabilities) : ISand
         .With(CapabilityNames.NetworkEgressAllowlist, true)
         .With(CapabilityNames.NetworkDnsPolicy, true)
         .With(CapabilityNames.PersistentSandboxes, true)
-        .With(CapabilityNames.FileDownload, true);
+        .With(CapabilityNames.FileDownload, true)
+        .With(CapabilityNames.Ports, true);
 
     public HostProcessBackend()
         : this(FullCapabilities)
@@ -36,8 +37,25 @@ public sealed class HostProcessBackend(BackendCapabilities capabilities) : ISand
     public Task<BackendReconciliation> ReconcileAsync(IReadOnlyCollection<SandboxSpec> expectedLive, CancellationToken cancellationToken) =>
         Task.FromResult(BackendReconciliation.Nothing);
 
-    private sealed class HostSandbox(string sandboxId) : IProvisionedSandbox
+    private sealed class HostSandbox(string sandboxId) : IProvisionedSandbox, ISandboxPorts
     {
+        /// <summary>The "sandbox's loopback" is the host's: a test serves a guest port with a listener of its own.</summary>
+        public async Task<SandboxPortConnection> ConnectPortAsync(ushort port, CancellationToken cancellationToken)
+        {
+            var socket = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+            try
+            {
+                await socket.ConnectAsync(System.Net.IPAddress.Loopback, port, cancellationToken);
+            }
+            catch (System.Net.Sockets.SocketException e)
+            {
+                socket.Dispose();
+                throw new Cleanroom.Errors.CleanroomException(Cleanroom.Errors.ErrorCode.ConnectionRefused, $"nothing listens on port {port}: {e.Message}");
+            }
+            return new SandboxPortConnection(new System.Net.Sockets.NetworkStream(socket, ownsSocket: true),
+                _ => { socket.Shutdown(System.Net.Sockets.SocketShutdown.Send); return Task.CompletedTask; });
+        }
+
         private readonly List<HostExecution> _executions = [];
 
         public string SandboxId { get; } = sandboxId;

@@ -21,6 +21,7 @@ public static class StableCodeStatus
         [ErrorCode.NotAGitCheckout] = StatusCode.FailedPrecondition,
         [ErrorCode.StdinAttached] = StatusCode.FailedPrecondition,
         [ErrorCode.PortInUse] = StatusCode.FailedPrecondition,
+        [ErrorCode.RouteInUse] = StatusCode.FailedPrecondition,
         [ErrorCode.ConnectionRefused] = StatusCode.FailedPrecondition,
         [ErrorCode.WorkspaceConflict] = StatusCode.FailedPrecondition,
         [ErrorCode.CheckoutMoved] = StatusCode.FailedPrecondition,

@@ -56,6 +56,7 @@ internal static class ApiSession
         ErrorCode.RegistryAuthFailed => "put credentials for the registry in images.credentials of the runtime config, or in ~/.docker/config.json",
         ErrorCode.DigestMismatch => "the registry served bytes that are not the pinned image; nothing was kept — check the registry or the digest",
         ErrorCode.PortInUse => "pick another host port, or 0 to let the server choose one",
+        ErrorCode.RouteInUse => "pick another route name; 'cleanroom sandbox ls' shows the sandboxes that hold routes",
         ErrorCode.ConnectionRefused => "start the program that listens on that port in the sandbox first",
         _ => null,
     };

@@ -40,7 +40,7 @@ internal static class PolicySubmission
             PolicyJson = result.Policy!.CanonicalJson,
             PolicyHash = result.Policy.PolicyHash,
             DangerouslyAllowAll = allowAll,
-        }, result.Policy.RepositoryPath);
+        }, result.Policy.RepositoryPath, result.Policy.ExposeHttps);
     }
 
     /// <summary>
@@ -68,4 +68,4 @@ internal static class PolicySubmission
     }
 }
 
-internal sealed record SubmittedPolicy(CreateSandboxRequest Request, string RepositoryPath);
+internal sealed record SubmittedPolicy(CreateSandboxRequest Request, string RepositoryPath, Cleanroom.Policy.ExposeHttps? ExposeHttps);

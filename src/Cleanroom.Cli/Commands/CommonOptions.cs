@@ -49,4 +49,15 @@ internal static class CommonOptions
 
     public static IReadOnlyList<Ports.PortSpec> ExposeSpecs(string[]? values) =>
         (values ?? []).Select(v => Ports.PortSpec.Parse(v, "--expose")).ToList();
+
+    /// <summary><c>--expose-https [NAME:GUEST_PORT]</c>, repeatable; bare, it takes the policy's expose.https routes.</summary>
+    public static Option<string[]> ExposeHttps() => new("--expose-https")
+    {
+        Description = "Serve https://NAME.cleanroom.localhost:ROUTER_PORT/ from GUEST_PORT in the sandbox (NAME:GUEST_PORT); without a value, the policy's expose.https routes",
+        Arity = ArgumentArity.ZeroOrMore,
+        AllowMultipleArgumentsPerToken = false,
+    };
+
+    public static Ports.HttpsExposure ExposeHttpsOf(ParseResult parse, Option<string[]> option) =>
+        Ports.HttpsExposure.Parse(parse.GetResult(option) is not null, parse.GetValue(option) ?? []);
 }

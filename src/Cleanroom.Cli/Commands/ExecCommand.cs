@@ -91,7 +91,9 @@ internal static class ExecCommand
                     await RepositoryWorkspace.PrepareAsync(console, client, sandboxId, request.Chdir, submitted!.RepositoryPath, request.CopyIn, cancellationToken);
                 }
 
-                await SandboxExposures.ExposeAsync(console, client, sandboxId, request.Expose, cancellationToken);
+                var routes = request.ExposeHttps.Routes(sandboxId,
+                    () => (submitted ?? PolicySubmission.Prepare(console, request.Chdir, null, false)).ExposeHttps);
+                await SandboxExposures.ExposeAsync(console, client, sandboxId, request.Expose, routes, cancellationToken);
 
                 var exit = await RunInSandboxAsync(console, client, sandboxId, request, cancellationToken);
                 if (request.CopyOut)

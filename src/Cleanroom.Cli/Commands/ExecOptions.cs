@@ -32,6 +32,9 @@ internal sealed record ExecRequest(
     /// <summary><c>--expose</c>: host ports the server listens on for the sandbox, before the command starts.</summary>
     public IReadOnlyList<Ports.PortSpec> Expose { get; init; } = [];
 
+    /// <summary><c>--expose-https</c>: HTTPS routes into the sandbox, before the command starts.</summary>
+    public Ports.HttpsExposure ExposeHttps { get; init; } = Ports.HttpsExposure.None;
+
     /// <summary>
     /// Whether this process's stdin goes to the command: with a terminal, or when stdin is a pipe or file (as upstream
     /// does: <c>echo x | cleanroom exec -- cat</c>), or when <c>-i</c> asks for it; never with <c>-n</c>.
@@ -82,12 +85,13 @@ internal sealed class ExecOptions
     private readonly Option<bool> _copyOut = new("--copy-out") { Description = "After the command, write the workspace's changes back into the checkout" };
     private readonly Option<bool> _sync = new("--sync") { Description = "Both --copy-in and --copy-out" };
     private readonly Option<string[]> _expose = CommonOptions.Expose();
+    private readonly Option<string[]> _exposeHttps = CommonOptions.ExposeHttps();
     private readonly Argument<string[]> _command = new("command") { Description = "The command and its arguments, after --", Arity = ArgumentArity.ZeroOrMore };
 
     /// <summary>Adds the flags; <paramref name="alwaysTty"/> (console) leaves out -t, -i and -n, which it decides itself.</summary>
     public void AddTo(Command command, bool alwaysTty = false)
     {
-        foreach (var option in new Option[] { _host, _in, _remove, _keep, _printId, _backend, _image, _env, _cwd, _timeout, _chdir, _allowAll, _copyIn, _copyOut, _sync, _detachKeys, _expose })
+        foreach (var option in new Option[] { _host, _in, _remove, _keep, _printId, _backend, _image, _env, _cwd, _timeout, _chdir, _allowAll, _copyIn, _copyOut, _sync, _detachKeys, _expose, _exposeHttps })
         {
             command.Options.Add(option);
         }
@@ -141,6 +145,7 @@ internal sealed class ExecOptions
             NoStdin = !alwaysTty && parse.GetValue(_noStdin),
             DetachKeys = parse.GetValue(_detachKeys),
             Expose = CommonOptions.ExposeSpecs(parse.GetValue(_expose)),
+            ExposeHttps = CommonOptions.ExposeHttpsOf(parse, _exposeHttps),
         };
     }
 }

@@ -10,18 +10,22 @@ internal static class PortCommands
 {
     public static Command BuildExpose(CliConsole console)
     {
-        var (host, sandbox, last, expose) = (CommonOptions.Host(), InOption(), CommonOptions.Last(), CommonOptions.Expose());
-        var command = new Command("expose", "Make the server listen on host ports for a running sandbox, until the sandbox ends: --expose [HOST_IP:]HOST_PORT:GUEST_PORT.")
+        var (host, sandbox, last, expose, exposeHttps) = (CommonOptions.Host(), InOption(), CommonOptions.Last(), CommonOptions.Expose(), CommonOptions.ExposeHttps());
+        var chdir = CommonOptions.Chdir();
+        var command = new Command("expose",
+            "Make the server listen on host ports (--expose [HOST_IP:]HOST_PORT:GUEST_PORT) or serve HTTPS routes (--expose-https NAME:GUEST_PORT) for a running sandbox, until it ends.")
         {
-            host, sandbox, last, expose,
+            host, sandbox, last, expose, exposeHttps, chdir,
         };
         command.SetAction((parse, token) => ApiSession.RunAsync(console, parse.GetValue(host), async client =>
         {
             var ports = CommonOptions.ExposeSpecs(parse.GetValue(expose));
-            if (ports.Count == 0)
-                throw new CleanroomException(ErrorCode.InvalidArgument, "name what to expose: --expose [HOST_IP:]HOST_PORT:GUEST_PORT");
+            var https = CommonOptions.ExposeHttpsOf(parse, exposeHttps);
+            if (ports.Count == 0 && !https.Any)
+                throw new CleanroomException(ErrorCode.InvalidArgument, "name what to expose: --expose [HOST_IP:]HOST_PORT:GUEST_PORT or --expose-https NAME:GUEST_PORT");
             var sandboxId = await LastRecords.SandboxIdAsync(client, parse.GetValue(sandbox), parse.GetValue(last), token);
-            await SandboxExposures.ExposeAsync(console, client, sandboxId, ports, token);
+            var routes = https.Routes(sandboxId, () => PolicySubmission.Prepare(console, parse.GetValue(chdir), null, false).ExposeHttps);
+            await SandboxExposures.ExposeAsync(console, client, sandboxId, ports, routes, token);
             return ExitCode.Success;
         }));
         return command;
@@ -46,6 +50,26 @@ internal static class PortCommands
             return ExitCode.Success;
         }));
         return command;
+    }
+
+    /// <summary><c>cleanroom tls ca</c>: where the server's local CA for HTTPS routes is, to trust it.</summary>
+    public static Command BuildTls(CliConsole console)
+    {
+        var ca = new Command("ca", "Print the path of the local CA certificate that signs HTTPS routes (e.g. curl --cacert PATH), once the server made it.");
+        ca.SetAction(_ =>
+        {
+            var path = Cleanroom.RuntimeConfig.HostDirectories.FromEnvironment().RoutesCaCertificate;
+            if (!File.Exists(path))
+            {
+                console.Error.WriteLine($"cleanroom: no CA at {path} yet: the server makes it with the first --expose-https route");
+                return (int)ExitCode.Failure;
+            }
+            console.Out.WriteLine(path);
+            return (int)ExitCode.Success;
+        });
+        var tls = new Command("tls", "The local CA of the server's HTTPS routes.");
+        tls.Subcommands.Add(ca);
+        return tls;
     }
 
     private static Option<string?> InOption() => new("--in", "--sandbox-id") { Description = "The sandbox" };

@@ -33,17 +33,19 @@ internal static class SandboxCommand
         var image = new Option<string?>("--image") { Description = "Use this image instead of the policy's" };
         var json = CommonOptions.Json();
         var expose = CommonOptions.Expose();
+        var exposeHttps = CommonOptions.ExposeHttps();
         var command = new Command(name, repositoryAware
             ? "Create a sandbox from cleanroom.yaml with the checkout's HEAD in its workspace, and print its id; it stays READY until removed."
             : "Create a sandbox from cleanroom.yaml and print its id (no repository copied in); it stays READY until removed.")
         {
-            host, chdir, backend, allowAll, image, json, expose,
+            host, chdir, backend, allowAll, image, json, expose, exposeHttps,
         };
         if (repositoryAware)
             command.Options.Add(copyIn);
         command.SetAction((parse, token) => ApiSession.RunAsync(console, parse.GetValue(host), async client =>
         {
             var ports = CommonOptions.ExposeSpecs(parse.GetValue(expose));
+            var https = CommonOptions.ExposeHttpsOf(parse, exposeHttps);
             var submitted = PolicySubmission.Prepare(console, parse.GetValue(chdir), parse.GetValue(backend), parse.GetValue(allowAll));
             var request = submitted.Request;
             request.ImageRef = parse.GetValue(image) ?? "";
@@ -51,9 +53,9 @@ internal static class SandboxCommand
             var sandbox = await SandboxReadiness.WaitUntilReadyAsync(console, client, started, token);
             if (repositoryAware)
                 await RepositoryWorkspace.PrepareAsync(console, client, sandbox.SandboxId, parse.GetValue(chdir), submitted.RepositoryPath, parse.GetValue(copyIn), token);
-            if (ports.Count > 0)
+            if (ports.Count > 0 || https.Any)
             {
-                await SandboxExposures.ExposeAsync(console, client, sandbox.SandboxId, ports, token);
+                await SandboxExposures.ExposeAsync(console, client, sandbox.SandboxId, ports, https.Routes(sandbox.SandboxId, () => submitted.ExposeHttps), token);
                 sandbox = (await client.Sandboxes.GetSandboxAsync(new GetSandboxRequest { SandboxId = sandbox.SandboxId }, cancellationToken: token)).Sandbox;
             }
             console.Out.WriteLine(parse.GetValue(json) ? ProtoJson.Format(sandbox) : sandbox.SandboxId);

@@ -30,6 +30,11 @@ internal static class HumanFormat
         writer.WriteLine($"egress:      {(sandbox.DangerouslyAllowAll ? "UNRESTRICTED (--dangerously-allow-all)" : "policy allow-list, deny by default")}");
         writer.WriteLine($"created:     {Time(sandbox.CreatedAt)}");
         writer.WriteLine($"updated:     {Time(sandbox.UpdatedAt)}");
+        foreach (var route in sandbox.HttpsRoutes)
+        {
+            writer.WriteLine($"route:       {Ports.SandboxExposures.Describe(route)} -> sandbox port {route.GuestPort}");
+        }
+
         foreach (var exposure in sandbox.Exposures)
         {
             writer.WriteLine($"exposed:     {Ports.SandboxExposures.Describe(exposure)} -> sandbox port {exposure.GuestPort}");

@@ -7,7 +7,8 @@ namespace Cleanroom.Server.Services;
 
 /// <summary>cleanroom.v1.SandboxService over the control plane; serves gRPC and Connect alike.</summary>
 internal sealed class SandboxApi(
-    SandboxControl control, ServerSettings settings, Cleanroom.Images.ImageStore images, LazyImagePull? imagePull = null, Ports.PortExposures? exposures = null)
+    SandboxControl control, ServerSettings settings, Cleanroom.Images.ImageStore images, LazyImagePull? imagePull = null,
+    Ports.PortExposures? exposures = null, Routes.HttpsRoutes? routes = null)
     : V1.SandboxService.SandboxServiceBase
 {
     /// <summary>Largest file DownloadSandboxFile returns in one response, whatever the client asks.</summary>
@@ -138,6 +139,8 @@ internal sealed class SandboxApi(
             sandbox.Workspace = new V1.WorkspaceInfo { GuestPath = workspace.GuestPath, Commit = workspace.Commit, CheckoutPath = workspace.CheckoutPath };
         foreach (var exposure in exposures?.Of(sandbox.SandboxId) ?? [])
             sandbox.Exposures.Add(PortApi.ToProto(exposure));
+        if (routes is not null)
+            sandbox.HttpsRoutes.AddRange(routes.Of(sandbox.SandboxId).Select(route => PortApi.ToProto(route, routes)));
         return sandbox;
     }
 
