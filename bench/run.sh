@@ -2,7 +2,7 @@
 # Runs the benchmark program against private servers (their own sockets and state, this host's images), after
 # scripts/setup.sh. Prints Markdown tables: Cleanroom next to a raw baseline measured in the same run, every gVisor
 # row once per gVisor platform, side by side.
-# usage: bench/run.sh [RUNS] [--only qemu|exec]
+# usage: bench/run.sh [RUNS] [--only qemu|exec|sessions]
 # Two phases: warm pool off (cold starts), then the defaults (warm pool on). Each phase runs one server per gVisor
 # platform (systrap, ptrace; each named in its server's runtime config, so a platform that cannot run fails the
 # server's start instead of being replaced). The qemu row boots a raw baseline whose /init is Debian's busybox-static.

@@ -64,7 +64,9 @@ internal sealed class PortApi(SandboxControl control, PortExposures exposures, H
             return new HttpsRouteRequest(route.Name, [RouteHosts.ForName(route.Name, $"{field}.name")], port);
         if (route.Hosts.Count > 16)
             throw new CleanroomException(ErrorCode.InvalidArgument, $"{field}.hosts: at most 16 hosts per route");
-        var hosts = route.Hosts.Select((host, i) => RouteHosts.Pattern(host, $"{field}.hosts[{i}]")).Distinct().ToList();
+        // Exact names first: the first host names the route and gives its URL, which a wildcard cannot.
+        var hosts = route.Hosts.Select((host, i) => RouteHosts.Pattern(host, $"{field}.hosts[{i}]")).Distinct()
+            .OrderBy(host => host.StartsWith('*')).ToList();
         return new HttpsRouteRequest(hosts[0], hosts, port);
     }
 
