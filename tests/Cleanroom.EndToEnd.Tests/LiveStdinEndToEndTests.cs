@@ -23,6 +23,26 @@ public sealed class LiveStdinEndToEndTests : IAsyncLifetime
     public async Task DisposeAsync() => await _server.DisposeAsync();
 
     [Fact]
+    public async Task A_line_protocol_over_stdio_answers_each_request_before_the_next_and_sees_end_of_input()
+    {
+        // An agent's stdio loop (JSON-RPC, an MCP server): one answer per request line, and a last word at EOF. The
+        // answer's id is the request line's digits ("2.0" and the id), so each answer belongs to its request.
+        using var exec = StartCli("exec", "--rm", "--chdir", Basic, "--", "bash", "-c",
+            "while IFS= read -r line; do printf '{\"id\":%s,\"result\":\"pong\"}\\n' \"${line//[^0-9]/}\"; done; echo eof");
+        for (var id = 1; id <= 100; id++)
+        {
+            await exec.StandardInput.WriteLineAsync($"{{\"jsonrpc\":\"2.0\",\"id\":{id},\"method\":\"ping\"}}");
+            await exec.StandardInput.FlushAsync();
+            Assert.Equal($"{{\"id\":20{id},\"result\":\"pong\"}}", await exec.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(30)));
+        }
+        exec.StandardInput.Close();
+
+        Assert.Equal("eof", await exec.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(30)));
+        await exec.WaitForExitAsync();
+        Assert.Equal(0, exec.ExitCode);
+    }
+
+    [Fact]
     public async Task A_gigabyte_piped_through_cat_arrives_intact()
     {
         using var exec = StartCli("exec", "--rm", "--chdir", Basic, "--", "cat");
