@@ -10,22 +10,30 @@ internal static class SetupTiming
 {
     public static async Task RunAsync(EgressWorld world, int runs)
     {
+        var prepare = new List<double>();
+        var open = new List<double>();
         var create = new List<double>();
         var teardown = new List<double>();
         var rules = EgressWorld.Rules(("api.test", EgressWorld.EchoPort), (world.Api.Address.ToString(), EgressWorld.SinkPort));
         for (var i = 0; i < runs + 1; i++)
         {
             var clock = Stopwatch.StartNew();
-            var network = await world.Networks.CreateAsync(EgressWorld.NewSandboxId(), "execution", rules, false, CancellationToken.None);
+            var network = await world.Networks.PrepareAsync(EgressWorld.NewSandboxId(), "execution", rules, false, CancellationToken.None);
+            var prepared = clock.Elapsed.TotalMilliseconds;
+            await network.OpenAsync(CancellationToken.None);
             var made = clock.Elapsed.TotalMilliseconds;
             clock.Restart();
             await network.DisposeAsync();
             if (i == 0)
                 continue; // the first run pays for JIT and first-use costs
+            prepare.Add(prepared);
+            open.Add(made - prepared);
             create.Add(made);
             teardown.Add(clock.Elapsed.TotalMilliseconds);
         }
         Console.WriteLine($"network create   {Describe(create)}");
+        Console.WriteLine($"  prepare (namespace, link, addresses, route) {Describe(prepare)}");
+        Console.WriteLine($"  open (firewall, link up, resolver)          {Describe(open)}");
         Console.WriteLine($"network teardown {Describe(teardown)}");
     }
 
