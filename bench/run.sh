@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # Runs the benchmark program against a private server (its own socket and state, this host's images),
 # after scripts/setup.sh. Prints a Markdown table: Cleanroom next to a raw baseline measured in the same run.
-# usage: bench/run.sh [RUNS] [--only qemu|exec]
+# usage: bench/run.sh [RUNS] [--only qemu|exec|tti]
+# --only tti runs both phases with the time-to-interactive rows alone. CLEANROOM_BIN picks another build of the
+# cleanroom binary (server and client), e.g. a build of an earlier commit for a before/after comparison.
 # Two phases, each with its own server: warm pool off (cold starts), then the defaults (warm pool on).
 # The qemu row boots a raw baseline whose /init is Debian's busybox-static.
 set -euo pipefail
 source "$(dirname "$0")/../scripts/lib.sh"
 cd "$REPO_ROOT"
-[ -x out/bin/cleanroom ] && [ -f examples/basic/cleanroom.yaml ] || die "run scripts/setup.sh first"
+cleanroom_bin="${CLEANROOM_BIN:-$REPO_ROOT/out/bin/cleanroom}"
+[ -x "$cleanroom_bin" ] && [ -f examples/basic/cleanroom.yaml ] || die "run scripts/setup.sh first"
 ensure_packages busybox-static
 dotnet build bench/Cleanroom.Bench -c Release -o out/bench --nologo -v quiet -clp:ErrorsOnly >&2
 
@@ -39,21 +42,21 @@ trap cleanup EXIT
 # copy of this repository; the --checkout row measures the same in this checkout (HEAD materialised).
 mkdir -p "$private/policy" && cp examples/basic/cleanroom.yaml "$private/policy/"
 bench() {
-  dotnet out/bench/Cleanroom.Bench.dll "$REPO_ROOT/out/bin/cleanroom" "$XDG_RUNTIME_DIR/cleanroom/cleanroom.sock" "$private/policy" "${RUNS}" \
+  dotnet out/bench/Cleanroom.Bench.dll "$cleanroom_bin" "$XDG_RUNTIME_DIR/cleanroom/cleanroom.sock" "$private/policy" "${RUNS}" \
     --checkout "$REPO_ROOT/examples/basic" "$@"
 }
 RUNS="${1:-10}"
-if [ "${2:-}" = "--only" ]; then
+if [ "${2:-}" = "--only" ] && [ "${3:-}" != "tti" ]; then
   printf '%s\n' "$network_config" > "$XDG_CONFIG_HOME/cleanroom/config.yaml"
-  out/bin/cleanroom serve --detach
+  "$cleanroom_bin" serve --detach
   bench --phase cold "${@:2}"
   exit
 fi
 # Two servers in turn: every sandbox started from nothing, then the defaults (a spare kept warm for the latest spec).
 printf '%s\nwarm_pool:\n  size: 0\n' "$network_config" > "$XDG_CONFIG_HOME/cleanroom/config.yaml"
-out/bin/cleanroom serve --detach
-bench --phase cold
+"$cleanroom_bin" serve --detach
+bench --phase cold "${@:2}"
 stop_server
 printf '%s\n' "$network_config" > "$XDG_CONFIG_HOME/cleanroom/config.yaml"
-out/bin/cleanroom serve --detach
-bench --phase warm
+"$cleanroom_bin" serve --detach
+bench --phase warm "${@:2}"

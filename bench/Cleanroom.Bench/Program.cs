@@ -9,11 +9,12 @@ using Cleanroom.Policy;
 // Expects a server on SOCKET (bench/run.sh starts one per phase): "cold" with the warm pool off (every sandbox
 // starts from nothing), "warm" with the defaults (warm_pool size 1). Every figure is compared with a baseline
 // measured in the same run, on the same machine, at the same moment. --only qemu: the qemu row alone; --only exec:
-// exec on a ready sandbox and throughput alone.
+// exec on a ready sandbox and throughput alone; --only tti: the time-to-interactive rows alone (no checkout, qemu or exec rows).
 var (cleanroom, socket, policyDir) = (args[0], args[1], args[2]);
 var runs = args.Length > 3 && int.TryParse(args[3], out var n) ? n : 10;
 var onlyQemu = Option("--only") == "qemu";
 var onlyExec = Option("--only") == "exec";
+var onlyTti = Option("--only") == "tti";
 var warm = Option("--phase") == "warm";
 // A directory inside a git checkout: the same command there also materialises the checkout's HEAD in the sandbox.
 var checkout = Option("--checkout");
@@ -35,7 +36,7 @@ if (!onlyQemu && !onlyExec && !warm)
 {
     var (tti, raw) = await Measurement.TimeAlternatingAsync(execName, exec, runscName, rawRunsc, runs);
     report.Compare("time to interactive, cold", tti, raw, target: "<= 1.3x");
-    if (checkout is not null)
+    if (checkout is not null && !onlyTti)
     {
         var (inCheckout, raw2) = await Measurement.TimeAlternatingAsync($"{execName} in this repository's checkout",
             () => Commands.RunAsync(cleanroom, "exec", "--rm", "--chdir", checkout, "--", "true"), runscName, rawRunsc, runs);
@@ -51,7 +52,7 @@ if (!onlyQemu && !onlyExec && warm)
     report.Compare("time to interactive, warm pool, back to back", burst, raw2, target: "-");
 }
 
-if ((!onlyQemu && warm) || onlyExec)
+if (((!onlyQemu && warm) || onlyExec) && !onlyTti)
 {
     // 2. Exec on a READY sandbox: the API round trip (create execution, stream to its exit) and the CLI.
     var sandboxId = (await client.Sandboxes.CreateSandboxAsync(new CreateSandboxRequest
@@ -98,7 +99,11 @@ if ((!onlyQemu && warm) || onlyExec)
 // The same for a qemu microVM, against QEMU booting the same kernel on the same machine with an init that exits at once.
 // Last: an idle VM under emulation keeps a core busy, and a spare of another spec is torn down when the spec changes,
 // so the rows above run before any VM exists.
-if (onlyQemu || (!onlyExec && !warm))
+if (onlyTti)
+{
+    // the time-to-interactive rows only
+}
+else if (onlyQemu || (!onlyExec && !warm))
     await QemuRow.MeasureAsync(report, cleanroom, policyDir, runs, label: onlyQemu ? "" : ", cold");
 else if (!onlyExec)
     await QemuRow.MeasureAsync(report, cleanroom, policyDir, runs, TimeSpan.FromSeconds(2), ", warm pool, runs 2 s apart");
