@@ -19,7 +19,16 @@ export XDG_RUNTIME_DIR="$private/run" XDG_STATE_HOME="$private/state" XDG_CONFIG
 mkdir -p "$XDG_RUNTIME_DIR" "$XDG_CONFIG_HOME/cleanroom"
 # Its own nftables table, names and log group, so a user's server on this host is never touched.
 table="cleanroom_bench$$"
-network_config="$(printf 'network:\n  table: %s\n  name_prefix: crb\n  nflog_group: 2799\n  pool: 10.230.0.0/16\n' "$table")"
+# The log group from this script's pid: two runs at once (another checkout's) must not share one, or the second
+# server's NFLOG bind is refused and it serves without enforcement (checked below).
+network_config="$(printf 'network:\n  table: %s\n  name_prefix: crb\n  nflog_group: %d\n  pool: 10.230.0.0/16\n' "$table" $((20000 + $$ % 40000)))"
+start_server() {
+  "$cleanroom_bin" serve --detach
+  # Figures without the network (namespace, link, firewall) would flatter every row: refuse to measure them.
+  if grep -q "egress enforcement is unavailable" "$XDG_STATE_HOME/cleanroom/server.log"; then
+    die "the server runs without egress enforcement: $(grep "egress enforcement is unavailable" "$XDG_STATE_HOME/cleanroom/server.log")"
+  fi
+}
 stop_server() {
   local pid
   for pid in $(pgrep -f "ready-on-stdout $private/" || true); do
@@ -48,15 +57,15 @@ bench() {
 RUNS="${1:-10}"
 if [ "${2:-}" = "--only" ] && [ "${3:-}" != "tti" ]; then
   printf '%s\n' "$network_config" > "$XDG_CONFIG_HOME/cleanroom/config.yaml"
-  "$cleanroom_bin" serve --detach
+  start_server
   bench --phase cold "${@:2}"
   exit
 fi
 # Two servers in turn: every sandbox started from nothing, then the defaults (a spare kept warm for the latest spec).
 printf '%s\nwarm_pool:\n  size: 0\n' "$network_config" > "$XDG_CONFIG_HOME/cleanroom/config.yaml"
-"$cleanroom_bin" serve --detach
+start_server
 bench --phase cold "${@:2}"
 stop_server
 printf '%s\n' "$network_config" > "$XDG_CONFIG_HOME/cleanroom/config.yaml"
-"$cleanroom_bin" serve --detach
+start_server
 bench --phase warm "${@:2}"
