@@ -28,8 +28,12 @@ start_servers() {
     use_server "$platform"
     mkdir -p "$XDG_RUNTIME_DIR" "$XDG_CONFIG_HOME/cleanroom"
     printf 'network:\n  table: %s_%s\n  name_prefix: crb%s\n  nflog_group: %s\n  pool: 10.%s.0.0/16\n%sbackends:\n  gvisor:\n    platform: %s\n' \
-      "$table" "$i" "$i" "$((2799 - i))" "$((234 + i))" "$extra" "$platform" > "$XDG_CONFIG_HOME/cleanroom/config.yaml"
+      "$table" "$i" "$i" "$((40000 + $$ % 20000 + i))" "$((234 + i))" "$extra" "$platform" > "$XDG_CONFIG_HOME/cleanroom/config.yaml"
     out/bin/cleanroom serve --detach
+    # Figures without the network (namespace, link, firewall) would flatter every row: refuse to measure them.
+    if grep -q "egress enforcement is unavailable" "$XDG_STATE_HOME/cleanroom/server.log"; then
+      die "the $platform server runs without egress enforcement: $(grep "egress enforcement is unavailable" "$XDG_STATE_HOME/cleanroom/server.log")"
+    fi
     i=$((i + 1))
   done
   use_server "${PLATFORMS[0]}"   # the qemu row's doctor and CLI run with the first server's config

@@ -1,7 +1,23 @@
 // Egress enforcement benchmark. Both paths are namespace -> host (routing) -> upstream namespace over
 // veths; the enforced one adds the sandbox's nftables chains, conntrack and masquerade.
+// `setup [RUNS]` instead times making and removing a sandbox network.
 using System.Net;
 using Cleanroom.Network.Tests;
+
+if (args.Length > 0 && args[0] == "setup")
+{
+    var setupWorld = new EgressWorld();
+    await setupWorld.InitializeAsync();
+    try
+    {
+        await SetupTiming.RunAsync(setupWorld, args.Length > 1 ? int.Parse(args[1]) : 30);
+    }
+    finally
+    {
+        await setupWorld.DisposeAsync();
+    }
+    return;
+}
 
 var connects = args.Length > 0 ? int.Parse(args[0]) : 500;
 var megabytes = args.Length > 1 ? int.Parse(args[1]) : 2000;

@@ -76,6 +76,9 @@ public sealed class SandboxNetwork : IAsyncDisposable
 
     internal PolicyResolver? Resolver { get; set; }
 
+    /// <summary>True once this instance's firewall transaction for the sandbox succeeded: teardown can remove its objects by name.</summary>
+    internal bool FirewallInstalled { get; set; }
+
     internal TimeSpan MaximumLifetime => _owner.Options.MaximumAllowTimeout;
 
     /// <summary>
@@ -103,6 +106,18 @@ public sealed class SandboxNetwork : IAsyncDisposable
     /// <summary>Applies the named stage of a compiled policy's <see cref="StageRules"/>.</summary>
     public Task ApplyStageAsync(string stage, StageRules stages, CancellationToken cancellationToken) =>
         ApplyStageAsync(stage, stages[stage], cancellationToken);
+
+    /// <summary>
+    /// The second half of <see cref="SandboxNetworks.CreateAsync"/> for a network from
+    /// <see cref="SandboxNetworks.PrepareAsync"/>: the sandbox's chains and allow set in one nft transaction, then
+    /// the host end of the link up, then its resolver. When this returns, everything the sandbox sends is
+    /// filtered; no workload may run before. On failure the whole network is gone (namespace, link, chains).
+    /// </summary>
+    public Task OpenAsync(CancellationToken cancellationToken)
+    {
+        ObjectDisposedException.ThrowIf(_disposed != 0, this);
+        return _owner.OpenAsync(this, cancellationToken);
+    }
 
     /// <summary>Tears the network down (namespace, link, chains, sets, resolver). Idempotent.</summary>
     public async ValueTask DisposeAsync()

@@ -17,7 +17,6 @@ namespace Cleanroom.Network;
 public sealed class SandboxNetworks : IAsyncDisposable
 {
     private readonly ILogger _logger;
-    private readonly CommandRunner _commands;
     private readonly SandboxLinks _links;
     private readonly HostLinkInventory _inventory;
     private readonly LinkAddressPool _pool;
@@ -36,11 +35,10 @@ public sealed class SandboxNetworks : IAsyncDisposable
         Time = time ?? TimeProvider.System;
         loggers ??= NullLoggerFactory.Instance;
         _logger = loggers.CreateLogger("Cleanroom.Network");
-        _commands = new CommandRunner(_logger, options.CommandTimeout);
-        _links = new SandboxLinks(_commands);
-        _inventory = new HostLinkInventory(_commands, options.NamePrefix);
+        _links = new SandboxLinks();
+        _inventory = new HostLinkInventory(options.NamePrefix);
         _pool = new LinkAddressPool(options.PoolSubnet);
-        Firewall = new Firewall(_commands,
+        Firewall = new Firewall(new CommandRunner(_logger, options.CommandTimeout),
             new FirewallScript(options.TableName, options.PoolSubnet, options.NflogGroup, options.BlockedFlowMemory),
             options.TableName, options.NamePrefix);
     }
@@ -71,10 +69,28 @@ public sealed class SandboxNetworks : IAsyncDisposable
     /// <summary>
     /// Makes a sandbox's network with <paramref name="rules"/> (a stage's allow list, normally
     /// <c>StageRules.Execution</c>) active, or with everything outside the pool open when
-    /// <paramref name="allowAll"/> (<c>--dangerously-allow-all</c>). On failure nothing is left behind.
+    /// <paramref name="allowAll"/> (<c>--dangerously-allow-all</c>): <see cref="PrepareAsync"/>, then
+    /// <see cref="SandboxNetwork.OpenAsync"/>. On failure nothing is left behind.
     /// </summary>
     public async Task<SandboxNetwork> CreateAsync(string sandboxId, string stage, ImmutableArray<EgressRule> rules, bool allowAll, CancellationToken cancellationToken)
     {
+        var network = await PrepareAsync(sandboxId, stage, rules, allowAll, cancellationToken).ConfigureAwait(false);
+        await network.OpenAsync(cancellationToken).ConfigureAwait(false);
+        return network;
+    }
+
+    /// <summary>
+    /// The first half of <see cref="CreateAsync"/>, all of it netlink and /proc/sys (a few milliseconds): the
+    /// namespace exists with <c>eth0</c> addressed and routed, so a backend can start the sandbox in
+    /// <see cref="SandboxNetwork.NamespacePath"/>; but the host end of the link is down and there is no
+    /// firewall, so nothing the sandbox sends goes anywhere until <see cref="SandboxNetwork.OpenAsync"/> (the
+    /// firewall transaction, then the link up, then the resolver) has finished. A caller runs that beside the
+    /// sandbox's start and runs no workload before both are done. On failure nothing is left behind.
+    /// </summary>
+    public async Task<SandboxNetwork> PrepareAsync(string sandboxId, string stage, ImmutableArray<EgressRule> rules, bool allowAll, CancellationToken cancellationToken)
+    {
+        if (_upstream is null)
+            throw new InvalidOperationException("call StartAsync first");
         var names = SandboxNames.For(sandboxId, Options);
         var link = _pool.Allocate();
         var network = new SandboxNetwork(this, names, link, ActiveRules.From(stage, rules, allowAll));
@@ -86,22 +102,11 @@ public sealed class SandboxNetworks : IAsyncDisposable
         try
         {
             await _links.CreateAsync(names, link, cancellationToken).ConfigureAwait(false);
-            await InstallAsync(network, cancellationToken).ConfigureAwait(false);
             return network;
         }
         catch (Exception e)
         {
-            try
-            {
-                await TeardownAsync(network, CancellationToken.None).ConfigureAwait(false);
-            }
-            catch (CleanroomException cleanup)
-            {
-                _logger.LogWarning(cleanup, "cleaning up after a failed network setup for {Sandbox} failed", sandboxId);
-            }
-            if (e is CleanroomException or OperationCanceledException)
-                throw;
-            throw new CleanroomException(ErrorCode.NetworkSetupFailed, $"setting up the network of {sandboxId} failed: {e.Message}", e);
+            throw await FailedAsync(network, e).ConfigureAwait(false);
         }
     }
 
@@ -113,7 +118,7 @@ public sealed class SandboxNetworks : IAsyncDisposable
     public async Task<SandboxNetwork> AdoptAsync(string sandboxId, string stage, ImmutableArray<EgressRule> rules, bool allowAll, CancellationToken cancellationToken)
     {
         var names = SandboxNames.For(sandboxId, Options);
-        var found = (await _inventory.HostLinksAsync(cancellationToken).ConfigureAwait(false))
+        var found = _inventory.HostLinks()
             .FirstOrDefault(l => l.Name == names.HostLink && l.SandboxId == sandboxId && l.HostAddress is not null);
         if (found is null || !File.Exists(names.NamespacePath))
             throw new CleanroomException(ErrorCode.NotFound, $"sandbox {sandboxId} has no network on this host to adopt");
@@ -160,7 +165,7 @@ public sealed class SandboxNetworks : IAsyncDisposable
             removed.AddRange(staleKeys.Select(k => $"nft objects sb_{k}_*"));
         }
 
-        foreach (var link in await _inventory.HostLinksAsync(cancellationToken).ConfigureAwait(false))
+        foreach (var link in _inventory.HostLinks())
         {
             if (link.SandboxId is { } id && liveSandboxIds.Contains(id))
             {
@@ -168,16 +173,16 @@ public sealed class SandboxNetworks : IAsyncDisposable
                     _pool.MarkTaken(address);
                 continue;
             }
-            problems.AddRange(await _links.RemoveAsync(null, link.Name, cancellationToken).ConfigureAwait(false));
+            problems.AddRange(_links.Remove(null, link.Name));
             removed.Add($"link {link.Name}");
         }
 
         var namespacePrefix = Options.NamePrefix + "-";
-        foreach (var name in await _inventory.NamespacesAsync(cancellationToken).ConfigureAwait(false))
+        foreach (var name in _inventory.Namespaces())
         {
             if (liveSandboxIds.Contains(name[namespacePrefix.Length..]))
                 continue;
-            problems.AddRange(await _links.RemoveAsync(name, null, cancellationToken).ConfigureAwait(false));
+            problems.AddRange(_links.Remove(name, null));
             removed.Add($"namespace {name}");
         }
 
@@ -201,25 +206,29 @@ public sealed class SandboxNetworks : IAsyncDisposable
     internal Task DeleteTableAsync(CancellationToken cancellationToken) =>
         Firewall.ApplyAsync(Firewall.Scripts.DeleteTable(), cancellationToken);
 
+    /// <summary>
+    /// The link and namespace go first, so no packet can arrive on the link once its chains are gone; the chains
+    /// and sets go only when the link did (else reconciliation retries both later). A network this instance
+    /// installed is removed by name in one transaction; otherwise, or if that fails, the table is read first.
+    /// </summary>
     internal async Task TeardownAsync(SandboxNetwork network, CancellationToken cancellationToken)
     {
-        var problems = new List<string>();
         if (network.Resolver is { } resolver)
             await resolver.DisposeAsync().ConfigureAwait(false);
         network.Resolver = null;
         _byKey.TryRemove(new KeyValuePair<string, SandboxNetwork>(network.Names.Key, network));
-        try
+        var problems = new List<string>(_links.Remove(network.NamespaceName, network.HostInterface));
+        if (problems.Count == 0)
         {
-            var state = await Firewall.ReadAsync(cancellationToken).ConfigureAwait(false);
-            var script = Firewall.Scripts.RemoveSandbox(network.Names.Key, state);
-            if (script.Length > 0)
-                await Firewall.ApplyAsync(script, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await RemoveFirewallAsync(network, cancellationToken).ConfigureAwait(false);
+            }
+            catch (CleanroomException e)
+            {
+                problems.Add(e.Message);
+            }
         }
-        catch (CleanroomException e)
-        {
-            problems.Add(e.Message);
-        }
-        problems.AddRange(await _links.RemoveAsync(network.NamespaceName, network.HostInterface, cancellationToken).ConfigureAwait(false));
         _bySandbox.TryRemove(new KeyValuePair<string, SandboxNetwork>(network.SandboxId, network));
         if (problems.Count > 0)
             throw new CleanroomException(ErrorCode.NetworkSetupFailed,
@@ -227,24 +236,86 @@ public sealed class SandboxNetworks : IAsyncDisposable
         _pool.Release(network.Link);
     }
 
+    private async Task RemoveFirewallAsync(SandboxNetwork network, CancellationToken cancellationToken)
+    {
+        if (network.FirewallInstalled)
+        {
+            try
+            {
+                await Firewall.ApplyAsync(Firewall.Scripts.RemoveInstalledSandbox(network.Names), cancellationToken).ConfigureAwait(false);
+                return;
+            }
+            catch (CleanroomException e)
+            {
+                _logger.LogDebug(e, "removing the chains of {Sandbox} by name failed; reading the table", network.SandboxId);
+            }
+        }
+        var state = await Firewall.ReadAsync(cancellationToken).ConfigureAwait(false);
+        var script = Firewall.Scripts.RemoveSandbox(network.Names.Key, state);
+        if (script.Length > 0)
+            await Firewall.ApplyAsync(script, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The second half of <see cref="CreateAsync"/>; on failure the whole network is removed.</summary>
+    internal async Task OpenAsync(SandboxNetwork network, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await InstallAsync(network, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            throw await FailedAsync(network, e).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Tears a half-made network down and returns the error to throw (network_setup_failed unless it is typed already).</summary>
+    private async Task<Exception> FailedAsync(SandboxNetwork network, Exception e)
+    {
+        try
+        {
+            await network.DisposeAsync().ConfigureAwait(false);
+        }
+        catch (CleanroomException cleanup)
+        {
+            _logger.LogWarning(cleanup, "cleaning up after a failed network setup for {Sandbox} failed", network.SandboxId);
+        }
+        return e is CleanroomException or OperationCanceledException
+            ? e
+            : new CleanroomException(ErrorCode.NetworkSetupFailed, $"setting up the network of {network.SandboxId} failed: {e.Message}", e);
+    }
+
+    /// <summary>
+    /// The firewall transaction first, then the host end of the link up, then the resolver (which binds the
+    /// host address, usable only once the link is up): the link never carries a packet the chains do not see.
+    /// </summary>
     private async Task InstallAsync(SandboxNetwork network, CancellationToken cancellationToken)
     {
         if (_upstream is null)
             throw new InvalidOperationException("call StartAsync first");
+        network.FirewallInstalled = false;
         await Firewall.ApplyAsync(Firewall.Scripts.AddSandbox(network.Names, network.Link, network.AllowAll, network.Rules.LiteralPairs), cancellationToken)
             .ConfigureAwait(false);
+        network.FirewallInstalled = true;
         _byKey[network.Names.Key] = network;
+        _links.Open(network.Names);
         var resolver = new PolicyResolver(network, _upstream, _logger);
         network.Resolver = resolver;
         resolver.Start();
     }
 
-    private async Task EnableForwardingAsync(CancellationToken cancellationToken)
+    private static async Task EnableForwardingAsync(CancellationToken cancellationToken)
     {
         const string path = "/proc/sys/net/ipv4/ip_forward";
-        if (File.Exists(path) && (await File.ReadAllTextAsync(path, cancellationToken).ConfigureAwait(false)).Trim() == "1")
-            return;
-        (await _commands.RunAsync(["sysctl", "-q", "-w", "net.ipv4.ip_forward=1"], null, cancellationToken).ConfigureAwait(false)).EnsureSuccess();
+        try
+        {
+            if ((await File.ReadAllTextAsync(path, cancellationToken).ConfigureAwait(false)).Trim() != "1")
+                await File.WriteAllTextAsync(path, "1", cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new CleanroomException(ErrorCode.NetworkSetupFailed, $"cannot turn on IPv4 forwarding ({path}): {e.Message}", e);
+        }
     }
 
     private void OnDropped(DroppedPacket packet)

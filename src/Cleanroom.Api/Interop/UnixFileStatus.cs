@@ -16,13 +16,13 @@ internal enum UnixFileKind
 internal sealed record UnixFileStatus(UnixFileKind Kind, uint OwnerId, UnixFileMode Mode, ulong Inode)
 {
     /// <summary>The effective uid of this process.</summary>
-    public static uint EffectiveUserId => LibC.geteuid();
+    public static uint EffectiveUserId => LibC.GetEUid();
 
     /// <summary>The status of <paramref name="path"/>, or null when nothing is there.</summary>
     public static UnixFileStatus? Get(string path)
     {
         Span<byte> buffer = stackalloc byte[LibC.StatxSize];
-        if (LibC.statx(LibC.AtFdCwd, path, LibC.AtSymlinkNoFollow, LibC.StatxBasicStats, buffer) != 0)
+        if (LibC.Statx(LibC.AT_FDCWD, path, LibC.AT_SYMLINK_NOFOLLOW, LibC.STATX_BASIC_STATS, buffer) != 0)
         {
             var errno = Marshal.GetLastPInvokeError();
             if (errno == 2 /* ENOENT */) return null;

@@ -12,13 +12,13 @@ internal static class FileSystemCalls
     private const int FileTypeMask = 0xF000;
 
     /// <summary>True when this process may set file owners (runs as root); otherwise owners are left alone.</summary>
-    internal static bool CanChangeOwner { get; } = LibC.GetEffectiveUserId() == 0;
+    internal static bool CanChangeOwner { get; } = LibC.GetEUid() == 0;
 
     /// <summary>The kind of <paramref name="path"/> without following a final symlink.</summary>
     internal static unsafe FileKind LStatKind(string path)
     {
-        var buffer = stackalloc byte[LibC.StatxBufferSize];
-        if (LibC.Statx(LibC.AtFdCwd, path, LibC.AtSymlinkNoFollow, LibC.StatxBasicStats, buffer) != 0)
+        var buffer = stackalloc byte[LibC.StatxSize];
+        if (LibC.Statx(LibC.AT_FDCWD, path, LibC.AT_SYMLINK_NOFOLLOW, LibC.STATX_BASIC_STATS, buffer) != 0)
         {
             var errno = Marshal.GetLastPInvokeError();
             if (errno == LibC.ENOENT)
@@ -72,7 +72,7 @@ internal static class FileSystemCalls
         var seconds = modified.ToUnixTimeSeconds();
         var nanoseconds = (modified.UtcTicks % TimeSpan.TicksPerSecond) * 100;
         var times = stackalloc long[] { seconds, nanoseconds, seconds, nanoseconds };
-        if (LibC.UtimensAt(LibC.AtFdCwd, path, times, LibC.AtSymlinkNoFollow) != 0)
+        if (LibC.UtimensAt(LibC.AT_FDCWD, path, times, LibC.AT_SYMLINK_NOFOLLOW) != 0)
         {
             throw Failure("utimensat", path, Marshal.GetLastPInvokeError());
         }
@@ -81,7 +81,7 @@ internal static class FileSystemCalls
     /// <summary>Makes a rename or create inside <paramref name="directory"/> survive a crash.</summary>
     internal static void FSyncDirectory(string directory)
     {
-        var fd = LibC.Open(directory, LibC.OReadOnly | LibC.ODirectory | LibC.OCloseOnExec, 0);
+        var fd = LibC.Open(directory, LibC.O_RDONLY | LibC.O_DIRECTORY | LibC.O_CLOEXEC, 0);
         if (fd < 0)
         {
             throw Failure("open", directory, Marshal.GetLastPInvokeError());
@@ -106,7 +106,7 @@ internal static class FileSystemCalls
     /// </summary>
     internal static SafeFileHandle OpenLockFile(string path)
     {
-        var fd = LibC.Open(path, LibC.OReadWrite | LibC.OCreate | LibC.OCloseOnExec, 0b110_100_100);
+        var fd = LibC.Open(path, LibC.O_RDWR | LibC.O_CREAT | LibC.O_CLOEXEC, 0b110_100_100);
         if (fd < 0)
         {
             throw Failure("open", path, Marshal.GetLastPInvokeError());
@@ -119,7 +119,7 @@ internal static class FileSystemCalls
     internal static void LockExclusive(SafeFileHandle handle, string path)
     {
         var fd = (int)handle.DangerousGetHandle();
-        while (LibC.Flock(fd, LibC.LockExclusive) != 0)
+        while (LibC.Flock(fd, LibC.LOCK_EX) != 0)
         {
             var errno = Marshal.GetLastPInvokeError();
             if (errno != LibC.EINTR)
@@ -129,7 +129,7 @@ internal static class FileSystemCalls
         }
     }
 
-    internal static void Unlock(SafeFileHandle handle) => LibC.Flock((int)handle.DangerousGetHandle(), LibC.LockUnlock);
+    internal static void Unlock(SafeFileHandle handle) => LibC.Flock((int)handle.DangerousGetHandle(), LibC.LOCK_UN);
 
     private static IOException Failure(string call, string path, int errno) =>
         new($"{call} {path}: {Marshal.GetPInvokeErrorMessage(errno)} (errno {errno})");

@@ -30,14 +30,14 @@ internal sealed unsafe class NflogSocket : IDisposable
         try
         {
             socket = FileDescriptorHandle.FromResult(
-                LibC.socket(LibC.AF_NETLINK, LibC.SOCK_RAW | LibC.SOCK_CLOEXEC, LibC.NETLINK_NETFILTER), "socket(AF_NETLINK)");
-            wake = FileDescriptorHandle.FromResult(LibC.eventfd(0, LibC.EFD_CLOEXEC | LibC.EFD_NONBLOCK), "eventfd");
+                LibC.Socket(LibC.AF_NETLINK, LibC.SOCK_RAW | LibC.SOCK_CLOEXEC, LibC.NETLINK_NETFILTER), "socket(AF_NETLINK)");
+            wake = FileDescriptorHandle.FromResult(LibC.EventFd(0, LibC.EFD_CLOEXEC | LibC.EFD_NONBLOCK), "eventfd");
             using (var lease = socket.Borrow())
             {
                 var address = new LibC.SockaddrNl { Family = LibC.AF_NETLINK };
-                Check(LibC.bind(lease.Fd, &address, sizeof(LibC.SockaddrNl)), "bind(AF_NETLINK)");
+                Check(LibC.Bind(lease.Fd, &address, sizeof(LibC.SockaddrNl)), "bind(AF_NETLINK)");
                 var size = ReceiveBufferBytes;
-                Check(LibC.setsockopt(lease.Fd, LibC.SOL_SOCKET, LibC.SO_RCVBUF, &size, sizeof(int)), "setsockopt(SO_RCVBUF)");
+                Check(LibC.SetSockOpt(lease.Fd, LibC.SOL_SOCKET, LibC.SO_RCVBUF, &size, sizeof(int)), "setsockopt(SO_RCVBUF)");
             }
             var nflog = new NflogSocket(socket, wake);
             nflog.Configure(NflogMessages.Bind(group, 1), group);
@@ -66,7 +66,7 @@ internal sealed unsafe class NflogSocket : IDisposable
         {
             fds[0] = new LibC.PollFd { Fd = socket.Fd, Events = LibC.POLLIN };
             fds[1] = new LibC.PollFd { Fd = wake.Fd, Events = LibC.POLLIN };
-            if (LibC.poll(fds, 2, -1) < 0)
+            if (LibC.Poll(fds, 2, -1) < 0)
             {
                 if (Marshal.GetLastPInvokeError() == LibC.EINTR)
                     continue;
@@ -76,7 +76,7 @@ internal sealed unsafe class NflogSocket : IDisposable
                 return 0;
             fixed (byte* p = buffer)
             {
-                var n = LibC.recv(socket.Fd, p, buffer.Length, 0);
+                var n = LibC.Recv(socket.Fd, p, buffer.Length, 0);
                 if (n >= 0)
                     return (int)n;
                 var errno = Marshal.GetLastPInvokeError();
@@ -94,7 +94,7 @@ internal sealed unsafe class NflogSocket : IDisposable
     {
         using var wake = _wake.Borrow();
         ulong one = 1;
-        LibC.write(wake.Fd, (byte*)&one, sizeof(ulong));
+        LibC.Write(wake.Fd, (byte*)&one, sizeof(ulong));
     }
 
     public void Dispose()
@@ -107,13 +107,13 @@ internal sealed unsafe class NflogSocket : IDisposable
     {
         using var socket = _socket.Borrow();
         fixed (byte* p = request)
-            if (LibC.send(socket.Fd, p, request.Length, 0) < 0)
+            if (LibC.Send(socket.Fd, p, request.Length, 0) < 0)
                 throw new Win32Exception(Marshal.GetLastPInvokeError(), "send(AF_NETLINK)");
 
         var reply = new byte[8192];
         fixed (byte* p = reply)
         {
-            var n = LibC.recv(socket.Fd, p, reply.Length, 0);
+            var n = LibC.Recv(socket.Fd, p, reply.Length, 0);
             if (n < 0)
                 throw new Win32Exception(Marshal.GetLastPInvokeError(), "recv(AF_NETLINK)");
             foreach (var message in NflogMessages.Messages(reply.AsMemory(0, (int)n)))

@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using System.Globalization;
 using System.Text;
 
@@ -151,6 +152,23 @@ internal sealed class FirewallScript(string table, Ipv4Subnet pool, int nflogGro
         foreach (var set in state.Sets.Where(c => c.StartsWith(prefix, StringComparison.Ordinal)))
             s.AppendLine($"delete set {T} {set}");
         return s.ToString();
+    }
+
+    /// <summary>
+    /// Removes exactly what <see cref="AddSandbox"/> made for <paramref name="n"/>, without reading the table
+    /// first (one nft process less per teardown). Fails as a whole if any of it is missing: the caller then
+    /// reads the table and uses <see cref="RemoveSandbox"/>.
+    /// </summary>
+    public string RemoveInstalledSandbox(SandboxNames n)
+    {
+        var links = ImmutableArray.Create(n.HostLink);
+        var state = new FirewallState(true,
+            [n.PreroutingChain, n.InputChain, n.ForwardChain, n.DenyChain],
+            [n.AllowSet, n.SeenFlowSet, n.SeenOtherSet],
+            links,
+            DispatchMaps.ToImmutableDictionary(m => m, _ => links, StringComparer.Ordinal),
+            n.Prefix);
+        return RemoveSandbox(n.Key, state);
     }
 
     public string DeleteTable() => $"delete table {T}\n";

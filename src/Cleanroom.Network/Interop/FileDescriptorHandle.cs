@@ -29,7 +29,7 @@ internal sealed class FileDescriptorHandle : SafeHandle
         return new Lease(this, (int)handle);
     }
 
-    protected override bool ReleaseHandle() => LibC.close((int)handle) == 0;
+    protected override bool ReleaseHandle() => LibC.Close((int)handle) == 0;
 
     public readonly struct Lease(FileDescriptorHandle owner, int fd) : IDisposable
     {

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.ExceptionServices;
 using Cleanroom.Errors;
 using Cleanroom.Backends;
 using Cleanroom.Network;
@@ -26,33 +28,41 @@ public sealed class EnforcedBackend(ISandboxBackend inner, SandboxNetworks netwo
 
     public Task<BackendHealth> ProbeAsync(CancellationToken cancellationToken) => inner.ProbeAsync(cancellationToken);
 
+    /// <summary>
+    /// Prepares the network (namespace and link, its host end down), then starts the sandbox in it while the
+    /// firewall goes in beside (<see cref="SandboxNetwork.OpenAsync"/>: the nft transaction, the link up, the
+    /// resolver). The sandbox is returned, and so can run a workload, only when both have finished; if either
+    /// fails the other is cancelled, the sandbox (if it started) is terminated and the network removed.
+    /// </summary>
     public async Task<IProvisionedSandbox> ProvisionAsync(SandboxSpec spec, CancellationToken cancellationToken)
     {
         var rules = CompiledPolicy.FromCanonicalJson(spec.Policy.CanonicalJson).Network.Execution;
-        var network = await networks.CreateAsync(spec.SandboxId, ExecutionStage, rules, spec.Network.AllowAll, cancellationToken);
+        var network = await networks.PrepareAsync(spec.SandboxId, ExecutionStage, rules, spec.Network.AllowAll, cancellationToken);
         if (spec.Network.AllowAll)
         {
             recorder.AllowAllGranted(spec.SandboxId);
         }
 
+        using var abort = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var first = new StrongBox<Exception?>();
+        var opening = Task.Run(() => CancelOthersOnFailure(network.OpenAsync(abort.Token), abort, first), CancellationToken.None);
+        var starting = CancelOthersOnFailure(ProvisionInnerAsync(spec, network, abort.Token), abort, first);
         try
         {
-            var sandbox = await inner.ProvisionAsync(
-                spec with
-                {
-                    Attachment = new NetworkAttachment(network.NamespacePath, network.ResolvConf)
-                    {
-                        Interface = network.SandboxInterface,
-                        SandboxAddress = network.SandboxAddress,
-                        GatewayAddress = network.HostAddress,
-                        PrefixLength = network.PrefixLength,
-                    },
-                }, cancellationToken);
-            return new EnforcedSandbox(sandbox, network);
+            await Task.WhenAll(opening, starting);
+            return new EnforcedSandbox(starting.Result, network);
         }
         catch
         {
+            if (starting.IsCompletedSuccessfully)
+            {
+                await TerminateQuietlyAsync(starting.Result);
+            }
+
             await network.DisposeAsync();
+            // The root cause (the first failure), not the cancellation it caused on the other side.
+            cancellationToken.ThrowIfCancellationRequested();
+            ExceptionDispatchInfo.Throw(first.Value!);
             throw;
         }
     }
@@ -83,6 +93,59 @@ public sealed class EnforcedBackend(ISandboxBackend inner, SandboxNetworks netwo
         }
 
         return result with { Readopted = adopted };
+    }
+
+    private async Task<IProvisionedSandbox> ProvisionInnerAsync(SandboxSpec spec, SandboxNetwork network, CancellationToken cancellationToken) =>
+        await inner.ProvisionAsync(
+            spec with
+            {
+                Attachment = new NetworkAttachment(network.NamespacePath, network.ResolvConf)
+                {
+                    Interface = network.SandboxInterface,
+                    SandboxAddress = network.SandboxAddress,
+                    GatewayAddress = network.HostAddress,
+                    PrefixLength = network.PrefixLength,
+                },
+            }, cancellationToken);
+
+    private static async Task CancelOthersOnFailure(Task task, CancellationTokenSource others, StrongBox<Exception?> first)
+    {
+        try
+        {
+            await task;
+        }
+        catch (Exception e)
+        {
+            Interlocked.CompareExchange(ref first.Value, e, null);
+            await others.CancelAsync();
+            throw;
+        }
+    }
+
+    private static async Task<T> CancelOthersOnFailure<T>(Task<T> task, CancellationTokenSource others, StrongBox<Exception?> first)
+    {
+        try
+        {
+            return await task;
+        }
+        catch (Exception e)
+        {
+            Interlocked.CompareExchange(ref first.Value, e, null);
+            await others.CancelAsync();
+            throw;
+        }
+    }
+
+    private async Task TerminateQuietlyAsync(IProvisionedSandbox sandbox)
+    {
+        try
+        {
+            await sandbox.TerminateAsync(CancellationToken.None);
+        }
+        catch (Exception e)
+        {
+            logger.LogWarning(e, "terminating sandbox {SandboxId} after its network failed also failed", sandbox.SandboxId);
+        }
     }
 
     private sealed class EnforcedSandbox(IProvisionedSandbox inner, SandboxNetwork network) : IProvisionedSandbox, ISandboxFileTree, ISandboxPorts
