@@ -160,7 +160,7 @@ public sealed partial class PortEndToEndTests : IAsyncLifetime
     [GeneratedRegex(@"cleanroom: exposed 127\.0\.0\.1:(\d+) -> sandbox port 8080")]
     private static partial Regex ExposedLine();
 
-    [GeneratedRegex(@"cleanroom: exposed (https://\S+) -> sandbox port 8080")]
+    [GeneratedRegex(@"cleanroom: exposed (https://\S+)(?: \(also [^)]*\))? -> sandbox port 8080")]
     private static partial Regex RouteLine();
 
     [GeneratedRegex(@"cleanroom: forwarding 127\.0\.0\.1:(\d+) -> sandbox \S+ port 8080")]
