@@ -71,16 +71,18 @@ internal sealed class PortConnection : ICreditedTransfer
     {
         foreach (var loopback in new[] { IPAddress.Loopback, IPAddress.IPv6Loopback })
         {
-            var socket = new Socket(loopback.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+            Socket? socket = null;
             try
             {
+                // A guest kernel without IPv6 refuses the socket itself: that address is simply not there.
+                socket = new Socket(loopback.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
                 socket.Connect(new IPEndPoint(loopback, _request.Port));
                 return socket;
             }
             catch (SocketException e)
             {
                 AgentLog.Debug($"port {_request.Port} on {loopback}: {e.SocketErrorCode}");
-                socket.Dispose();
+                socket?.Dispose();
             }
         }
         return null;
