@@ -22,8 +22,7 @@ internal sealed class StdinPump
     private readonly uint _channel;
     private readonly OutboundFrames _outbound;
     private readonly WakeSignal _stop;
-    private readonly Queue<byte[]?> _queue = new();
-    private bool _closeQueued;
+    private readonly ChunkQueue _queue = new();
 
     /// <param name="target">Non-blocking: the pipe to the command's stdin, or the pty master.</param>
     public StdinPump(SafeFileHandle target, bool terminal, uint channel, OutboundFrames outbound, WakeSignal stop)
@@ -37,34 +36,12 @@ internal sealed class StdinPump
 
     public void Start() => new Thread(Run) { IsBackground = true, Name = $"stdin-{_channel}" }.Start();
 
-    public void Enqueue(byte[] data) => Add(data);
+    public void Enqueue(byte[] data) => _queue.Add(data);
 
-    public void Close() => Add(null);
+    public void Close() => _queue.End();
 
     /// <summary>Wakes the thread so it notices the stop signal.</summary>
-    public void Stop() => Add(null);
-
-    private void Add(byte[]? item)
-    {
-        lock (_queue)
-        {
-            if (_closeQueued)
-                return;
-            _closeQueued = item is null;
-            _queue.Enqueue(item);
-            Monitor.Pulse(_queue);
-        }
-    }
-
-    private byte[]? Take()
-    {
-        lock (_queue)
-        {
-            while (_queue.Count == 0)
-                Monitor.Wait(_queue);
-            return _queue.Dequeue();
-        }
-    }
+    public void Stop() => _queue.End();
 
     private void Run()
     {
@@ -72,7 +49,7 @@ internal sealed class StdinPump
         var lastByte = (byte)'\n';
         try
         {
-            while (Take() is { } chunk)
+            while (_queue.Take() is { } chunk)
             {
                 if (!broken)
                     broken = !WriteAll(chunk);

@@ -11,46 +11,23 @@ namespace Cleanroom.Agent.Ports;
 /// </summary>
 internal sealed class PortWriter(Socket socket, uint channel, OutboundFrames outbound)
 {
-    private readonly Queue<byte[]?> _queue = new();
+    private readonly ChunkQueue _queue = new();
     private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private bool _ended;
     private volatile bool _dropped;
 
     public Task Completion => _completion.Task;
 
     public void Start() => new Thread(Run) { IsBackground = true, Name = $"port-{channel}" }.Start();
 
-    public void Enqueue(byte[] data) => Add(data);
+    public void Enqueue(byte[] data) => _queue.Add(data);
 
-    public void End() => Add(null);
+    public void End() => _queue.End();
 
     /// <summary>Stops writing: the connection failed or was dropped.</summary>
     public void Drop()
     {
         _dropped = true;
-        Add(null);
-    }
-
-    private void Add(byte[]? item)
-    {
-        lock (_queue)
-        {
-            if (_ended)
-                return;
-            _ended = item is null;
-            _queue.Enqueue(item);
-            Monitor.Pulse(_queue);
-        }
-    }
-
-    private byte[]? Take()
-    {
-        lock (_queue)
-        {
-            while (_queue.Count == 0)
-                Monitor.Wait(_queue);
-            return _queue.Dequeue();
-        }
+        _queue.End();
     }
 
     private void Run()
@@ -58,7 +35,7 @@ internal sealed class PortWriter(Socket socket, uint channel, OutboundFrames out
         var broken = false; // the program closed or reset: keep granting credit, drop the data
         try
         {
-            while (Take() is { } chunk)
+            while (_queue.Take() is { } chunk)
             {
                 if (!broken && !_dropped)
                     broken = !Write(chunk);

@@ -44,7 +44,7 @@ internal sealed class SandboxApi(
     public override async Task<V1.GetSandboxResponse> GetSandbox(V1.GetSandboxRequest request, ServerCallContext context)
     {
         var sandbox = await control.GetSandboxAsync(RequireId(request.SandboxId, "sandbox_id"), context.CancellationToken);
-        return new V1.GetSandboxResponse { Sandbox = WithWorkspace(ProtoMapping.ToProto(sandbox)) };
+        return new V1.GetSandboxResponse { Sandbox = WithLiveDetails(ProtoMapping.ToProto(sandbox)) };
     }
 
     public override async Task<V1.ListSandboxesResponse> ListSandboxes(V1.ListSandboxesRequest request, ServerCallContext context)
@@ -52,7 +52,7 @@ internal sealed class SandboxApi(
         var response = new V1.ListSandboxesResponse();
         foreach (var sandbox in await control.ListSandboxesAsync(context.CancellationToken))
         {
-            response.Sandboxes.Add(WithWorkspace(ProtoMapping.ToProto(sandbox)));
+            response.Sandboxes.Add(WithLiveDetails(ProtoMapping.ToProto(sandbox)));
         }
 
         response.WarmPoolImageRefs.AddRange(control.WarmPoolImageRefs());
@@ -133,7 +133,8 @@ internal sealed class SandboxApi(
         };
     }
 
-    private V1.Sandbox WithWorkspace(V1.Sandbox sandbox)
+    /// <summary>What the sandbox record does not hold: its workspace, and the exposures and routes this server keeps for it.</summary>
+    private V1.Sandbox WithLiveDetails(V1.Sandbox sandbox)
     {
         if (control.WorkspaceOf(sandbox.SandboxId) is { } workspace)
             sandbox.Workspace = new V1.WorkspaceInfo { GuestPath = workspace.GuestPath, Commit = workspace.Commit, CheckoutPath = workspace.CheckoutPath };
