@@ -6,6 +6,12 @@ public static class ProtocolConstants
     /// <summary>Bumped on any incompatible change; the host refuses an agent with another version.</summary>
     public const uint Version = 1;
 
+    /// <summary>
+    /// The one line an agent started with <c>--listen</c> writes on its standard output once its socket accepts
+    /// connections: the host's signal to connect (no polling for the socket file).
+    /// </summary>
+    public const string ListeningReadyLine = "cleanroom-agent listening";
+
     /// <summary>type (1) + channel (4) + payload length (4).</summary>
     public const int HeaderSize = 9;
 

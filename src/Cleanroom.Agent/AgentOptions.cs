@@ -1,7 +1,7 @@
 namespace Cleanroom.Agent;
 
 /// <summary>Which transport carries the protocol.</summary>
-internal enum TransportKind { Stdio, Socket, Serial }
+internal enum TransportKind { Stdio, Socket, Serial, Listen }
 
 /// <summary>
 /// The agent's command line. Parsed by hand: the agent is NativeAOT and must stay small, and the
@@ -10,10 +10,11 @@ internal enum TransportKind { Stdio, Socket, Serial }
 internal sealed record AgentOptions(TransportKind Transport, string? Path, bool Verbose, bool Init = false)
 {
     public const string Usage =
-        "usage: cleanroom-agent (--stdio | --socket PATH | --serial DEVICE) [--init] [--verbose]\n" +
+        "usage: cleanroom-agent (--stdio | --socket PATH | --listen PATH | --serial DEVICE) [--init] [--verbose]\n" +
         "  --stdio          the protocol runs over standard input and output; diagnostics go to standard error\n" +
         "  --socket PATH    connect to a unix socket the host listens on\n" +
-        "  --serial DEVICE  open a character device (virtio-serial port) for reading and writing\n" +
+        "  --listen PATH    listen on a unix socket and serve one host after another (a restarted server reconnects)\n" +
+        "  --serial DEVICE  a virtio-serial port: serve one host connection after another\n" +
         "  --init           be a microVM's init: mount, switch into the root disk, serve, then reboot (see Init/)";
 
     /// <summary>Returns null (and an error message) when the arguments are not valid.</summary>
@@ -31,8 +32,8 @@ internal sealed record AgentOptions(TransportKind Transport, string? Path, bool 
                 case "--stdio" when transport is null:
                     transport = TransportKind.Stdio;
                     break;
-                case "--socket" or "--serial" when transport is null && i + 1 < args.Count:
-                    transport = args[i] == "--socket" ? TransportKind.Socket : TransportKind.Serial;
+                case "--socket" or "--serial" or "--listen" when transport is null && i + 1 < args.Count:
+                    transport = args[i] switch { "--socket" => TransportKind.Socket, "--listen" => TransportKind.Listen, _ => TransportKind.Serial };
                     path = args[++i];
                     break;
                 case "--verbose":

@@ -11,7 +11,9 @@ namespace Cleanroom.Agent;
 /// One connection with the host: reads frames on the calling thread and routes them to the executions
 /// and file transfers of their channels. Nothing here blocks on a command; launching, output and stdin
 /// run on their own threads. Ends on a Shutdown frame or at the end of the stream, after stopping
-/// every command it started.
+/// every command it started. Only a Shutdown also ends every other process of a sandbox whose init the
+/// agent is: a host that went away (a server restarting) may come back, and what the workload left
+/// running in the background is still its business then.
 /// </summary>
 internal sealed class AgentSession
 {
@@ -37,9 +39,14 @@ internal sealed class AgentSession
         _isInit = isInit;
     }
 
-    public void Run()
+    /// <summary>When the host went away without a Shutdown, commands get this long between TERM and KILL.</summary>
+    private const uint GraceWhenHostLeft = 1000;
+
+    /// <summary>Serves the connection until it ends; true when the host asked for a shutdown, false when it went away.</summary>
+    public bool Run()
     {
-        uint grace = 0;
+        uint grace = GraceWhenHostLeft;
+        var shutdown = false;
         try
         {
             while (_reader.Read() is { } frame)
@@ -48,6 +55,7 @@ internal sealed class AgentSession
                 {
                     grace = Decode(frame, ShutdownMessage.Decode)?.GraceMilliseconds ?? 0;
                     AgentLog.Info($"shutdown requested, grace {grace} ms");
+                    shutdown = true;
                     break;
                 }
                 Dispatch(frame);
@@ -63,7 +71,8 @@ internal sealed class AgentSession
         {
             AgentLog.Error($"cannot read from the host: {e.Message}");
         }
-        StopEverything(grace);
+        StopEverything(grace, wholeSandbox: shutdown && _isInit);
+        return shutdown;
     }
 
     private void Dispatch(Frame frame)
@@ -292,8 +301,11 @@ internal sealed class AgentSession
         return capabilities;
     }
 
-    /// <summary>TERM every command, KILL what is left after the grace period, and let their last frames out.</summary>
-    private void StopEverything(uint graceMilliseconds)
+    /// <summary>
+    /// TERM every command, KILL what is left after the grace period, and let their last frames out. With
+    /// <paramref name="wholeSandbox"/> (init, shutting down) every other process goes the same way.
+    /// </summary>
+    private void StopEverything(uint graceMilliseconds, bool wholeSandbox)
     {
         List<object> handlers;
         lock (_lock)
@@ -307,17 +319,17 @@ internal sealed class AgentSession
             transfer.Complete();
         foreach (var transfer in handlers.OfType<FileWriteTransfer>())
             transfer.Dispose();
-        if (_isInit)
+        if (wholeSandbox)
             ChildReaper.SignalEverything(Processes.SIGTERM);
 
         var all = Task.WhenAll(executions.Select(e => e.Completion));
-        if (!all.Wait(TimeSpan.FromMilliseconds(graceMilliseconds)) && _isInit)
+        if (!all.Wait(TimeSpan.FromMilliseconds(graceMilliseconds)) && wholeSandbox)
             ChildReaper.SignalEverything(Processes.SIGKILL);
         // Output nobody will read must not keep the agent alive: stop waiting for credit and send the exits.
         foreach (var execution in executions)
             execution.Abandon();
         all.Wait(DrainAfterKill);
-        if (_isInit)
+        if (wholeSandbox)
             ChildReaper.SignalEverything(Processes.SIGKILL);
     }
 }

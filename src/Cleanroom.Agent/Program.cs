@@ -21,9 +21,7 @@ try
     InitProcess.Prepare();
     var self = options.Init ? GuestInit.SelfCommandAfterSwitch() : SelfCommand.Detect(args);
     var reaper = new ChildReaper();
-    var (input, output) = AgentTransport.Open(options);
-    AgentLog.Info($"agent {AgentSession.AgentVersion} ready on {options.Transport}{(InitProcess.IsInit ? " as PID 1" : "")}");
-    new AgentSession(input, output, self, reaper, InitProcess.IsInit).Run();
+    SessionLoop.Serve(options, (input, output) => new AgentSession(input, output, self, reaper, InitProcess.IsInit));
     AgentLog.Info("agent stopped");
     return 0;
 }

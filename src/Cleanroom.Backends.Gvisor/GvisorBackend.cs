@@ -7,7 +7,7 @@ namespace Cleanroom.Backends.Gvisor;
 
 /// <summary>
 /// The <c>gvisor</c> backend: one runsc container per sandbox, gVisor's user-space kernel as the boundary,
-/// the guest agent as PID 1 on the container's stdio. See README.md in this folder for the design and the
+/// the guest agent as PID 1 listening on a socket in the sandbox's channel directory. See README.md in this folder for the design and the
 /// numbers behind it.
 /// </summary>
 public sealed class GvisorBackend : ISandboxBackend
@@ -102,19 +102,17 @@ public sealed class GvisorBackend : ISandboxBackend
         var launched = await _launcher.LaunchAsync(
             new LaunchRequest(layout, rootfs, settings, platform, spec.Resources.MemoryBytes ?? _options.DefaultMemoryBytes, spec.Resources.Vcpus, spec.Attachment),
             cancellationToken).ConfigureAwait(false);
-        _logger.LogInformation("sandbox {SandboxId} ready: runsc pid {Pid} ({Platform}), image {Image}",
-            spec.SandboxId, launched.Process.Pid, platform, spec.ImageRef);
+        _logger.LogInformation("sandbox {SandboxId} ready ({Platform}), image {Image}", spec.SandboxId, platform, spec.ImageRef);
         return new GvisorSandbox(launched, image.Config, _teardown);
     }
 
     /// <summary>
-    /// Re-adoption is impossible: the agent's only channel was the old server's pipes to runsc run's stdio,
-    /// and those died with it (the agent then read end-of-file and exited, ending its container). So every
-    /// sandbox of ours still listed by runsc, every run directory and any runsc process under our root is a
-    /// leftover, expected or not: all are removed and none is returned.
+    /// Takes back the expected sandboxes whose containers still run and whose agents answer on their channel
+    /// sockets (a sandbox does not depend on the server that started it), and removes everything else of ours:
+    /// see <see cref="SandboxReadoption"/>.
     /// </summary>
     public Task<BackendReconciliation> ReconcileAsync(IReadOnlyCollection<SandboxSpec> expectedLive, CancellationToken cancellationToken) =>
-        new LeftoverSweeper(_options, _runsc, _teardown, _logger).SweepAsync(cancellationToken);
+        new SandboxReadoption(_options, _runsc, _teardown, _images, _logger).RunAsync(expectedLive, cancellationToken);
 
     /// <summary>
     /// The platform, decided once per backend (i.e. per server) by <see cref="PlatformSelection"/>. A failed

@@ -41,7 +41,7 @@ internal sealed class GvisorProbe(GvisorBackendOptions options, Runsc runsc, San
             Directory.CreateDirectory(emptyRoot);
             var launched = await launcher.LaunchAsync(
                 new LaunchRequest(layout, emptyRoot, options.Settings, platform, 256L << 20, 1), deadline.Token).ConfigureAwait(false);
-            await teardown.RunAsync(launched.Layout, launched.Agent, launched.Process).ConfigureAwait(false);
+            await teardown.RunAsync(launched.Layout, launched.Agent).ConfigureAwait(false);
             return null;
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)

@@ -4,16 +4,17 @@ using Cleanroom.Images;
 namespace Cleanroom.Backends.Gvisor;
 
 /// <summary>
-/// One running gVisor sandbox: a runsc container whose PID 1 is the agent, reached over the container's
-/// stdio. Terminate stops the agent and removes the container and the run directory.
+/// One running gVisor sandbox: a detached runsc container whose PID 1 is the agent, reached over the socket in
+/// its channel directory (so a restarted server can reach it again). Terminate stops the agent and removes the
+/// container and the run directory.
 /// </summary>
 internal sealed class GvisorSandbox(LaunchedSandbox launched, ImageConfig image, SandboxTeardown teardown)
     : AgentSandbox(launched.Layout.SandboxId, launched.Agent, image)
 {
     internal SandboxLayout Layout => launched.Layout;
 
-    /// <summary>runsc run's pid on the host (for tests and diagnostics).</summary>
-    internal RunscContainerProcess Process => launched.Process;
+    /// <summary>The connection to the agent (tests close it to do what a server's death does).</summary>
+    internal Cleanroom.Agent.Client.AgentConnection Agent => launched.Agent;
 
-    protected override Task TeardownAsync() => teardown.RunAsync(launched.Layout, launched.Agent, launched.Process);
+    protected override Task TeardownAsync() => teardown.RunAsync(launched.Layout, launched.Agent);
 }

@@ -3,14 +3,20 @@ namespace Cleanroom.Backends.Gvisor;
 /// <summary>
 /// Finds runsc processes of one sandbox by their command lines in /proc, so teardown and reconciliation
 /// can prove none is left, and kill any that is. A process is a sandbox's when it runs with our runsc root
-/// (<c>--root=…</c>) and names the sandbox's container id or a path in its run directory (the gofer names
-/// only the bundle path). Zombies have no command line and are not matched: they hold nothing.
+/// (<c>--root=…</c>) and names the sandbox's container id or a path in its run directory, alone or as a flag's
+/// value (the gofer names only <c>--bundle=…</c> and <c>--log=…</c>). Zombies have no command line and are not matched: they hold nothing.
 /// </summary>
 internal static class HostProcesses
 {
     public static IReadOnlyList<int> OfSandbox(string runscRoot, string containerId, string runDirectory) =>
-        Find(argv => argv.Contains($"--root={runscRoot}")
-            && argv.Any(a => a == containerId || a.StartsWith(runDirectory + "/", StringComparison.Ordinal) || a == runDirectory));
+        Find(argv => argv.Contains($"--root={runscRoot}") && argv.Any(a => a == containerId || NamesPathIn(a, runDirectory)));
+
+    // The gofer names its run directory only inside flags (--bundle=DIR/bundle, --log=DIR/runsc.log).
+    private static bool NamesPathIn(string argument, string directory)
+    {
+        var value = argument.StartsWith("--", StringComparison.Ordinal) && argument.IndexOf('=') is > 0 and var equals ? argument[(equals + 1)..] : argument;
+        return value == directory || value.StartsWith(directory + "/", StringComparison.Ordinal);
+    }
 
     /// <summary>Every process started with our runsc root, whatever its container.</summary>
     public static IReadOnlyList<int> UnderRoot(string runscRoot) =>

@@ -3,14 +3,14 @@ using Microsoft.Extensions.Logging;
 namespace Cleanroom.Backends.Gvisor;
 
 /// <summary>
-/// After a server restart, removes everything earlier servers left under this backend's roots: runsc
-/// containers named <c>cleanroom-*</c> (killed and deleted, which also removes their cgroups), run
-/// directories <c>cleanroom-*</c> under the sandbox root, and any process still started with our runsc root.
-/// Nothing is re-adopted (see <see cref="GvisorBackend.ReconcileAsync"/>).
+/// After a server restart, removes everything earlier servers left under this backend's roots, except the
+/// sandboxes just re-adopted (<paramref name="keep"/>, by sandbox id): runsc containers named <c>cleanroom-*</c>
+/// (killed and deleted, which also removes their cgroups), run directories <c>cleanroom-*</c> under the sandbox
+/// root, and any other process still started with our runsc root.
 /// </summary>
 internal sealed class LeftoverSweeper(GvisorBackendOptions options, Runsc runsc, SandboxTeardown teardown, ILogger logger)
 {
-    public async Task<BackendReconciliation> SweepAsync(CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<string>> SweepAsync(IReadOnlySet<string> keep, CancellationToken cancellationToken)
     {
         var removed = new SortedSet<string>(StringComparer.Ordinal);
 
@@ -19,10 +19,12 @@ internal sealed class LeftoverSweeper(GvisorBackendOptions options, Runsc runsc,
         {
             if (SandboxLayout.SandboxIdOf(container.Id) is not { } sandboxId)
                 continue; // not ours, even under our root: leave it
+            if (keep.Contains(sandboxId))
+                continue;
             logger.LogInformation("removing leftover gVisor container {ContainerId} ({Status})", container.Id, container.Status);
             var layout = SandboxLayout.For(options.SandboxRoot, sandboxId);
             await runsc.KillAsync(container.Id, cancellationToken).ConfigureAwait(false);
-            await teardown.RunAsync(layout, connection: null, process: null).ConfigureAwait(false);
+            await teardown.RunAsync(layout, connection: null).ConfigureAwait(false);
             removed.Add(sandboxId);
         }
 
@@ -33,25 +35,27 @@ internal sealed class LeftoverSweeper(GvisorBackendOptions options, Runsc runsc,
                 var name = Path.GetFileName(directory);
                 // A probe's empty rootfs sits beside its run directory as "<run dir>.rootfs".
                 var runName = name.EndsWith(".rootfs", StringComparison.Ordinal) ? name[..^".rootfs".Length] : name;
-                if (SandboxLayout.SandboxIdOf(runName) is not { } sandboxId)
+                if (SandboxLayout.SandboxIdOf(runName) is not { } sandboxId || keep.Contains(sandboxId))
                     continue;
                 logger.LogInformation("removing leftover sandbox directory {Directory}", directory);
                 if (name == runName)
-                    await teardown.RunAsync(SandboxLayout.For(options.SandboxRoot, sandboxId), connection: null, process: null).ConfigureAwait(false);
+                    await teardown.RunAsync(SandboxLayout.For(options.SandboxRoot, sandboxId), connection: null).ConfigureAwait(false);
                 else
                     Directory.Delete(directory, recursive: true);
                 removed.Add(sandboxId);
             }
         }
 
-        // runsc run processes whose container is gone exit on their own; anything else under our root
-        // (a half-started sandbox, a gofer whose sandbox died) has no owner now.
-        var strays = HostProcesses.UnderRoot(options.RunscRoot);
+        // Anything else under our root (a half-started sandbox, a gofer whose sandbox died) has no owner now.
+        var kept = keep.Select(id => SandboxLayout.For(options.SandboxRoot, id)).ToArray();
+        var strays = HostProcesses.UnderRoot(options.RunscRoot)
+            .Except(kept.SelectMany(layout => HostProcesses.OfSandbox(options.RunscRoot, layout.ContainerId, layout.RunDirectory)))
+            .ToList();
         if (strays.Count > 0)
         {
             logger.LogWarning("killing runsc processes left under {Root}: {Pids}", options.RunscRoot, string.Join(", ", strays));
             HostProcesses.Kill(strays);
         }
-        return new BackendReconciliation([], removed.ToList());
+        return removed.ToList();
     }
 }

@@ -7,6 +7,7 @@ internal sealed record OciBundleSpec(
     string RootfsPath,
     IReadOnlyList<string> Argv,
     string AgentHostDirectory,
+    string ChannelHostDirectory,
     string Hostname,
     string CgroupsPath,
     long MemoryBytes,
@@ -86,6 +87,9 @@ internal static class OciBundle
         Mount(json, "/dev/shm", "tmpfs", "shm", ["nosuid", "noexec", "nodev", "mode=1777", "size=65536k"]);
         Mount(json, "/sys", "sysfs", "sysfs", ["nosuid", "noexec", "nodev", "ro"]);
         Mount(json, StagedAgent.GuestDirectory, "bind", spec.AgentHostDirectory, ["rbind", "ro", "nosuid", "nodev"]);
+        // The agent's socket lives here (runsc --host-uds=create makes it a host socket): the host reconnects
+        // through it after a server restart.
+        Mount(json, StagedAgent.GuestChannelDirectory, "bind", spec.ChannelHostDirectory, ["rbind", "rw", "nosuid", "nodev", "noexec"]);
         if (spec.ResolvConfPath is { } resolvConf)
         {
             // The policy resolver on the host end of the sandbox's link: the only DNS server it can reach.

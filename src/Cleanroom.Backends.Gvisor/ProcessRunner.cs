@@ -21,8 +21,8 @@ public sealed record ProcessResult(IReadOnlyList<string> Argv, int ExitCode, str
 
 /// <summary>
 /// Runs short-lived external programs (runsc list/kill/delete/version) to completion through the shared
-/// <see cref="HostProgram"/> (exact argv, deadline, captured output, argv at debug level). Long-lived children
-/// (runsc run) are started by <see cref="RunscContainerProcess"/> instead.
+/// <see cref="HostProgram"/> (exact argv, deadline, captured output, argv at debug level). <c>runsc run --detach</c>,
+/// whose sandbox outlives the server, is started through <see cref="DetachedProgram"/> instead.
 /// </summary>
 public sealed class ProcessRunner(ILogger logger)
 {

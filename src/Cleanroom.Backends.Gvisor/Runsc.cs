@@ -8,8 +8,8 @@ internal sealed record RunscContainer(string Id, string Status, int Pid);
 
 /// <summary>
 /// The runsc command line: global flags in one place, and the housekeeping subcommands (list, kill,
-/// delete, version) run through <see cref="ProcessRunner"/>. The long-lived <c>runsc run</c> is started by
-/// <see cref="RunscContainerProcess"/> with <see cref="RunArgv"/>.
+/// delete, version) run through <see cref="ProcessRunner"/>. <c>runsc run --detach</c> (<see cref="RunArgv"/>)
+/// is started by <see cref="SandboxLauncher"/> as a detached program.
 /// </summary>
 internal sealed class Runsc(string binary, string root, ProcessRunner runner, TimeSpan commandTimeout)
 {
@@ -18,13 +18,16 @@ internal sealed class Runsc(string binary, string root, ProcessRunner runner, Ti
     public string Root => root;
 
     /// <summary>
-    /// <c>runsc run</c> in the foreground: its stdio becomes the container's, i.e. the agent's channel.
-    /// Without a network namespace the sandbox has no network at all (<c>--network=none</c>). With one, runsc
-    /// is started inside it by nsenter and uses it as its host network (<c>--network=host</c>): the namespace
-    /// holds only the sandbox's link, filtered on the host side. (This runsc's own netstack refuses to start
-    /// on this kernel, and <c>ip netns exec</c> remounts /sys and breaks runsc's cgroups: platform.md.)
-    /// The writable layer is runsc's own overlay, backed by a file in <paramref name="filestoreDirectory"/>
-    /// (<c>root:dir=DIR</c>: this runsc's syntax; Debian 12's own 2022 runsc took <c>root:DIR</c>).
+    /// <c>runsc run --detach</c>: it returns once the container runs, and the sandbox then belongs to nobody's
+    /// pipes (<see cref="Cleanroom.HostProcesses.DetachedProgram"/> starts it): the agent listens on a socket
+    /// in the sandbox's channel directory, which <c>--host-uds=create</c> makes a real socket on the host, so a
+    /// restarted server reconnects. (<c>create</c> lets the sandbox make sockets the host can connect to; it
+    /// does not let it connect to the host's.) Without a network namespace the sandbox has no network at all
+    /// (<c>--network=none</c>). With one, runsc is started inside it by nsenter and uses it as its host network
+    /// (<c>--network=host</c>): the namespace holds only the sandbox's link, filtered on the host side. (This
+    /// runsc's own netstack refuses to start on this kernel, and <c>ip netns exec</c> remounts /sys and breaks
+    /// runsc's cgroups: platform.md.) The writable layer is runsc's own overlay, backed by a file in
+    /// <paramref name="filestoreDirectory"/> (<c>root:dir=DIR</c>).
     /// </summary>
     public IReadOnlyList<string> RunArgv(
         string platform, string bundle, string containerId, string logPath, string filestoreDirectory, string? networkNamespace = null)
@@ -35,7 +38,7 @@ internal sealed class Runsc(string binary, string root, ProcessRunner runner, Ti
         [
             .. prefix,
             binary, $"--root={root}", $"--platform={platform}", network, $"--overlay2=root:dir={filestoreDirectory}",
-            $"--log={logPath}", "run", "--bundle", bundle, containerId,
+            "--host-uds=create", $"--log={logPath}", "run", "--detach", "--bundle", bundle, containerId,
         ];
     }
 

@@ -1,5 +1,6 @@
 using Cleanroom.Agent.Client;
 using Cleanroom.Errors;
+using Cleanroom.HostProcesses;
 using Microsoft.Extensions.Logging;
 
 namespace Cleanroom.Backends.Gvisor;
@@ -8,13 +9,15 @@ namespace Cleanroom.Backends.Gvisor;
 internal sealed record LaunchRequest(SandboxLayout Layout, string RootfsPath, GvisorSettings Settings, string Platform, long MemoryBytes, int? Vcpus, NetworkAttachment? Network = null);
 
 /// <summary>A sandbox whose agent has answered the handshake.</summary>
-internal sealed record LaunchedSandbox(SandboxLayout Layout, RunscContainerProcess Process, AgentConnection Agent);
+internal sealed record LaunchedSandbox(SandboxLayout Layout, AgentConnection Agent);
 
 /// <summary>
-/// Starts one sandbox: writes its run directory and OCI bundle, starts <c>runsc run</c> with the agent as
-/// PID 1 on the container's stdio, and waits for the agent's handshake, which is the readiness signal (no
-/// polling, no sleeps). If the handshake does not come within the deadline, runsc exits first, or the caller
-/// cancels, everything made so far is removed before the error is thrown.
+/// Starts one sandbox: writes its run directory and OCI bundle, starts <c>runsc run --detach</c> with the agent as
+/// PID 1 listening on its channel socket, waits for the agent's one readiness line on the container's stdout
+/// (no polling for the socket, no sleeps), then connects and runs the handshake. If any of it does not happen
+/// within the deadline, runsc fails first, or the caller cancels, everything made so far is removed before
+/// the error is thrown. The sandbox does not depend on the server's life: its stdout pipe is closed after the
+/// readiness line, and its stderr goes to the run directory's log file.
 /// </summary>
 internal sealed class SandboxLauncher(GvisorBackendOptions options, Runsc runsc, SandboxTeardown teardown, ILogger logger)
 {
@@ -29,14 +32,17 @@ internal sealed class SandboxLauncher(GvisorBackendOptions options, Runsc runsc,
             throw new CleanroomException(ErrorCode.RuntimeLaunchFailed,
                 $"sandbox {layout.SandboxId} already has a run directory at {layout.RunDirectory}; a sandbox id is used once (restart the server to clear leftovers)");
 
-        RunscContainerProcess? process = null;
+        var started = false;
         AgentConnection? connection = null;
+        var startedAt = Environment.TickCount64;
         try
         {
-            // The run directory holds the bundle and the writable layer's backing file: root-only.
-            Directory.CreateDirectory(layout.RunDirectory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            // The run directory holds the bundle, the writable layer's backing file and the agent's socket: root-only.
+            const UnixFileMode OwnerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+            Directory.CreateDirectory(layout.RunDirectory, OwnerOnly);
             Directory.CreateDirectory(layout.BundleDirectory);
             Directory.CreateDirectory(layout.FilestoreDirectory);
+            Directory.CreateDirectory(layout.ChannelDirectory, OwnerOnly);
             Directory.CreateDirectory(runsc.Root);
             string? resolvConf = null;
             if (request.Network is { } network)
@@ -49,6 +55,7 @@ internal sealed class SandboxLauncher(GvisorBackendOptions options, Runsc runsc,
                 RootfsPath: request.RootfsPath,
                 Argv: _agent.GuestArgv,
                 AgentHostDirectory: Path.GetFullPath(options.AgentDirectory),
+                ChannelHostDirectory: layout.ChannelDirectory,
                 Hostname: "cleanroom",
                 CgroupsPath: layout.CgroupsPath,
                 MemoryBytes: request.MemoryBytes,
@@ -57,31 +64,29 @@ internal sealed class SandboxLauncher(GvisorBackendOptions options, Runsc runsc,
                 ResolvConfPath: resolvConf,
                 NetworkNamespacePath: request.Network?.NamespacePath));
 
-            process = RunscContainerProcess.Start(
+            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            deadline.CancelAfter(options.ReadyTimeout);
+            var process = DetachedProgram.Start(
                 runsc.RunArgv(request.Platform, layout.BundleDirectory, layout.ContainerId, layout.RunscLogPath, layout.FilestoreDirectory, request.Network?.NamespacePath),
-                layout.StderrLogPath, logger);
-            // If runsc exits before the agent answers, stdout reaches end-of-file and the handshake fails at
-            // once with "connection lost", so one wait covers the deadline, an early exit and cancellation.
-            connection = await AgentConnection.ConnectAsync(process.FromAgent, process.ToAgent, new AgentConnectionOptions
-            {
-                ClientName = "cleanroom-gvisor",
-                HandshakeTimeout = options.ReadyTimeout,
-                OutputWindow = options.OutputWindow,
-            }, cancellationToken).ConfigureAwait(false);
-            return new LaunchedSandbox(layout, process, connection);
+                layout.StderrLogPath, readinessPipe: true, logger, ErrorCode.RuntimeLaunchFailed);
+            started = true;
+            await ReadinessLine.WaitAsync(process, deadline.Token).ConfigureAwait(false);
+            var remaining = options.ReadyTimeout - TimeSpan.FromMilliseconds(Environment.TickCount64 - startedAt);
+            connection = await AgentChannel.ConnectAsync(layout, options, remaining > TimeSpan.Zero ? remaining : TimeSpan.FromSeconds(1), deadline.Token).ConfigureAwait(false);
+            return new LaunchedSandbox(layout, connection);
         }
         catch (Exception e)
         {
-            var stderr = process is null ? null : await process.StderrTailAsync().ConfigureAwait(false);
+            var stderr = started ? TextTail.OfFile(layout.StderrLogPath) : null;
             var runscLog = ReadLogTail(layout.RunscLogPath);
-            var exit = process?.ExitCode is { } code ? $"runsc exited with {code}" : "runsc was still running";
-            await teardown.RunAsync(layout, connection, process).ConfigureAwait(false);
+            await teardown.RunAsync(layout, connection).ConfigureAwait(false);
             if (e is OperationCanceledException && cancellationToken.IsCancellationRequested)
                 throw;
-            if (e is CleanroomException { Code: not (AgentClientErrorCodes.ConnectionLost or AgentClientErrorCodes.Incompatible or AgentClientErrorCodes.ProtocolViolation) } known && process is null)
+            if (e is CleanroomException { Code: not (AgentClientErrorCodes.ConnectionLost or AgentClientErrorCodes.Incompatible or AgentClientErrorCodes.ProtocolViolation) } known && !started)
                 throw known; // failed before runsc started: the message already says what to fix
+            var reason = e is OperationCanceledException ? $"the agent did not get through its handshake within {options.ReadyTimeout.TotalSeconds:0} s" : e.Message;
             throw new CleanroomException(ErrorCode.RuntimeLaunchFailed,
-                $"the gVisor sandbox {layout.SandboxId} did not become ready: {e.Message} ({exit}). runsc stderr: {stderr ?? "(not started)"}"
+                $"the gVisor sandbox {layout.SandboxId} did not become ready: {reason}. runsc stderr: {stderr ?? "(not started)"}"
                 + (runscLog is null ? "" : $" runsc log: {runscLog}"), e);
         }
     }

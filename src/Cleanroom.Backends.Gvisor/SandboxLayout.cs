@@ -17,6 +17,12 @@ internal sealed partial record SandboxLayout(string SandboxId, string ContainerI
 
     public string ConfigPath => Path.Combine(BundleDirectory, "config.json");
 
+    /// <summary>Shared with the sandbox: the agent's listening socket is made here.</summary>
+    public string ChannelDirectory => Path.Combine(RunDirectory, "channel");
+
+    /// <summary>The agent's socket on the host, which every server (the first and any after a restart) connects to.</summary>
+    public string AgentSocketPath => Path.Combine(ChannelDirectory, StagedAgent.SocketName);
+
     /// <summary>runsc's stderr and the agent's diagnostics (the container's stderr).</summary>
     public string StderrLogPath => Path.Combine(RunDirectory, "stderr.log");
 

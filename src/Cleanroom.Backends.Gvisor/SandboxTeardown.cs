@@ -5,34 +5,22 @@ using Microsoft.Extensions.Logging;
 namespace Cleanroom.Backends.Gvisor;
 
 /// <summary>
-/// Removes everything one sandbox made on the host, in the order that lets each step be gentle first:
-/// ask the agent to stop its commands and exit (the container ends with its PID 1), wait for runsc run to
-/// notice, then force what did not go (<c>runsc kill</c>, <c>runsc delete --force</c>, SIGKILL to any runsc
-/// process still naming the sandbox), and last remove the run directory. Every step tolerates "already
-/// gone", so it serves terminate, failed provisioning and reconciliation alike, and can be repeated.
+/// Removes everything one sandbox made on the host, gentle first: ask the agent to stop its commands and exit
+/// (the container ends with its PID 1), then <c>runsc delete --force</c> (which kills what is left and removes
+/// the container's state and cgroup), SIGKILL to any runsc process still naming the sandbox, and last the run
+/// directory. Every step tolerates "already gone", so it serves terminate, failed provisioning and
+/// reconciliation alike, and can be repeated.
 /// </summary>
 internal sealed class SandboxTeardown(Runsc runsc, ILogger logger, TimeSpan grace)
 {
     private static readonly TimeSpan ExitWait = TimeSpan.FromSeconds(5);
 
-    public async Task RunAsync(SandboxLayout layout, AgentConnection? connection, RunscContainerProcess? process)
+    public async Task RunAsync(SandboxLayout layout, AgentConnection? connection)
     {
         // Not cancellable: a half-removed sandbox is worse than a slow terminate.
         if (connection is not null)
             await TeardownSteps.StopAgentAsync(connection, grace, ExitWait, logger).ConfigureAwait(false);
-
-        if (process is not null && !await process.WaitForExitAsync(grace + ExitWait, CancellationToken.None).ConfigureAwait(false))
-        {
-            logger.LogWarning("sandbox {SandboxId}: runsc run did not exit after the agent stopped; killing the container", layout.SandboxId);
-            await Try(() => runsc.KillAsync(layout.ContainerId, CancellationToken.None), layout, "runsc kill").ConfigureAwait(false);
-        }
         await Try(() => runsc.DeleteAsync(layout.ContainerId, CancellationToken.None), layout, "runsc delete").ConfigureAwait(false);
-        if (process is not null)
-        {
-            if (!await process.WaitForExitAsync(ExitWait, CancellationToken.None).ConfigureAwait(false))
-                process.Kill();
-            await process.DisposeAsync().ConfigureAwait(false);
-        }
 
         var strays = HostProcesses.OfSandbox(runsc.Root, layout.ContainerId, layout.RunDirectory);
         if (strays.Count > 0)

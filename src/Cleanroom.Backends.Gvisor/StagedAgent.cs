@@ -11,6 +11,12 @@ internal sealed record StagedAgent(string HostDirectory)
     /// <summary>Where <see cref="HostDirectory"/> is bind-mounted, read-only, in every sandbox.</summary>
     public const string GuestDirectory = "/.cleanroom";
 
+    /// <summary>Where the sandbox's channel directory (<see cref="SandboxLayout.ChannelDirectory"/>) is bind-mounted.</summary>
+    public const string GuestChannelDirectory = "/.cleanroom-channel";
+
+    /// <summary>The agent's listening socket, inside <see cref="GuestChannelDirectory"/>.</summary>
+    public const string SocketName = "agent.sock";
+
     private const string Binary = "cleanroom-agent";
     private const string Loader = "ld-linux-x86-64.so.2";
 
@@ -18,9 +24,9 @@ internal sealed record StagedAgent(string HostDirectory)
 
     public string HostLoader => Path.Combine(HostDirectory, "lib", Loader);
 
-    /// <summary>PID 1 of the sandbox: the agent on the container's stdio.</summary>
+    /// <summary>PID 1 of the sandbox: the agent, listening on the channel directory's socket for one host after another.</summary>
     public IReadOnlyList<string> GuestArgv =>
-        [$"{GuestDirectory}/lib/{Loader}", "--library-path", $"{GuestDirectory}/lib", $"{GuestDirectory}/{Binary}", "--stdio"];
+        [$"{GuestDirectory}/lib/{Loader}", "--library-path", $"{GuestDirectory}/lib", $"{GuestDirectory}/{Binary}", "--listen", $"{GuestChannelDirectory}/{SocketName}"];
 
     /// <summary>Null when staged; otherwise what is missing and how to fix it.</summary>
     public string? Problem()

@@ -15,22 +15,42 @@ public sealed class GvisorReconcileTests(GvisorAssets assets) : IAsyncLifetime
     public async Task DisposeAsync() => await _host.DisposeAsync();
 
     [GvisorFact]
-    public async Task When_the_server_dies_the_agent_sees_end_of_file_and_its_container_ends_by_itself()
+    public async Task A_new_server_re_adopts_a_running_sandbox_with_its_files_and_background_processes_and_stops_what_was_executing()
     {
         var spec = _host.Spec();
         var sandbox = (GvisorSandbox)await _host.Backend().ProvisionAsync(spec, CancellationToken.None);
-        await ExecutionResult.RunAsync(sandbox, "sh", "-c", "sleep 600 > /dev/null 2>&1 &");
+        await ExecutionResult.RunAsync(sandbox, "sh", "-c", "echo kept > /tmp/file && (sleep 600 > /dev/null 2>&1 & echo $! > /tmp/background.pid)");
+        using var started = new CancellationTokenSource(ExecutionResult.DefaultTimeout);
+        var running = await sandbox.StartExecutionAsync(new ExecutionSpec { Argv = ["sh", "-c", "echo $$ > /tmp/running.pid; echo started; exec sleep 600"] }, started.Token);
+        await running.Output.ReadAsync(started.Token); // "started": the command runs
 
-        // What kill -9 of the server does to runsc run: its stdin and stdout pipes lose their other end.
-        sandbox.Process.ToAgent.Dispose();
-        sandbox.Process.FromAgent.Dispose();
-        await sandbox.Process.Exited.WaitAsync(TimeSpan.FromSeconds(30));
-
-        Assert.DoesNotContain($"cleanroom-{spec.SandboxId}", await _host.RunscListAsync());
-        Assert.Empty(GvisorTestHost.ProcessesMentioning($"cleanroom-{spec.SandboxId}"));
-        Assert.True(Directory.Exists(Path.Combine(_host.SandboxRoot, $"cleanroom-{spec.SandboxId}")), "the run directory is what is left");
+        // What the server's death does to the sandbox: its connection to the agent closes, nothing else.
+        await sandbox.Agent.DisposeAsync();
 
         var reconciliation = await _host.Backend().ReconcileAsync([spec], CancellationToken.None);
+        var adopted = Assert.Single(reconciliation.Readopted);
+
+        Assert.Empty(reconciliation.RemovedLeftovers);
+        Assert.Equal("kept\n", (await ExecutionResult.RunAsync(adopted, "cat", "/tmp/file")).Stdout);
+        Assert.Equal(0, (await ExecutionResult.RunAsync(adopted, "sh", "-c", "kill -0 $(cat /tmp/background.pid)")).Exit.ExitCode);
+        var stopped = await ExecutionResult.RunAsync(adopted, "sh", "-c", "kill -0 $(cat /tmp/running.pid)");
+        Assert.NotEqual(0, stopped.Exit.ExitCode); // the agent stopped the command whose host went away
+
+        await adopted.TerminateAsync(CancellationToken.None);
+        await _host.AssertNothingRemainsAsync(spec.SandboxId);
+    }
+
+    [GvisorFact]
+    public async Task An_expected_sandbox_whose_container_is_gone_is_not_re_adopted_and_its_remains_are_removed()
+    {
+        var spec = _host.Spec();
+        var sandbox = (GvisorSandbox)await _host.Backend().ProvisionAsync(spec, CancellationToken.None);
+        await sandbox.Agent.DisposeAsync();
+        using (var kill = Process.Start("runsc", [$"--root={_host.RunscRoot}", "kill", "--all", sandbox.Layout.ContainerId, "KILL"]))
+            await kill.WaitForExitAsync();
+
+        var reconciliation = await _host.Backend().ReconcileAsync([spec], CancellationToken.None);
+
         Assert.Empty(reconciliation.Readopted);
         Assert.Equal([spec.SandboxId], reconciliation.RemovedLeftovers);
         await _host.AssertNothingRemainsAsync(spec.SandboxId);
@@ -81,6 +101,7 @@ public sealed class GvisorReconcileTests(GvisorAssets assets) : IAsyncLifetime
             RootfsPath: await assets.Images.MaterialiseAsync(assets.ImageRef),
             Argv: ["/bin/sleep", "600"],
             AgentHostDirectory: assets.AgentDirectory,
+            ChannelHostDirectory: Directory.CreateDirectory(Path.Combine(_host.SandboxRoot, containerId, "channel")).FullName,
             Hostname: "stray",
             CgroupsPath: "/cleanroom/" + containerId,
             MemoryBytes: 256L << 20,

@@ -53,13 +53,13 @@ public sealed class GvisorUnitTests
     }
 
     [Fact]
-    public void The_oci_spec_runs_the_agent_as_pid_1_with_limits_and_the_agent_mounted_read_only()
+    public void The_oci_spec_runs_the_agent_as_pid_1_with_limits_the_agent_mounted_read_only_and_its_channel_shared()
     {
         var path = Path.Combine(Directory.CreateTempSubdirectory("cr-gv-unit-").FullName, "config.json");
-        OciBundle.Write(path, new OciBundleSpec("/rootfs", new StagedAgent("/agent").GuestArgv, "/agent", "cleanroom", "/cleanroom/cleanroom-x", 512L << 20, 2, 4096));
+        OciBundle.Write(path, new OciBundleSpec("/rootfs", new StagedAgent("/agent").GuestArgv, "/agent", "/run/x/channel", "cleanroom", "/cleanroom/cleanroom-x", 512L << 20, 2, 4096));
         using var json = JsonDocument.Parse(File.ReadAllText(path));
         var root = json.RootElement;
-        Assert.Equal(["/.cleanroom/lib/ld-linux-x86-64.so.2", "--library-path", "/.cleanroom/lib", "/.cleanroom/cleanroom-agent", "--stdio"],
+        Assert.Equal(["/.cleanroom/lib/ld-linux-x86-64.so.2", "--library-path", "/.cleanroom/lib", "/.cleanroom/cleanroom-agent", "--listen", "/.cleanroom-channel/agent.sock"],
             root.GetProperty("process").GetProperty("args").EnumerateArray().Select(a => a.GetString()));
         Assert.True(root.GetProperty("process").GetProperty("noNewPrivileges").GetBoolean());
         var resources = root.GetProperty("linux").GetProperty("resources");
@@ -68,6 +68,8 @@ public sealed class GvisorUnitTests
         Assert.Equal(4096, resources.GetProperty("pids").GetProperty("limit").GetInt32());
         var agentMount = root.GetProperty("mounts").EnumerateArray().Single(m => m.GetProperty("destination").GetString() == "/.cleanroom");
         Assert.Contains("ro", agentMount.GetProperty("options").EnumerateArray().Select(o => o.GetString()));
+        var channel = root.GetProperty("mounts").EnumerateArray().Single(m => m.GetProperty("destination").GetString() == "/.cleanroom-channel");
+        Assert.Equal("/run/x/channel", channel.GetProperty("source").GetString());
         Directory.Delete(Path.GetDirectoryName(path)!, recursive: true);
     }
 

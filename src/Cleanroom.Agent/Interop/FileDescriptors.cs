@@ -116,6 +116,38 @@ internal static unsafe class FileDescriptors
             throw UnixException.FromLastError("fcntl FD_CLOEXEC");
     }
 
+    /// <summary>The events poll(2) reports for one descriptor (0 when the timeout passed first).</summary>
+    public static short PollEvents(SafeFileHandle handle, short events, int timeoutMilliseconds)
+    {
+        var added = false;
+        handle.DangerousAddRef(ref added);
+        try
+        {
+            var fd = new LibC.PollFd { Fd = (int)handle.DangerousGetHandle(), Events = events };
+            while (true)
+            {
+                var n = LibC.Poll(&fd, 1, timeoutMilliseconds);
+                if (n >= 0)
+                    return n == 0 ? (short)0 : fd.Revents;
+                var error = UnixException.FromLastError("poll");
+                if (error.Errno != Errno.EINTR)
+                    throw error;
+            }
+        }
+        finally
+        {
+            if (added) handle.DangerousRelease();
+        }
+    }
+
+    /// <summary>Replaces descriptor <paramref name="target"/> with /dev/null (used for stdout once its one line is written).</summary>
+    public static void PointAtDevNull(int target)
+    {
+        using var devNull = OpenReadWrite("/dev/null", noControllingTerminal: true);
+        if (LibC.Dup3((int)devNull.DangerousGetHandle(), target, 0) < 0)
+            throw UnixException.FromLastError($"dup3 /dev/null onto {target}");
+    }
+
     /// <summary>
     /// Waits until one of the descriptors is ready for its events (or has hung up), or the timeout
     /// (milliseconds, -1 for none) passes. Returns the index of the first ready descriptor, or -1 on timeout.

@@ -118,6 +118,21 @@ internal static unsafe partial class LibC
     [LibraryImport(Lib, EntryPoint = "pthread_sigmask")]
     internal static partial int PthreadSigMask(int how, void* signalSet, void* oldSet);
 
+    [LibraryImport(Lib, EntryPoint = "sigaddset")]
+    internal static partial int SigAddSet(void* signalSet, int signal);
+
+    [LibraryImport(Lib, EntryPoint = "sigtimedwait", SetLastError = true)]
+    internal static partial int SigTimedWait(void* signalSet, void* info, TimeSpec* timeout);
+
+    [LibraryImport(Lib, EntryPoint = "fcntl", SetLastError = true)]
+    internal static partial int FcntlPointer(int fd, int command, void* argument);
+
+    [LibraryImport(Lib, EntryPoint = "dup3", SetLastError = true)]
+    internal static partial int Dup3(int oldFd, int newFd, int flags);
+
+    [LibraryImport(Lib, EntryPoint = "gettid")]
+    internal static partial int GetTid();
+
     [LibraryImport(Lib, EntryPoint = "sigaction", SetLastError = true)]
     internal static partial int SigAction(int signal, void* action, void* oldAction);
 
@@ -129,6 +144,13 @@ internal static unsafe partial class LibC
 
     [LibraryImport(Lib, EntryPoint = "mount", SetLastError = true)]
     internal static partial int Mount(byte* source, byte* target, byte* fileSystemType, nuint flags, void* data);
+
+    [StructLayout(LayoutKind.Sequential)]
+    internal struct TimeSpec
+    {
+        public long Seconds;
+        public long Nanoseconds;
+    }
 
     [StructLayout(LayoutKind.Sequential)]
     internal struct PollFd
@@ -153,7 +175,8 @@ internal static unsafe partial class LibC
     internal const short POLLIN = 0x1, POLLOUT = 0x4, POLLERR = 0x8, POLLHUP = 0x10, POLLNVAL = 0x20;
     internal const nuint TIOCSCTTY = 0x540E, TIOCSWINSZ = 0x5414;
     internal const short POSIX_SPAWN_SETSIGDEF = 0x04, POSIX_SPAWN_SETSIGMASK = 0x08, POSIX_SPAWN_SETSID = 0x80;
-    internal const int SIG_SETMASK = 2;
+    internal const int SIG_BLOCK = 0, SIG_SETMASK = 2, SIGIO = 29;
+    internal const int O_ASYNC = 0x2000, F_SETOWN_EX = 15, F_OWNER_TID = 0;
     internal const int P_ALL = 0, WNOHANG = 1, WEXITED = 4, WNOWAIT = 0x01000000;
     internal const int CLD_EXITED = 1, CLD_KILLED = 2, CLD_DUMPED = 3;
     internal const int SigInfoSize = 128, SigInfoCodeOffset = 8, SigInfoPidOffset = 16, SigInfoStatusOffset = 24;

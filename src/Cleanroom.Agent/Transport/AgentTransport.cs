@@ -15,14 +15,13 @@ internal static class AgentTransport
             new FileDescriptorStream(FileDescriptors.Borrow(0), "stdin"),
             new FileDescriptorStream(FileDescriptors.Borrow(1), "stdout")),
         TransportKind.Socket => Both(ConnectSocket(options.Path!)),
-        TransportKind.Serial => Both(new FileDescriptorStream(FileDescriptors.OpenReadWrite(options.Path!, noControllingTerminal: true), options.Path!)),
         _ => throw new ArgumentOutOfRangeException(nameof(options)),
     };
 
     /// <summary>
-    /// The agent connects and the host listens: the host creates the socket before it starts the
-    /// sandbox, and gVisor lets a sandbox connect to a host socket it was given but not create one
-    /// the host can see.
+    /// The agent connects and the host listens (the host creates the socket before it starts the
+    /// sandbox). One session: the agent ends with the connection. See <see cref="ListeningChannel"/> for
+    /// the transport that outlives its host.
     /// </summary>
     private static Stream ConnectSocket(string path)
     {

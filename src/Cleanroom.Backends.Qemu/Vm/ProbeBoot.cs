@@ -1,3 +1,4 @@
+using Cleanroom.HostProcesses;
 using System.Diagnostics;
 using System.Net.Sockets;
 using System.Security.Cryptography;

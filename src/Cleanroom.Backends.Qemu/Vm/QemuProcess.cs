@@ -1,3 +1,4 @@
+using Cleanroom.HostProcesses;
 using System.ComponentModel;
 using System.Diagnostics;
 using System.Text;

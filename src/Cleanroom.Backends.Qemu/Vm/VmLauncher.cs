@@ -1,3 +1,4 @@
+using Cleanroom.HostProcesses;
 using System.Net.Sockets;
 using Cleanroom.Agent.Client;
 using Cleanroom.Backends.Qemu.Host;

@@ -1,7 +1,7 @@
-namespace Cleanroom.Backends.Qemu.Host;
+namespace Cleanroom.HostProcesses;
 
-/// <summary>The last part of a program's output or a log, trimmed, for error messages.</summary>
-internal static class TextTail
+/// <summary>The last part of a program's output or a log file, trimmed, for error messages.</summary>
+public static class TextTail
 {
     public const int DefaultLength = 2000;
 

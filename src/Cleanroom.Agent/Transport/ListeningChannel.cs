@@ -1,0 +1,60 @@
+using System.Net.Sockets;
+using System.Text;
+using Cleanroom.Agent.Interop;
+using Cleanroom.Agent.Protocol;
+
+namespace Cleanroom.Agent;
+
+/// <summary>
+/// The agent listens on a unix socket in a directory the host shares with the sandbox (gVisor with
+/// <c>--host-uds=create</c> makes the socket a real one on the host), and serves one host connection after
+/// another: a server that restarts simply connects again. The socket lives as long as the sandbox, not as
+/// long as a server.
+/// Readiness is one line, <see cref="ProtocolConstants.ListeningReadyLine"/>, on standard output once the socket listens; standard
+/// output then points at /dev/null, so nothing written later can block on, or die of, a reader that left.
+/// </summary>
+internal sealed class ListeningChannel : IDisposable
+{
+    private readonly Socket _listener;
+
+    private ListeningChannel(Socket listener) => _listener = listener;
+
+    public static ListeningChannel Open(string path)
+    {
+        // A socket file left by an earlier agent of this sandbox (never another's: the directory is its own).
+        if (File.Exists(path))
+            File.Delete(path);
+        var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        try
+        {
+            listener.Bind(new UnixDomainSocketEndPoint(path));
+            listener.Listen(4);
+        }
+        catch
+        {
+            listener.Dispose();
+            throw;
+        }
+        return new ListeningChannel(listener);
+    }
+
+    /// <summary>Tells whoever started the sandbox that the socket is ready, then lets go of standard output.</summary>
+    public static void AnnounceReady()
+    {
+        var line = Encoding.ASCII.GetBytes(ProtocolConstants.ListeningReadyLine + "\n");
+        try
+        {
+            FileDescriptors.WriteAll(FileDescriptors.Borrow(1), line);
+        }
+        catch (UnixException e)
+        {
+            AgentLog.Error($"cannot announce readiness on standard output: {e.Message}");
+        }
+        FileDescriptors.PointAtDevNull(1);
+    }
+
+    /// <summary>Waits for the next host; the stream ends when that host disconnects.</summary>
+    public Stream Accept() => new NetworkStream(_listener.Accept(), ownsSocket: true);
+
+    public void Dispose() => _listener.Dispose();
+}
