@@ -139,7 +139,6 @@ public sealed class QemuBackend : ISandboxBackend
                 MemoryMib = memoryMib,
                 KernelPath = kernel,
                 InitramfsPath = initramfs,
-                AgentSocketPath = run.AgentSocket,
                 ConsoleLogPath = run.ConsoleLog,
                 PidFilePath = run.PidFile,
                 DiskPath = run.Overlay,
@@ -160,9 +159,9 @@ public sealed class QemuBackend : ISandboxBackend
         return new QemuSandbox(vm, image.Config, _teardown, network is null ? null : () => _bridge.RemoveTapAsync(network.NetnsPath));
     }
 
-    /// <summary>Removes every leftover VM and run directory; re-adopts none (see <see cref="LeftoverSweeper"/>).</summary>
+    /// <summary>Takes back the expected VMs that still run and answer, and removes every other VM and run directory (<see cref="VmReadoption"/>).</summary>
     public Task<BackendReconciliation> ReconcileAsync(IReadOnlyCollection<SandboxSpec> expectedLive, CancellationToken cancellationToken) =>
-        new LeftoverSweeper(_options, _teardown, _logger).SweepAsync();
+        new VmReadoption(_options, _teardown, _images, _logger).RunAsync(expectedLive, cancellationToken);
 
     private async Task<(string Kernel, string Initramfs)> BootFilesAsync(CancellationToken cancellationToken)
     {

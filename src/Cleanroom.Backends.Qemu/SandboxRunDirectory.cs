@@ -33,6 +33,9 @@ internal sealed partial record SandboxRunDirectory(string SandboxRoot, string Sa
 
     public string AgentSocket => System.IO.Path.Combine(Path, "agent.sock");
 
+    /// <summary>QEMU's stderr (it is started detached, so its errors are read from here).</summary>
+    public string QemuLog => System.IO.Path.Combine(Path, "qemu.log");
+
     public string PidFile => System.IO.Path.Combine(Path, "qemu.pid");
 
     public string ConsoleLog => System.IO.Path.Combine(Path, "console.log");

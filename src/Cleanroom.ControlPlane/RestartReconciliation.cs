@@ -5,15 +5,20 @@ using Microsoft.Extensions.Logging;
 namespace Cleanroom.ControlPlane;
 
 /// <summary>
-/// Brings the store back in line with reality when the server starts, before it takes requests. Nothing
-/// that was in flight survived the restart except what a backend can re-adopt, so:
+/// Brings the store back in line with reality when the server starts, before it takes requests. Sandboxes
+/// outlive their server (a backend re-adopts those whose processes and agent answer); executions do not, so:
 /// QUEUED/RUNNING executions become FAILED; PROVISIONING sandboxes FAILED; STOPPING sandboxes STOPPED;
 /// READY sandboxes stay READY only if their backend re-adopts them, else FAILED. Each backend also removes
 /// leftovers of sandboxes the server no longer runs. Every outcome is written as an event.
 /// </summary>
 internal sealed class RestartReconciliation(ControlPlaneStore store, BackendRegistry backends, ControlPlaneOptions options, TimeProvider time, ILogger logger)
 {
-    public const string ExecutionInterruptedMessage = "server restarted while the execution was running";
+    /// <summary>
+    /// Said of every execution that was running when its server died, in a sandbox that survived or not: a
+    /// sandbox's agent stops the commands of a host that went away (TERM, then KILL after a second), and a lost
+    /// sandbox took them with it. Background processes the workload started are not touched.
+    /// </summary>
+    public const string ExecutionInterruptedMessage = "interrupted: the server stopped while the execution was running; its process was stopped";
     public const string SandboxLostMessage = "sandbox was lost when the server restarted; its resources were removed";
 
     public sealed record Readopted(Sandbox Sandbox, ISandboxBackend Backend, IProvisionedSandbox Handle);

@@ -105,7 +105,7 @@ public sealed partial class SandboxControl : IAsyncDisposable
             live.ProvisioningCancel.Cancel();
         var runs = _runs.Values.ToArray();
         foreach (var run in runs)
-            run.RequestStop(ExecutionStatus.Failed, "server shut down while the execution was running", killNow: true);
+            run.RequestStop(ExecutionStatus.Failed, RestartReconciliation.ExecutionInterruptedMessage, killNow: true);
 
         await WhenAllQuietly(_live.Values.Select(l => l.Provisioning)).ConfigureAwait(false);
         await WhenAllQuietly(_live.Values.Select(l => (Task?)l.Termination ?? Task.CompletedTask)).ConfigureAwait(false);

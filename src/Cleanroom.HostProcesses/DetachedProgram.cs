@@ -20,7 +20,9 @@ namespace Cleanroom.HostProcesses;
 /// </summary>
 public static unsafe class DetachedProgram
 {
-    public static DetachedProcess Start(IReadOnlyList<string> argv, string stderrLogPath, bool readinessPipe, ILogger logger, string failureCode)
+    /// <param name="passDescriptors">Descriptors the program inherits as 3, 4, ... in this order (a listening socket, say).</param>
+    public static DetachedProcess Start(IReadOnlyList<string> argv, string stderrLogPath, bool readinessPipe, ILogger logger, string failureCode,
+        IReadOnlyList<SafeHandle>? passDescriptors = null)
     {
         ArgumentOutOfRangeException.ThrowIfZero(argv.Count);
         logger.LogDebug("exec (detached) {Argv} 2>>{Log}", HostProgram.Describe(argv), stderrLogPath);
@@ -42,6 +44,8 @@ public static unsafe class DetachedProgram
             else
                 LibC.PosixSpawnFileActionsAddOpen(actions, 1, strings.Add("/dev/null"), LibC.O_WRONLY, 0);
             LibC.PosixSpawnFileActionsAddOpen(actions, 2, strings.Add(stderrLogPath), LibC.O_WRONLY | LibC.O_CREAT | LibC.O_APPEND, 0x180 /* 0600 */);
+            for (var i = 0; i < (passDescriptors?.Count ?? 0); i++)
+                LibC.PosixSpawnFileActionsAddDup2(actions, (int)passDescriptors![i].DangerousGetHandle(), 3 + i); // clears close-on-exec, also when equal
             LibC.SigEmptySet(signals);
             LibC.PosixSpawnAttrSetSigMask(attributes, signals);
             LibC.PosixSpawnAttrSetFlags(attributes, (short)(LibC.POSIX_SPAWN_SETSID | LibC.POSIX_SPAWN_SETSIGMASK));

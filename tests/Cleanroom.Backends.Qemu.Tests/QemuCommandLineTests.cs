@@ -14,7 +14,6 @@ public sealed class QemuCommandLineTests
         MemoryMib = 512,
         KernelPath = "/k/vmlinux",
         InitramfsPath = "/c/init.cpio.gz",
-        AgentSocketPath = "/run/s/cleanroom-abc/agent.sock",
         ConsoleLogPath = "/run/s/cleanroom-abc/console.log",
         PidFilePath = "/run/s/cleanroom-abc/qemu.pid",
         DiskPath = "/run/s/cleanroom-abc/disk.qcow2",

@@ -171,6 +171,6 @@ public class ExecutionTests
         var ended = await h.Control.GetExecutionAsync(execution.Id, CancellationToken.None);
         Assert.Equal(ExecutionStatus.Failed, ended.Status);
         Assert.Equal(137, ended.ExitCode);
-        Assert.Contains("server shut down", ended.FailureMessage);
+        Assert.Equal(RestartReconciliation.ExecutionInterruptedMessage, ended.FailureMessage);
     }
 }

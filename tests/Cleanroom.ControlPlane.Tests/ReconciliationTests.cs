@@ -36,7 +36,7 @@ public class ReconciliationTests : IDisposable
 
         var running = await control.GetExecutionAsync("ex-runningaaaa", CancellationToken.None);
         Assert.Equal(ExecutionStatus.Failed, running.Status);
-        Assert.Equal("server restarted while the execution was running", running.FailureMessage);
+        Assert.Equal(RestartReconciliation.ExecutionInterruptedMessage, running.FailureMessage);
         Assert.Equal(ExecutionStatus.Failed, (await control.GetExecutionAsync("ex-queuedaaaaa", CancellationToken.None)).Status);
 
         var lost = await control.GetSandboxAsync("sb-lostsandbxa", CancellationToken.None);

@@ -60,23 +60,4 @@ public sealed class SandboxEndToEndTests : IAsyncLifetime
         Assert.DoesNotContain(id, await Shell.CheckAsync("ip", "netns", "list"));
         Assert.False(Directory.Exists(Path.Combine(_server.Root, "cache", "cleanroom", "sandboxes", id)));
     }
-
-    [Fact]
-    public async Task Kill_9_of_the_server_leaves_no_sandbox_running_unowned_after_a_restart()
-    {
-        var id = (await _server.CleanroomAsync("create", "--chdir", Path.Combine(Product.RepositoryRoot, "examples", "basic"))).Stdout.Trim();
-        Assert.StartsWith("sb-", id);
-
-        await _server.KillAsync();
-        var restarted = await _server.CleanroomAsync("serve", "--detach");
-        Assert.True(restarted.ExitCode == 0, restarted.ToString());
-
-        var containers = await Shell.RunAsync(["runsc", $"--root={_server.RunscRoot}", "list", "--format=json"]);
-        Assert.DoesNotContain(id, containers.Stdout);
-        Assert.DoesNotContain(id, await Shell.CheckAsync("ip", "netns", "list"));
-        var inspect = await _server.CleanroomAsync("sandbox", "inspect", id, "--json");
-        using var doc = JsonDocument.Parse(inspect.Stdout);
-        Assert.Equal("SANDBOX_STATUS_FAILED", doc.RootElement.GetProperty("status").GetString());
-        Assert.Contains("lost", doc.RootElement.GetProperty("error").GetProperty("message").GetString());
-    }
 }

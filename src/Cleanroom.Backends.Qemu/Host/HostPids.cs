@@ -50,13 +50,21 @@ internal static partial class HostPids
     }
 
     /// <summary>SIGKILLs <paramref name="pid"/> and waits up to <paramref name="timeout"/> for it to be gone. True when it is.</summary>
-    public static bool KillAndWait(int pid, TimeSpan timeout)
+    public static bool KillAndWait(int pid, TimeSpan timeout) => WaitForExit(pid, timeout, kill: true);
+
+    /// <summary>Waits up to <paramref name="timeout"/> for <paramref name="pid"/> (not necessarily our child) to end. True when it has.</summary>
+    public static bool WaitForExit(int pid, TimeSpan timeout) => WaitForExit(pid, timeout, kill: false);
+
+    /// <summary>SIGKILL without waiting; a process already gone is not an error.</summary>
+    public static void Kill(int pid) => Kill(pid, SIGKILL);
+
+    private static bool WaitForExit(int pid, TimeSpan timeout, bool kill)
     {
         var fd = PidFdOpen(pid, 0);
         if (fd < 0)
             return true; // ESRCH: already gone
         using var handle = new SafeFileHandle(fd, ownsHandle: true);
-        if (Kill(pid, SIGKILL) != 0 && Marshal.GetLastPInvokeError() == 3 /* ESRCH */)
+        if (kill && Kill(pid, SIGKILL) != 0 && Marshal.GetLastPInvokeError() == 3 /* ESRCH */)
             return true;
         var poll = new PollFd { Fd = fd, Events = POLLIN };
         var end = Environment.TickCount64 + (long)timeout.TotalMilliseconds;

@@ -1,6 +1,5 @@
 using Cleanroom.HostProcesses;
 using System.Diagnostics;
-using System.Net.Sockets;
 using System.Security.Cryptography;
 using Cleanroom.Backends.Qemu.Host;
 using Microsoft.Extensions.Logging;
@@ -27,10 +26,6 @@ internal sealed class ProbeBoot(QemuBackendOptions options, ProgramRunner runner
         Directory.CreateDirectory(run.Path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         try
         {
-            // QEMU connects its agent channel while it starts; the probe's init never uses it, so it is never accepted.
-            using var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-            listener.Bind(new UnixDomainSocketEndPoint(run.AgentSocket));
-            listener.Listen(1);
             var argv = QemuCommandLine.Argv(new VmLaunchSpec
             {
                 SandboxId = run.SandboxId,
@@ -40,7 +35,6 @@ internal sealed class ProbeBoot(QemuBackendOptions options, ProgramRunner runner
                 MemoryMib = 128,
                 KernelPath = kernel,
                 InitramfsPath = initramfs,
-                AgentSocketPath = run.AgentSocket,
                 ConsoleLogPath = run.ConsoleLog,
                 PidFilePath = run.PidFile,
                 EntropySeedHex = Convert.ToHexString(RandomNumberGenerator.GetBytes(32)),

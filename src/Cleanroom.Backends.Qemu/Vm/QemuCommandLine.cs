@@ -44,8 +44,10 @@ internal static class QemuCommandLine
             "-append", KernelCommandLine(spec),
             "-serial", "file:" + spec.ConsoleLogPath,
             "-pidfile", spec.PidFilePath,
-            // The agent's channel. QEMU connects to the host's listening socket while it starts, before the guest runs.
-            "-chardev", $"socket,id=agent,path={spec.AgentSocketPath}",
+            // The agent's channel: QEMU serves the listening socket it inherits as descriptor 3 (bound at the run
+            // directory's agent.sock), one host connection after another, so a restarted server reconnects.
+            // A probe boot's init never talks to the agent channel: it gets a null one and needs no descriptor 3.
+            "-chardev", spec.Probe ? "null,id=agent" : "socket,id=agent,fd=3,server=on,wait=off",
             "-device", "virtio-serial-device,max_ports=2",
             "-device", $"virtserialport,chardev=agent,name={AgentPortName}",
             "-object", "rng-random,id=rng,filename=/dev/urandom",

@@ -1,76 +1,60 @@
-using Cleanroom.HostProcesses;
-using System.ComponentModel;
-using System.Diagnostics;
-using System.Text;
+using System.Runtime.InteropServices;
 using Cleanroom.Backends.Qemu.Host;
 using Cleanroom.Errors;
+using Cleanroom.HostProcesses;
 using Microsoft.Extensions.Logging;
 
 namespace Cleanroom.Backends.Qemu.Vm;
 
 /// <summary>
-/// One running QEMU, a child of the server. Its stderr (where QEMU reports what it could not do) is kept, the
-/// last few kilobytes only, for error messages; the guest's console goes to a file in the run directory.
-/// Exit is observed as an event (<see cref="Exited"/>), never by polling.
+/// One sandbox's QEMU on the host: started detached by this server (<see cref="DetachedProgram"/>: its own session,
+/// stderr to the run directory's log, the agent's listening socket inherited as descriptor 3), or re-adopted after a
+/// restart by its pidfile. Either way it does not depend on the server's life; the difference is only how its end is
+/// awaited (reaping a child, or a pidfd).
 /// </summary>
-internal sealed class QemuProcess : IAsyncDisposable
+internal sealed class QemuProcess
 {
-    private const int StderrKept = 4000;
+    private readonly Task<int>? _childExit;
+    private readonly string? _stderrLog;
 
-    private readonly Process _process;
-    private readonly StringBuilder _stderr = new();
-    private readonly Lock _gate = new();
-    private readonly Task _stderrPump;
-
-    private QemuProcess(Process process)
+    private QemuProcess(int pid, Task<int>? childExit, string? stderrLog)
     {
-        _process = process;
-        Exited = process.WaitForExitAsync(CancellationToken.None);
-        _stderrPump = PumpStderrAsync();
+        Pid = pid;
+        _childExit = childExit;
+        _stderrLog = stderrLog;
     }
 
-    public int Pid => _process.Id;
+    public int Pid { get; }
 
-    /// <summary>Completes when QEMU has exited.</summary>
-    public Task Exited { get; }
+    /// <summary>Completes when a QEMU this server started has exited; never for a re-adopted one (use <see cref="WaitForExitAsync"/>).</summary>
+    public Task Exited => _childExit ?? new TaskCompletionSource().Task;
 
-    public int? ExitCode => _process.HasExited ? _process.ExitCode : null;
+    /// <summary>The exit code of a QEMU this server started, once it has exited.</summary>
+    public int? ExitCode => _childExit is { IsCompletedSuccessfully: true } exit ? exit.Result : null;
 
-    public static QemuProcess Start(IReadOnlyList<string> argv, ILogger logger)
+    public static QemuProcess Start(IReadOnlyList<string> argv, string stderrLog, SafeHandle agentListener, ILogger logger)
     {
-        logger.LogDebug("exec {Argv}", ProgramRunner.Describe(argv));
-        var info = new ProcessStartInfo(argv[0])
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var argument in argv.Skip(1))
-            info.ArgumentList.Add(argument);
-        var process = new Process { StartInfo = info };
         try
         {
-            process.Start();
+            var process = DetachedProgram.Start(argv, stderrLog, readinessPipe: false, logger, ErrorCode.RuntimeLaunchFailed, [agentListener]);
+            return new QemuProcess(process.Pid, process.Exited, stderrLog);
         }
-        catch (Win32Exception e)
+        catch (CleanroomException e)
         {
-            process.Dispose();
-            throw new CleanroomException(ErrorCode.RuntimeLaunchFailed,
-                $"cannot start {argv[0]}: {e.Message}; install qemu-system-x86 or set backends.qemu.binary_path", e);
+            throw new CleanroomException(ErrorCode.RuntimeLaunchFailed, $"{e.Message}; install qemu-system-x86 or set backends.qemu.binary_path", e);
         }
-        process.StandardInput.Close();
-        // Nothing is expected on stdout (-nographic with the serial line in a file); drain it so QEMU never blocks.
-        _ = process.StandardOutput.BaseStream.CopyToAsync(Stream.Null);
-        return new QemuProcess(process);
     }
 
-    /// <summary>True when QEMU exited within <paramref name="timeout"/>.</summary>
+    /// <summary>A QEMU an earlier server started, found by its pidfile.</summary>
+    public static QemuProcess Adopt(int pid) => new(pid, null, null);
+
     public async Task<bool> WaitForExitAsync(TimeSpan timeout)
     {
+        if (_childExit is null)
+            return await Task.Run(() => HostPids.WaitForExit(Pid, timeout)).ConfigureAwait(false);
         try
         {
-            await Exited.WaitAsync(timeout).ConfigureAwait(false);
+            await _childExit.WaitAsync(timeout).ConfigureAwait(false);
             return true;
         }
         catch (TimeoutException)
@@ -81,48 +65,16 @@ internal sealed class QemuProcess : IAsyncDisposable
 
     public void Kill()
     {
-        try
-        {
-            _process.Kill();
-        }
-        catch (Exception e) when (e is InvalidOperationException or Win32Exception)
-        {
-            // Already gone.
-        }
+        if (_childExit is { IsCompleted: true })
+            return; // reaped: the pid may belong to someone else now
+        HostPids.Kill(Pid);
     }
 
-    /// <summary>QEMU's stderr so far, read to the end once it has exited.</summary>
+    /// <summary>The end of QEMU's stderr (its own errors: a bad option, a disk it cannot open), for error messages.</summary>
     public async Task<string> StderrTailAsync()
     {
-        if (_process.HasExited)
-            await _stderrPump.WaitAsync(TimeSpan.FromSeconds(2)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-        lock (_gate)
-            return TextTail.Of(_stderr.ToString(), StderrKept);
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        if (!_process.HasExited)
-        {
-            Kill();
-            await Exited.ConfigureAwait(false);
-        }
-        await _stderrPump.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-        _process.Dispose();
-    }
-
-    private async Task PumpStderrAsync()
-    {
-        var buffer = new char[1024];
-        int read;
-        while ((read = await _process.StandardError.ReadAsync(buffer).ConfigureAwait(false)) > 0)
-        {
-            lock (_gate)
-            {
-                _stderr.Append(buffer, 0, read);
-                if (_stderr.Length > StderrKept * 2)
-                    _stderr.Remove(0, _stderr.Length - StderrKept);
-            }
-        }
+        if (_childExit is { } exit)
+            await ((Task)exit).WaitAsync(TimeSpan.FromSeconds(2)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        return (_stderrLog is null ? null : TextTail.OfFile(_stderrLog)) ?? "(nothing)";
     }
 }

@@ -11,8 +11,6 @@ internal sealed record VmLaunchSpec
     public required int MemoryMib { get; init; }
     public required string KernelPath { get; init; }
     public required string InitramfsPath { get; init; }
-    /// <summary>The agent's channel: a unix socket the host listens on; QEMU connects to it.</summary>
-    public required string AgentSocketPath { get; init; }
     public required string ConsoleLogPath { get; init; }
     public required string PidFilePath { get; init; }
     /// <summary>The sandbox's qcow2 overlay, or null for a boot without a disk (the accelerator probe).</summary>

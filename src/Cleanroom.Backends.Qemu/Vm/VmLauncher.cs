@@ -11,10 +11,10 @@ namespace Cleanroom.Backends.Qemu.Vm;
 internal sealed record LaunchedVm(SandboxRunDirectory Run, QemuProcess Process, AgentConnection Agent);
 
 /// <summary>
-/// Starts one VM and waits until its agent answers, which is the readiness signal (no polling, no sleeps):
-/// the host listens on the run directory's socket, QEMU connects to it while it starts (its virtio-serial
-/// port's backend), and the agent handshake runs over it once the guest's init opens the port. A QEMU that
-/// exits early (bad kernel, guest panic: <c>panic=-1</c> with <c>-no-reboot</c>) ends the wait at once. On any
+/// Starts one VM and waits until its agent answers, which is the readiness signal (no polling, no sleeps): QEMU
+/// serves the run directory's socket (its virtio-serial port's backend), the host connects to it, and the agent
+/// handshake runs over it once the guest's init opens the port and sees a host connected. A QEMU that exits early
+/// (bad kernel, guest panic: <c>panic=-1</c> with <c>-no-reboot</c>) resets the connection and ends the wait at once. On any
 /// failure everything is removed and the error carries QEMU's stderr and the guest console's tail.
 /// </summary>
 internal sealed class VmLauncher(QemuBackendOptions options, VmTeardown teardown, ILogger logger)
@@ -29,23 +29,14 @@ internal sealed class VmLauncher(QemuBackendOptions options, VmTeardown teardown
         {
             using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             deadline.CancelAfter(options.ReadyTimeout);
-            NetworkStream channel;
+            // The listening socket is made here and handed to QEMU as descriptor 3 (its chardev is the server end): the
+            // socket then lives as long as the VM, not as long as this server, and a restarted server connects to the
+            // same path. Connecting right after the start needs no wait: the kernel queues the connection until QEMU
+            // accepts it, and resets it if QEMU dies first.
             using (var listener = Listen(run.AgentSocket))
-            {
-                process = QemuProcess.Start(QemuCommandLine.Argv(spec), logger);
-                var accept = listener.AcceptAsync(deadline.Token).AsTask();
-                if (await Task.WhenAny(accept, process.Exited).ConfigureAwait(false) != accept)
-                    throw new IOException("QEMU exited before it connected the agent channel");
-                channel = new NetworkStream(await accept.ConfigureAwait(false), ownsSocket: true);
-            }
-            // One connection is all there will be; the path is not needed any more.
-            File.Delete(run.AgentSocket);
-            connection = await AgentConnection.ConnectAsync(channel, new AgentConnectionOptions
-            {
-                ClientName = "cleanroom-qemu",
-                HandshakeTimeout = options.ReadyTimeout - TimeSpan.FromMilliseconds(Environment.TickCount64 - started),
-                OutputWindow = options.OutputWindow,
-            }, deadline.Token).ConfigureAwait(false);
+                process = QemuProcess.Start(QemuCommandLine.Argv(spec), run.QemuLog, listener.SafeHandle, logger);
+            connection = await VmAgentChannel.ConnectAsync(
+                run, options, options.ReadyTimeout - TimeSpan.FromMilliseconds(Environment.TickCount64 - started), deadline.Token).ConfigureAwait(false);
             logger.LogDebug("sandbox {SandboxId}: agent answered {Milliseconds} ms after QEMU started", run.SandboxId, Environment.TickCount64 - started);
             return new LaunchedVm(run, process, connection);
         }

@@ -33,7 +33,6 @@ internal sealed class VmTeardown(ILogger logger, TimeSpan grace)
                 if (!await process.WaitForExitAsync(KillWait).ConfigureAwait(false))
                     logger.LogError("sandbox {SandboxId}: QEMU pid {Pid} survived SIGKILL for {Seconds} s", run.SandboxId, process.Pid, KillWait.TotalSeconds);
             }
-            await process.DisposeAsync().ConfigureAwait(false);
         }
 
         // A QEMU this server does not hold as a child (it started before a restart): found by its pidfile.
