@@ -1,3 +1,4 @@
+using Cleanroom.Backends.Qemu.Sandbox;
 using Cleanroom.Backends.Conformance;
 using Cleanroom.Backends.Qemu.Host;
 using Cleanroom.Backends.Qemu.Tests.Support;
@@ -38,22 +39,45 @@ public sealed class VmLifecycleTests(QemuAssets assets)
     }
 
     [BackendFact]
-    public async Task Reconcile_after_a_restart_removes_a_leftover_VM_and_its_files()
+    public async Task A_new_server_re_adopts_a_running_VM_with_its_files_and_background_processes_and_stops_what_was_executing()
     {
-        var before = _host.Backend();
         var spec = _host.Spec();
-        var leftover = await before.ProvisionAsync(spec, CancellationToken.None);
-        var guest = QemuCommandLine.GuestName(spec.SandboxId);
-        Assert.Contains(HostPids.QemusUnder(assets.Root), q => q.GuestName == guest);
+        var vm = (QemuSandbox)await _host.Backend().ProvisionAsync(spec, CancellationToken.None);
+        await ExecutionResult.RunAsync(vm, "sh", "-c", "echo kept > /tmp/file && (sleep 600 > /dev/null 2>&1 & echo $! > /tmp/background.pid)");
+        using var started = new CancellationTokenSource(ExecutionResult.DefaultTimeout);
+        var running = await vm.StartExecutionAsync(new ExecutionSpec { Argv = ["sh", "-c", "echo $$ > /tmp/running.pid; echo started; exec sleep 600"] }, started.Token);
+        await running.Output.ReadAsync(started.Token);
 
-        // A new server: a new backend over the same directories, holding nothing of the old one.
-        var after = _host.Backend();
-        var reconciliation = await after.ReconcileAsync([spec], CancellationToken.None);
+        // What the server's death does to the VM: its connection to the agent closes, nothing else.
+        await vm.Agent.DisposeAsync();
+
+        var reconciliation = await _host.Backend().ReconcileAsync([spec], CancellationToken.None);
+        var adopted = Assert.Single(reconciliation.Readopted);
+        Assert.Empty(reconciliation.RemovedLeftovers);
+        Assert.Equal("kept\n", (await ExecutionResult.RunAsync(adopted, "cat", "/tmp/file")).Stdout);
+        Assert.Equal(0, (await ExecutionResult.RunAsync(adopted, "sh", "-c", "kill -0 $(cat /tmp/background.pid)")).Exit.ExitCode);
+        Assert.NotEqual(0, (await ExecutionResult.RunAsync(adopted, "sh", "-c", "kill -0 $(cat /tmp/running.pid)")).Exit.ExitCode);
+
+        await adopted.TerminateAsync(CancellationToken.None);
+        await _host.AssertNothingRemainsAsync(spec.SandboxId);
+    }
+
+    [BackendFact]
+    public async Task Reconcile_removes_an_expected_VM_whose_QEMU_is_gone_and_any_VM_nobody_expects()
+    {
+        var gone = _host.Spec();
+        var goneVm = (QemuSandbox)await _host.Backend().ProvisionAsync(gone, CancellationToken.None);
+        var stray = _host.Spec();
+        await _host.Backend().ProvisionAsync(stray, CancellationToken.None);
+        await goneVm.Agent.DisposeAsync();
+        Assert.True(HostPids.KillAndWait(goneVm.QemuPid, TimeSpan.FromSeconds(10)));
+
+        var reconciliation = await _host.Backend().ReconcileAsync([gone], CancellationToken.None);
 
         Assert.Empty(reconciliation.Readopted);
-        Assert.Equal([spec.SandboxId], reconciliation.RemovedLeftovers);
-        await _host.AssertNothingRemainsAsync(spec.SandboxId);
-        await leftover.TerminateAsync(CancellationToken.None); // the old handle tolerates it all being gone
+        Assert.Equal(new[] { gone.SandboxId, stray.SandboxId }.Order(StringComparer.Ordinal), reconciliation.RemovedLeftovers);
+        await _host.AssertNothingRemainsAsync(gone.SandboxId);
+        await _host.AssertNothingRemainsAsync(stray.SandboxId);
     }
 
     [BackendFact]

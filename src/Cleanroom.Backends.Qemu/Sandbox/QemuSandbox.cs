@@ -17,6 +17,9 @@ internal sealed class QemuSandbox(LaunchedVm vm, ImageConfig image, VmTeardown t
 
     internal SandboxRunDirectory Run => vm.Run;
 
+    /// <summary>The connection to the agent (tests close it to do what a server's death does).</summary>
+    internal Cleanroom.Agent.Client.AgentConnection Agent => vm.Agent;
+
     protected override async Task TeardownAsync()
     {
         try

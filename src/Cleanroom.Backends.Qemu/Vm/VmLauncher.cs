@@ -1,5 +1,4 @@
 using Cleanroom.HostProcesses;
-using System.Net.Sockets;
 using Cleanroom.Agent.Client;
 using Cleanroom.Backends.Qemu.Host;
 using Cleanroom.Errors;
@@ -33,8 +32,8 @@ internal sealed class VmLauncher(QemuBackendOptions options, VmTeardown teardown
             // socket then lives as long as the VM, not as long as this server, and a restarted server connects to the
             // same path. Connecting right after the start needs no wait: the kernel queues the connection until QEMU
             // accepts it, and resets it if QEMU dies first.
-            using (var listener = Listen(run.AgentSocket))
-                process = QemuProcess.Start(QemuCommandLine.Argv(spec), run.QemuLog, listener.SafeHandle, logger);
+            using (var listener = InheritableListener.Bind(run.AgentSocket))
+                process = QemuProcess.Start(QemuCommandLine.Argv(spec), run.QemuLog, listener, logger);
             connection = await VmAgentChannel.ConnectAsync(
                 run, options, options.ReadyTimeout - TimeSpan.FromMilliseconds(Environment.TickCount64 - started), deadline.Token).ConfigureAwait(false);
             logger.LogDebug("sandbox {SandboxId}: agent answered {Milliseconds} ms after QEMU started", run.SandboxId, Environment.TickCount64 - started);
@@ -63,22 +62,6 @@ internal sealed class VmLauncher(QemuBackendOptions options, VmTeardown teardown
             };
             throw new CleanroomException(ErrorCode.RuntimeLaunchFailed,
                 $"the VM of sandbox {run.SandboxId} did not become ready: {reason} ({exit}). QEMU stderr: {stderr ?? "(none)"}. Guest console: {console ?? "(empty)"}", e);
-        }
-    }
-
-    private static Socket Listen(string path)
-    {
-        var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-        try
-        {
-            socket.Bind(new UnixDomainSocketEndPoint(path));
-            socket.Listen(1);
-            return socket;
-        }
-        catch
-        {
-            socket.Dispose();
-            throw;
         }
     }
 }
