@@ -29,6 +29,7 @@ internal sealed class AgentSession
     private readonly bool _isInit;
     private readonly object _lock = new();
     private readonly Dictionary<uint, object> _channels = new();
+    private bool _greeted;
 
     public AgentSession(Stream input, Stream output, SelfCommand self, ChildReaper reaper, bool isInit)
     {
@@ -81,6 +82,16 @@ internal sealed class AgentSession
         switch (frame.Type)
         {
             case FrameType.Hello:
+                if (_greeted)
+                {
+                    // A virtio-serial port can hand the agent a new host before a read ever saw the previous one leave
+                    // (it reconnected in between). What that host started is nobody's now: stop it as if it had left.
+                    AgentLog.Info("a new host said hello on this connection; stopping what the previous host started");
+                    StopEverything(GraceWhenHostLeft, wholeSandbox: false);
+                    lock (_lock)
+                        _channels.Clear();
+                }
+                _greeted = true;
                 var hello = Decode(frame, HelloMessage.Decode);
                 if (hello is not null)
                     AgentLog.Info($"hello from {hello.ClientName}, protocol {hello.ProtocolVersion}");

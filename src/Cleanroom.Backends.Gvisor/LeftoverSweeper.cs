@@ -48,13 +48,13 @@ internal sealed class LeftoverSweeper(GvisorBackendOptions options, Runsc runsc,
 
         // Anything else under our root (a half-started sandbox, a gofer whose sandbox died) has no owner now.
         var kept = keep.Select(id => SandboxLayout.For(options.SandboxRoot, id)).ToArray();
-        var strays = HostProcesses.UnderRoot(options.RunscRoot)
-            .Except(kept.SelectMany(layout => HostProcesses.OfSandbox(options.RunscRoot, layout.ContainerId, layout.RunDirectory)))
+        var strays = RunscProcesses.UnderRoot(options.RunscRoot)
+            .Except(kept.SelectMany(layout => RunscProcesses.OfSandbox(options.RunscRoot, layout.ContainerId, layout.RunDirectory)))
             .ToList();
         if (strays.Count > 0)
         {
             logger.LogWarning("killing runsc processes left under {Root}: {Pids}", options.RunscRoot, string.Join(", ", strays));
-            HostProcesses.Kill(strays);
+            RunscProcesses.Kill(strays);
         }
         return removed.ToList();
     }

@@ -22,11 +22,11 @@ internal sealed class SandboxTeardown(Runsc runsc, ILogger logger, TimeSpan grac
             await TeardownSteps.StopAgentAsync(connection, grace, ExitWait, logger).ConfigureAwait(false);
         await Try(() => runsc.DeleteAsync(layout.ContainerId, CancellationToken.None), layout, "runsc delete").ConfigureAwait(false);
 
-        var strays = HostProcesses.OfSandbox(runsc.Root, layout.ContainerId, layout.RunDirectory);
+        var strays = RunscProcesses.OfSandbox(runsc.Root, layout.ContainerId, layout.RunDirectory);
         if (strays.Count > 0)
         {
             logger.LogWarning("sandbox {SandboxId}: killing runsc processes left after delete: {Pids}", layout.SandboxId, string.Join(", ", strays));
-            HostProcesses.Kill(strays);
+            RunscProcesses.Kill(strays);
         }
         TeardownSteps.RemoveRunDirectory(layout.RunDirectory, layout.SandboxId, logger);
     }

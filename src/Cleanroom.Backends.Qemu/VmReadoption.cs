@@ -1,6 +1,7 @@
 using Cleanroom.Backends.Qemu.Host;
 using Cleanroom.Backends.Qemu.Sandbox;
 using Cleanroom.Backends.Qemu.Vm;
+using Cleanroom.HostProcesses;
 using Cleanroom.Images;
 using Microsoft.Extensions.Logging;
 
@@ -43,7 +44,9 @@ internal sealed class VmReadoption(QemuBackendOptions options, VmTeardown teardo
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
-            logger.LogWarning("sandbox {SandboxId} cannot be re-adopted: {Reason}", spec.SandboxId, e.Message);
+            // The guest console says what the agent was doing; it goes with the run directory right after this.
+            logger.LogWarning("sandbox {SandboxId} cannot be re-adopted: {Reason}; guest console: {Console}",
+                spec.SandboxId, e.Message, TextTail.OfFile(run.ConsoleLog, 1500) ?? "(empty)");
             return null;
         }
     }

@@ -30,12 +30,14 @@ public sealed class RestartEndToEndTests : IAsyncLifetime
         await _upstream.DisposeAsync();
     }
 
-    [Fact]
-    public async Task After_kill_9_and_a_restart_ready_sandboxes_are_ready_again_with_their_files_network_and_egress_rules()
+    [Theory]
+    [InlineData("gvisor")]
+    [InlineData("qemu")]
+    public async Task After_kill_9_and_a_restart_ready_sandboxes_are_ready_again_with_their_files_network_and_egress_rules(string backend)
     {
         var ids = new List<string>();
         for (var i = 0; i < 3; i++)
-            ids.Add(await CreateAsync());
+            ids.Add(await CreateAsync(backend));
         await CheckAsync("exec", "--in", ids[0], "--", "sh", "-c", "echo survived > /tmp/file");
         using var running = StartCli("exec", "--in", ids[1], "--", "sh", "-c", "echo started; exec sleep 600");
         using (var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60)))
@@ -52,7 +54,8 @@ public sealed class RestartEndToEndTests : IAsyncLifetime
 
         foreach (var id in ids)
         {
-            Assert.Equal("SANDBOX_STATUS_READY", await StatusAsync(id));
+            if (await StatusAsync(id) != "SANDBOX_STATUS_READY")
+                Assert.Fail($"{backend} sandbox {ids.IndexOf(id)} is not READY after the restart: {await CheckAsync("sandbox", "inspect", id)}\nserver log: {ServerLog()}");
             Assert.Equal("ok\n", await CheckAsync("exec", "--in", id, "--", "echo", "ok"));
             var allowed = await _server.CleanroomAsync("exec", "--in", id, "--", "curl", "-sS", "-m", "10", $"http://upstream.test:{UpstreamNamespace.Port}/hello.txt");
             Assert.True(allowed.ExitCode == 0 && allowed.Stdout == "hello from upstream\n", allowed.ToString());
@@ -107,9 +110,15 @@ public sealed class RestartEndToEndTests : IAsyncLifetime
         await AssertNothingLeftAsync([id]);
     }
 
-    private async Task<string> CreateAsync()
+    private string ServerLog()
     {
-        var created = await _server.CleanroomAsync("create", "--chdir", _repo);
+        var logs = Directory.EnumerateFiles(_server.Root, "server.log", SearchOption.AllDirectories);
+        return string.Join("\n", logs.Select(f => $"== {f}\n{string.Join("\n", File.ReadLines(f).TakeLast(40))}"));
+    }
+
+    private async Task<string> CreateAsync(string backend = "gvisor")
+    {
+        var created = await _server.CleanroomAsync("create", "--chdir", _repo, "--backend", backend);
         Assert.True(created.ExitCode == 0, created.ToString());
         return created.Stdout.Trim();
     }
@@ -137,7 +146,7 @@ public sealed class RestartEndToEndTests : IAsyncLifetime
         return Process.Start(start)!;
     }
 
-    /// <summary>No container, namespace or runsc process of these sandboxes is left.</summary>
+    /// <summary>No container, namespace, runsc or QEMU process of these sandboxes is left.</summary>
     private async Task AssertNothingLeftAsync(IEnumerable<string> ids)
     {
         var containers = await Shell.CheckAsync("runsc", $"--root={_server.RunscRoot}", "list");

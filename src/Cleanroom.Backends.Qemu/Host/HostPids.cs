@@ -1,11 +1,12 @@
 using System.Runtime.InteropServices;
+using Cleanroom.HostProcesses;
 using Microsoft.Win32.SafeHandles;
 
 namespace Cleanroom.Backends.Qemu.Host;
 
 /// <summary>
 /// QEMU processes of this backend that the server may no longer hold as children (after a restart): found by
-/// their command line in /proc, which names the sandbox (<c>-name cleanroom-&lt;id&gt;</c>) and a pidfile in our
+/// their command line (<see cref="ProcessTable"/>), which names the sandbox (<c>-name cleanroom-&lt;id&gt;</c>) and a pidfile in our
 /// sandbox root. Killed with SIGKILL, and their end awaited on a pidfd, not by polling.
 /// </summary>
 internal static partial class HostPids
@@ -17,15 +18,10 @@ internal static partial class HostPids
     /// <summary>Every QEMU started with a pidfile under <paramref name="sandboxRoot"/>, with the guest name it carries.</summary>
     public static IReadOnlyList<(int Pid, string GuestName)> QemusUnder(string sandboxRoot)
     {
-        var found = new List<(int, string)>();
         var prefix = sandboxRoot.TrimEnd('/') + "/";
-        foreach (var directory in Directory.EnumerateDirectories("/proc"))
+        var found = new List<(int, string)>();
+        foreach (var (pid, argv) in ProcessTable.All())
         {
-            if (!int.TryParse(Path.GetFileName(directory), out var pid) || pid == Environment.ProcessId)
-                continue;
-            var argv = CommandLine(pid);
-            if (argv is null)
-                continue;
             var pidfile = ValueAfter(argv, "-pidfile");
             var name = ValueAfter(argv, "-name");
             if (pidfile is not null && name is not null && pidfile.StartsWith(prefix, StringComparison.Ordinal))
@@ -41,7 +37,7 @@ internal static partial class HostPids
         {
             if (!int.TryParse(File.ReadAllText(pidFile).Trim(), out var pid))
                 return null;
-            return CommandLine(pid) is { } argv && ValueAfter(argv, "-name") == guestName ? pid : null;
+            return ProcessTable.CommandLine(pid) is { } argv && ValueAfter(argv, "-name") == guestName ? pid : null;
         }
         catch (IOException)
         {
@@ -76,19 +72,6 @@ internal static partial class HostPids
                 return true;
             if (ready == 0 || Marshal.GetLastPInvokeError() != 4 /* EINTR */)
                 return false;
-        }
-    }
-
-    private static string[]? CommandLine(int pid)
-    {
-        try
-        {
-            var text = File.ReadAllText($"/proc/{pid}/cmdline");
-            return text.Length == 0 ? null : text.Split('\0', StringSplitOptions.RemoveEmptyEntries);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return null; // exited while we looked, or not ours to read
         }
     }
 

@@ -1,8 +1,10 @@
-using System.Diagnostics;
 using Cleanroom.Api.Addressing;
 using Cleanroom.Api.Client;
 using Cleanroom.Api.Errors;
 using Cleanroom.Api.V1;
+using Cleanroom.Errors;
+using Cleanroom.HostProcesses;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Cleanroom.Cli.Commands;
 
@@ -26,38 +28,40 @@ internal static class DetachedServer
 
         Directory.CreateDirectory(console.Directories.StateHome);
         var logFile = Path.Combine(console.Directories.StateHome, "server.log");
-        // Every standard stream is a pipe of ours, closed when this process exits: the server must not hold on to
-        // the caller's terminal or pipes (a caller reading our output to its end would otherwise wait forever).
-        // The server logs to its file from the start.
-        var start = new ProcessStartInfo("setsid")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardInput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        start.ArgumentList.Add(Environment.ProcessPath!);
-        start.ArgumentList.Add("serve");
-        start.ArgumentList.Add(readyFlag);
-        start.ArgumentList.Add(logFile);
+        // Started through the one place that starts long-lived programs: a session of its own, stdin /dev/null, stderr
+        // (native crash output included) appended to the log, stdout a pipe whose one line says it is ready. Nothing
+        // of the caller's terminal or pipes is held (a caller reading our output to its end would otherwise wait for ever).
+        List<string> argv = [Environment.ProcessPath!, "serve", readyFlag, logFile];
         foreach (var item in listen)
         {
-            start.ArgumentList.Add("--listen");
-            start.ArgumentList.Add(item);
+            argv.Add("--listen");
+            argv.Add(item);
         }
 
-        using var server = Process.Start(start)!;
-        server.StandardInput.Close();
+        DetachedProcess server;
+        try
+        {
+            server = DetachedProgram.Start(argv, logFile, readinessPipe: true, NullLogger.Instance, ErrorCode.RuntimeLaunchFailed);
+        }
+        catch (CleanroomException e)
+        {
+            console.Error.WriteLine($"cleanroom: cannot start the server: {e.Message}");
+            return ExitCode.Failure;
+        }
+
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(ReadyDeadline);
         string? line;
-        try
+        using (var ready = new StreamReader(server.Stdout!))
         {
-            line = await server.StandardOutput.ReadLineAsync(deadline.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            line = null;
+            try
+            {
+                line = await ready.ReadLineAsync(deadline.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                line = null;
+            }
         }
 
         if (line == "ready")

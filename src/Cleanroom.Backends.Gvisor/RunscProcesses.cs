@@ -1,12 +1,14 @@
+using Cleanroom.HostProcesses;
+
 namespace Cleanroom.Backends.Gvisor;
 
 /// <summary>
-/// Finds runsc processes of one sandbox by their command lines in /proc, so teardown and reconciliation
+/// Finds runsc processes of one sandbox by their command lines (<see cref="ProcessTable"/>), so teardown and reconciliation
 /// can prove none is left, and kill any that is. A process is a sandbox's when it runs with our runsc root
 /// (<c>--root=…</c>) and names the sandbox's container id or a path in its run directory, alone or as a flag's
 /// value (the gofer names only <c>--bundle=…</c> and <c>--log=…</c>). Zombies have no command line and are not matched: they hold nothing.
 /// </summary>
-internal static class HostProcesses
+internal static class RunscProcesses
 {
     public static IReadOnlyList<int> OfSandbox(string runscRoot, string containerId, string runDirectory) =>
         Find(argv => argv.Contains($"--root={runscRoot}") && argv.Any(a => a == containerId || NamesPathIn(a, runDirectory)));
@@ -39,26 +41,6 @@ internal static class HostProcesses
         }
     }
 
-    private static List<int> Find(Func<string[], bool> matches)
-    {
-        var self = Environment.ProcessId;
-        var found = new List<int>();
-        foreach (var directory in Directory.EnumerateDirectories("/proc"))
-        {
-            if (!int.TryParse(Path.GetFileName(directory), out var pid) || pid == self)
-                continue;
-            string[] argv;
-            try
-            {
-                argv = File.ReadAllText(Path.Combine(directory, "cmdline")).Split('\0', StringSplitOptions.RemoveEmptyEntries);
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                continue; // exited while we looked, or not ours to read
-            }
-            if (argv.Length > 0 && matches(argv))
-                found.Add(pid);
-        }
-        return found;
-    }
+    private static List<int> Find(Func<string[], bool> matches) =>
+        ProcessTable.All().Where(p => matches(p.Argv)).Select(p => p.Pid).ToList();
 }
