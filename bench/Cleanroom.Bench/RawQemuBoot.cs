@@ -1,4 +1,3 @@
-using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text;
 using Cleanroom.Backends.Qemu;
@@ -53,10 +52,6 @@ internal sealed class RawQemuBoot(string kernel, Accelerator accelerator, string
         Directory.CreateDirectory(run);
         try
         {
-            // QEMU connects the agent port's socket while it starts; nothing in this guest ever opens the port.
-            using var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-            listener.Bind(new UnixDomainSocketEndPoint(Path.Combine(run, "agent.sock")));
-            listener.Listen(1);
             var console = Path.Combine(run, "console.log");
             var argv = QemuCommandLine.Argv(new VmLaunchSpec
             {
@@ -68,7 +63,9 @@ internal sealed class RawQemuBoot(string kernel, Accelerator accelerator, string
                 MemoryMib = (int)Math.Max(_defaults.DefaultMemoryBytes >> 20, _defaults.Settings.MinMemoryMib),
                 KernelPath = kernel,
                 InitramfsPath = Initramfs,
-                AgentSocketPath = Path.Combine(run, "agent.sock"),
+                // Nothing in this guest opens the agent port: a probe's null channel (and cleanroom.probe on the
+                // command line, which this busybox init ignores), so no socket has to be handed over.
+                Probe = true,
                 ConsoleLogPath = console,
                 PidFilePath = Path.Combine(run, "qemu.pid"),
                 EntropySeedHex = Convert.ToHexString(RandomNumberGenerator.GetBytes(32)),

@@ -7,7 +7,8 @@ namespace Cleanroom.Agent;
 /// A microVM's virtio-serial port, served to one host connection after another. The host end is a socket
 /// QEMU listens on; a server that restarts connects again. While no host is connected the port reads as
 /// end-of-file and polls as hung up, and the kernel signals each change of the host's state with SIGIO
-/// (see <see cref="AsyncSignals"/>), which is what <see cref="WaitForHost"/> waits for.
+/// (see <see cref="AsyncSignals"/>), which is what <see cref="WaitForHost"/> waits for. (It also signals arriving
+/// data, which can come before the host's "port open" is processed: so data alone never means a host is there.)
 /// The port is non-blocking so a session's writes can notice that its host went away instead of
 /// blocking until the next host connects and handing it the previous session's frames.
 /// </summary>
@@ -33,7 +34,11 @@ internal sealed class SerialChannel : IDisposable
         return new SerialChannel(port, path);
     }
 
-    /// <summary>Returns once a host is connected, having dropped whatever a previous host sent and nobody read.</summary>
+    /// <summary>
+    /// Returns once a host is connected. Nothing is read here: a session ends at end-of-file, which the port reports
+    /// only when nothing is buffered, so whatever is buffered now is the next host's, and its first bytes may arrive
+    /// (with their own SIGIO) before the guest has processed the host's "port open" message.
+    /// </summary>
     public void WaitForHost()
     {
         var waited = false;
@@ -42,7 +47,6 @@ internal sealed class SerialChannel : IDisposable
             if (!waited)
                 AgentLog.Info("waiting for the host to connect");
             waited = true;
-            Drain();
             if (!_signalArmed)
             {
                 // Must be the thread that waits; re-check at once, since a connect before arming sent no signal here.
@@ -60,19 +64,4 @@ internal sealed class SerialChannel : IDisposable
     public void Dispose() => _port.Dispose();
 
     private bool HostConnected() => (FileDescriptors.PollEvents(_port, LibC.POLLOUT, 0) & LibC.POLLHUP) == 0;
-
-    private void Drain()
-    {
-        Span<byte> buffer = stackalloc byte[4096];
-        try
-        {
-            while (FileDescriptors.Read(_port, buffer) > 0)
-            {
-            }
-        }
-        catch (UnixException e) when (e.Errno == Errno.EAGAIN)
-        {
-            // Nothing buffered (a host connected meanwhile).
-        }
-    }
 }
