@@ -2,7 +2,7 @@
 # Runs the benchmark program against private servers (their own sockets and state, this host's images), after
 # scripts/setup.sh. Prints Markdown tables: Cleanroom next to a raw baseline measured in the same run, every gVisor
 # row once per gVisor platform, side by side.
-# usage: bench/run.sh [RUNS] [--only qemu|exec|sessions|restart]
+# usage: bench/run.sh [RUNS] [--only qemu|exec|sessions|restart|density]   (density: RUNS idle sandboxes, e.g. 100)
 # Two phases: warm pool off (cold starts), then the defaults (warm pool on). Each phase runs one server per gVisor
 # platform (systrap, ptrace; each named in its server's runtime config, so a platform that cannot run fails the
 # server's start instead of being replaced). The qemu row boots a raw baseline whose /init is Debian's busybox-static.
@@ -50,7 +50,7 @@ cleanup() {
   stop_servers
   # A graceful stop leaves READY sandboxes for the next start; these servers have none: remove what a failed run left.
   for platform in "${PLATFORMS[@]}"; do
-    for id in $(runsc --root="$private/$platform/run/cleanroom/runsc" list -q 2>/dev/null || true); do
+    for id in $(runsc --root="$private/$platform/run/cleanroom/runsc" list -quiet 2>/dev/null || true); do
       runsc --root="$private/$platform/run/cleanroom/runsc" delete --force "$id" 2>/dev/null || true
     done
   done

@@ -2,20 +2,22 @@ using Cleanroom.Bench;
 using Cleanroom.Policy;
 
 // usage: Cleanroom.Bench CLEANROOM_BINARY POLICY_DIR [RUNS] --phase cold|warm --server PLATFORM=SOCKET [--server ...]
-//        [--checkout DIR] [--only qemu|exec|sessions|restart]
+//        [--checkout DIR] [--only qemu|exec|sessions|restart|density]
 // Expects one server per gVisor platform (bench/run.sh starts them per phase, each with its platform named in its
 // runtime config): "cold" with the warm pool off (every sandbox starts from nothing), "warm" with the defaults
 // (warm_pool size 1). Each gVisor row is measured on every platform in turn and printed side by side; every figure is
 // compared with a baseline measured in the same run, on the same machine, at the same moment. --only qemu: the qemu
 // row alone; --only exec: exec on a ready sandbox and throughput alone; --only sessions: stdin round trip and
 // throughput, and TCP through an exposure; --only restart: a restart after kill -9 with 10 READY sandboxes against one
-// with none (also part of the cold phase, where no spare exists to blur it).
+// with none (also part of the cold phase, where no spare exists to blur it); --only density: RUNS idle sandboxes on
+// each server (memory per sandbox against a raw runsc container, create latency as the count grows).
 var (cleanroom, policyDir) = (args[0], args[1]);
 var runs = args.Length > 2 && int.TryParse(args[2], out var n) ? n : 10;
 var onlyQemu = Option("--only") == "qemu";
 var onlyExec = Option("--only") == "exec";
 var onlySessions = Option("--only") == "sessions";
 var onlyRestart = Option("--only") == "restart";
+var onlyDensity = Option("--only") == "density";
 var warm = Option("--phase") == "warm";
 // A directory inside a git checkout: the same command there also materialises the checkout's HEAD in the sandbox.
 var checkout = Option("--checkout");
@@ -28,26 +30,34 @@ var policy = PolicyLoader.Load(policyDir).Result.Policy ?? throw new InvalidOper
 var report = new Report(warm ? "defaults: warm pool on (warm_pool size 1)" : "cold start: warm pool off (warm_pool size 0)", servers.Select(s => s.Platform));
 var gvisor = new GvisorRows(report, cleanroom, policyDir, checkout, runs, policy);
 
-if (!onlyQemu && !onlyExec && !onlySessions && !onlyRestart)
+if (!onlyQemu && !onlyExec && !onlySessions && !onlyRestart && !onlyDensity)
 {
     foreach (var server in servers)
         await (warm ? gvisor.WarmAsync(server) : gvisor.ColdAsync(server));
 }
 
-if ((!onlyQemu && !onlyExec && !onlySessions && !warm) || onlyRestart)
+if (onlyDensity)
+{
+    // Idle sandboxes: many at once, so it runs alone (bench/run.sh N --only density), never beside the timed rows.
+    var density = new DensityRows(report, policy);
+    foreach (var server in servers)
+        await density.MeasureAsync(server, count: runs);
+}
+
+if ((!onlyQemu && !onlyExec && !onlySessions && !onlyDensity && !warm) || onlyRestart)
 {
     var restarts = new RestartRows(report, cleanroom, policy, runs: Math.Min(runs, 5));
     foreach (var server in servers)
         await restarts.MeasureAsync(server, sandboxes: 10);
 }
 
-if ((!onlyQemu && !onlyRestart && warm) || onlyExec)
+if ((!onlyQemu && !onlyRestart && !onlyDensity && warm) || onlyExec)
 {
     foreach (var server in servers)
         await gvisor.ExecAndThroughputAsync(server);
 }
 
-if ((!onlyQemu && !onlyExec && !onlyRestart && warm) || onlySessions)
+if ((!onlyQemu && !onlyExec && !onlyRestart && !onlyDensity && warm) || onlySessions)
 {
     var sessions = new LiveSessionRows(report, roundTrips: 1000, policy);
     foreach (var server in servers)
@@ -58,7 +68,7 @@ if ((!onlyQemu && !onlyExec && !onlyRestart && warm) || onlySessions)
 // init that exits at once. Last: an idle VM under emulation keeps a core busy, and a spare of another spec is torn
 // down when the spec changes, so the rows above run before any VM exists.
 servers[0].Select();
-if (onlyRestart)
+if (onlyRestart || onlyDensity)
 {
     // nothing else
 }

@@ -54,7 +54,7 @@ internal sealed class Report(string title, IEnumerable<string> platforms)
         }
     }
 
-    private void Cell(string what, string target, string platform, string text)
+    public void Cell(string what, string target, string platform, string text)
     {
         var index = _gvisor.FindIndex(r => r.What == what);
         if (index < 0)

@@ -41,6 +41,16 @@ public sealed class GvisorReconcileTests(GvisorAssets assets) : IAsyncLifetime
     }
 
     [GvisorFact]
+    public async Task The_agent_channel_is_out_of_reach_of_an_unprivileged_user_in_the_sandbox()
+    {
+        var sandbox = await _host.Backend().ProvisionAsync(_host.Spec(), CancellationToken.None);
+        var asNobody = await ExecutionResult.RunAsync(sandbox, new ExecutionSpec { Argv = ["ls", "/.cleanroom-channel"], User = "nobody" });
+        Assert.NotEqual(0, asNobody.Exit.ExitCode);
+        Assert.Contains("Permission denied", asNobody.Stderr);
+        await sandbox.TerminateAsync(CancellationToken.None);
+    }
+
+    [GvisorFact]
     public async Task An_expected_sandbox_whose_container_is_gone_is_not_re_adopted_and_its_remains_are_removed()
     {
         var spec = _host.Spec();

@@ -28,6 +28,9 @@ internal sealed class ListeningChannel : IDisposable
         try
         {
             listener.Bind(new UnixDomainSocketEndPoint(path));
+            // Whoever connects is served as the host: only root (the agent's own user) may. The directory is root's
+            // 0700 too, so an unprivileged workload cannot even reach the path.
+            File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
             listener.Listen(4);
         }
         catch
