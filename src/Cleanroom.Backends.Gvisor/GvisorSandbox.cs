@@ -1,4 +1,5 @@
 using Cleanroom.Backends.AgentBased;
+using Cleanroom.Backends.Gvisor.Disk;
 using Cleanroom.Images;
 
 namespace Cleanroom.Backends.Gvisor;
@@ -8,12 +9,15 @@ namespace Cleanroom.Backends.Gvisor;
 /// stdio. Terminate stops the agent and removes the container and the run directory.
 /// </summary>
 internal sealed class GvisorSandbox(LaunchedSandbox launched, ImageConfig image, SandboxTeardown teardown)
-    : AgentSandbox(launched.Layout.SandboxId, launched.Agent, image)
+    : AgentSandbox(launched.Layout.SandboxId, launched.Agent, image), ISandboxDisk
 {
     internal SandboxLayout Layout => launched.Layout;
 
     /// <summary>runsc run's pid on the host (for tests and diagnostics).</summary>
     internal RunscContainerProcess Process => launched.Process;
+
+    /// <summary>One statfs of the sandbox's disk; null once it is terminated.</summary>
+    public SandboxDiskUsage? ReadDiskUsage() => FilestoreDisk.Usage(launched.Layout);
 
     protected override Task TeardownAsync() => teardown.RunAsync(launched.Layout, launched.Agent, launched.Process);
 }

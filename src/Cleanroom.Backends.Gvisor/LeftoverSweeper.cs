@@ -1,3 +1,4 @@
+using Cleanroom.Backends.Gvisor.Disk;
 using Microsoft.Extensions.Logging;
 
 namespace Cleanroom.Backends.Gvisor;
@@ -5,7 +6,8 @@ namespace Cleanroom.Backends.Gvisor;
 /// <summary>
 /// After a server restart, removes everything earlier servers left under this backend's roots: runsc
 /// containers named <c>cleanroom-*</c> (killed and deleted, which also removes their cgroups), run
-/// directories <c>cleanroom-*</c> under the sandbox root, and any process still started with our runsc root.
+/// directories <c>cleanroom-*</c> under the sandbox root (with their disks), any process still started with our runsc
+/// root, and last any sandbox disk still mounted or attached under the sandbox root.
 /// Nothing is re-adopted (see <see cref="GvisorBackend.ReconcileAsync"/>).
 /// </summary>
 internal sealed class LeftoverSweeper(GvisorBackendOptions options, Runsc runsc, SandboxTeardown teardown, ILogger logger)
@@ -52,6 +54,10 @@ internal sealed class LeftoverSweeper(GvisorBackendOptions options, Runsc runsc,
             logger.LogWarning("killing runsc processes left under {Root}: {Pids}", options.RunscRoot, string.Join(", ", strays));
             HostProcesses.Kill(strays);
         }
+
+        // Disks the steps above did not reach: a mount or loop device whose run directory is gone or was not removable.
+        // Nothing is re-adopted, so none is kept.
+        removed.UnionWith(DiskLeftovers.Remove(options.SandboxRoot, keep: new HashSet<string>(), logger));
         return new BackendReconciliation([], removed.ToList());
     }
 }

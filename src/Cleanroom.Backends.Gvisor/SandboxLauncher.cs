@@ -1,11 +1,15 @@
 using Cleanroom.Agent.Client;
+using Cleanroom.Backends.Gvisor.Disk;
 using Cleanroom.Errors;
 using Microsoft.Extensions.Logging;
 
 namespace Cleanroom.Backends.Gvisor;
 
-/// <summary>What a launch asks for: the rootfs to lay the writable layer over, the runsc platform, and the limits.</summary>
-internal sealed record LaunchRequest(SandboxLayout Layout, string RootfsPath, GvisorSettings Settings, string Platform, long MemoryBytes, int? Vcpus, NetworkAttachment? Network = null);
+/// <summary>
+/// What a launch asks for: the rootfs to lay the writable layer over, the runsc platform, and the limits
+/// (<see cref="DiskBytes"/> as <see cref="DiskLimit"/> decided it: there is no unlimited disk).
+/// </summary>
+internal sealed record LaunchRequest(SandboxLayout Layout, string RootfsPath, GvisorSettings Settings, string Platform, long MemoryBytes, int? Vcpus, long DiskBytes, NetworkAttachment? Network = null);
 
 /// <summary>A sandbox whose agent has answered the handshake.</summary>
 internal sealed record LaunchedSandbox(SandboxLayout Layout, RunscContainerProcess Process, AgentConnection Agent);
@@ -19,6 +23,7 @@ internal sealed record LaunchedSandbox(SandboxLayout Layout, RunscContainerProce
 internal sealed class SandboxLauncher(GvisorBackendOptions options, Runsc runsc, SandboxTeardown teardown, ILogger logger)
 {
     private readonly StagedAgent _agent = new(options.AgentDirectory);
+    private readonly FilestoreDisk _disk = new(new ProcessRunner(logger), options.CommandTimeout, logger);
 
     public async Task<LaunchedSandbox> LaunchAsync(LaunchRequest request, CancellationToken cancellationToken)
     {
@@ -36,7 +41,8 @@ internal sealed class SandboxLauncher(GvisorBackendOptions options, Runsc runsc,
             // The run directory holds the bundle and the writable layer's backing file: root-only.
             Directory.CreateDirectory(layout.RunDirectory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
             Directory.CreateDirectory(layout.BundleDirectory);
-            Directory.CreateDirectory(layout.FilestoreDirectory);
+            // Before runsc makes its writable layer's file there; on failure the teardown below removes it again.
+            await _disk.CreateAsync(layout, request.DiskBytes, cancellationToken).ConfigureAwait(false);
             Directory.CreateDirectory(runsc.Root);
             string? resolvConf = null;
             if (request.Network is { } network)

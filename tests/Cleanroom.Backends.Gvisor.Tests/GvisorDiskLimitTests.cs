@@ -1,0 +1,157 @@
+using Cleanroom.Backends.Conformance;
+using Cleanroom.Backends.Gvisor.Disk;
+using Cleanroom.Backends.Gvisor.Interop;
+using Cleanroom.Backends.Gvisor.Tests.Support;
+using Cleanroom.Errors;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Cleanroom.Backends.Gvisor.Tests;
+
+/// <summary>
+/// Disk limits with real runsc and real loop devices. The sandbox root sits on a tmpfs of its own, so the host's
+/// file system in these tests is one nothing else writes to: its growth is exactly what the sandbox caused, and its
+/// free space is what the test chose.
+/// </summary>
+[Collection(GvisorCollection.Name)]
+public sealed class GvisorDiskLimitTests(GvisorAssets assets) : IAsyncLifetime
+{
+    private const long MiB = 1L << 20, GiB = 1L << 30;
+    private const long Limit = 256 * MiB;
+
+    private readonly GvisorTestHost _host = new(assets);
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync() => await _host.DisposeAsync();
+
+    [GvisorFact]
+    public async Task Writing_past_the_limit_fails_with_ENOSPC_inside_the_host_grows_by_at_most_the_limit_and_the_sandbox_works_after_the_file_is_deleted()
+    {
+        // 2 GiB, of which 1 GiB is the host's reserve: a 256 MiB disk fits.
+        await _host.MountPrivateSandboxRootAsync(2 * GiB);
+        var spec = _host.Spec(resources: new SandboxResources(null, null, Limit));
+        var sandbox = (GvisorSandbox)await _host.ProvisionAsync(_host.Backend(), spec);
+        var before = HostUsedBytes(sandbox);
+
+        var write = await ExecutionResult.RunAsync(sandbox, "sh", "-c",
+            "dd if=/dev/zero of=/workspace/big bs=1M count=512; echo \"dd exit $?\"; wc -c < /workspace/big");
+        Assert.Contains("No space left on device", write.Stderr);
+        Assert.Contains("dd exit 1", write.Stdout);
+        var written = long.Parse(write.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries)[1].Trim());
+        // It wrote until the disk was full: the limit stopped it, not something else.
+        Assert.InRange(written, Limit - 16 * MiB, Limit);
+        var grown = HostUsedBytes(sandbox) - before;
+        Assert.InRange(grown, written - 16 * MiB, Limit);
+        var full = sandbox.ReadDiskUsage()!;
+        Assert.True(full.IsNearlyFull, $"{full}");
+        Assert.Equal(Limit, full.LimitBytes);
+
+        var after = await ExecutionResult.RunAsync(sandbox, "sh", "-c",
+            "rm /workspace/big && dd if=/dev/zero of=/workspace/next bs=1M count=100 && echo still works");
+        Assert.True(after.Exit.ExitCode == 0, after.Stderr);
+        Assert.Contains("still works", after.Stdout);
+        Assert.False(sandbox.ReadDiskUsage()!.IsNearlyFull);
+        // What the sandbox deleted went back to the host (runsc punches holes; discard passes them to the image).
+        Assert.InRange(HostUsedBytes(sandbox) - before, 0, 150 * MiB);
+
+        await sandbox.TerminateAsync(CancellationToken.None);
+        await _host.AssertNothingRemainsAsync(spec.SandboxId);
+    }
+
+    [GvisorFact]
+    public async Task A_default_disk_larger_than_the_host_can_spare_is_capped_to_what_it_can()
+    {
+        await _host.MountPrivateSandboxRootAsync(2 * GiB);
+        var sandbox = (GvisorSandbox)await _host.ProvisionAsync(_host.Backend());
+        var usage = sandbox.ReadDiskUsage()!;
+        // The default is 10 GiB; 2 GiB less the 1 GiB reserve is all this host can spare.
+        Assert.InRange(usage.LimitBytes, 1 * GiB - 32 * MiB, 1 * GiB);
+        // ext4 keeps 2% of the blocks, at most 16 MiB, for its own metadata; the rest is the sandbox's.
+        Assert.InRange(usage.AvailableBytes, usage.LimitBytes - 17 * MiB, usage.LimitBytes);
+    }
+
+    [GvisorFact]
+    public async Task A_host_that_cannot_spare_a_disk_refuses_the_sandbox_with_disk_limit_unavailable_and_leaves_nothing()
+    {
+        await _host.MountPrivateSandboxRootAsync(1 * GiB); // all of it is the host's reserve
+        var spec = _host.Spec();
+        var error = await Assert.ThrowsAsync<CleanroomException>(() => _host.Backend().ProvisionAsync(spec, CancellationToken.None));
+        Assert.Equal(ErrorCode.DiskLimitUnavailable, error.Code);
+        Assert.Contains(_host.SandboxRoot, error.Message);
+        await _host.AssertNothingRemainsAsync(spec.SandboxId);
+    }
+
+    [GvisorFact]
+    public async Task A_policy_disk_under_the_minimum_is_refused_before_anything_is_made()
+    {
+        var spec = _host.Spec(resources: new SandboxResources(null, null, 1 * MiB));
+        var error = await Assert.ThrowsAsync<CleanroomException>(() => _host.Backend().ProvisionAsync(spec, CancellationToken.None));
+        Assert.Equal(ErrorCode.InvalidArgument, error.Code);
+        await _host.AssertNothingRemainsAsync(spec.SandboxId);
+    }
+
+    [GvisorFact]
+    public async Task Reconciliation_unmounts_and_detaches_the_disks_a_crashed_server_left()
+    {
+        // What a server killed with sandboxes running leaves of their disks: one still mounted in its run directory,
+        // and a loop device still attached to an image whose run directory is gone (attached without autoclear).
+        var mounted = SandboxLayout.For(_host.SandboxRoot, GvisorTestHost.NewSandboxId());
+        Directory.CreateDirectory(mounted.RunDirectory);
+        await new FilestoreDisk(new ProcessRunner(NullLogger.Instance), TimeSpan.FromSeconds(30), NullLogger.Instance)
+            .CreateAsync(mounted, 64 * MiB, CancellationToken.None);
+        var orphan = SandboxLayout.For(_host.SandboxRoot, GvisorTestHost.NewSandboxId());
+        Directory.CreateDirectory(orphan.RunDirectory);
+        using (var image = File.Create(orphan.DiskImagePath))
+            image.SetLength(64 * MiB);
+        var losetup = await new ProcessRunner(NullLogger.Instance).RunAsync(["losetup", "--find", "--show", orphan.DiskImagePath], TimeSpan.FromSeconds(30), CancellationToken.None);
+        losetup.EnsureSuccess();
+        Directory.Delete(orphan.RunDirectory, recursive: true);
+        Assert.True(Mounts.IsMountPoint(mounted.FilestoreDirectory));
+        Assert.Equal(2, _host.LoopDevicesUnderRoot().Count);
+
+        var result = await _host.Backend().ReconcileAsync([], CancellationToken.None);
+
+        Assert.Contains(mounted.SandboxId, result.RemovedLeftovers);
+        Assert.Contains(orphan.SandboxId, result.RemovedLeftovers);
+        Assert.Empty(_host.MountsUnderRoot());
+        Assert.Empty(_host.LoopDevicesUnderRoot());
+        Assert.False(Directory.Exists(mounted.RunDirectory));
+    }
+
+    [GvisorFact]
+    public async Task The_leftover_sweep_keeps_the_disks_of_sandboxes_it_is_told_to_keep()
+    {
+        var kept = SandboxLayout.For(_host.SandboxRoot, GvisorTestHost.NewSandboxId());
+        var dropped = SandboxLayout.For(_host.SandboxRoot, GvisorTestHost.NewSandboxId());
+        var disks = new FilestoreDisk(new ProcessRunner(NullLogger.Instance), TimeSpan.FromSeconds(30), NullLogger.Instance);
+        foreach (var layout in new[] { kept, dropped })
+        {
+            Directory.CreateDirectory(layout.RunDirectory);
+            await disks.CreateAsync(layout, 64 * MiB, CancellationToken.None);
+        }
+
+        var removed = DiskLeftovers.Remove(_host.SandboxRoot, new HashSet<string> { kept.SandboxId }, NullLogger.Instance);
+
+        Assert.Equal([dropped.SandboxId], removed);
+        Assert.True(Mounts.IsMountPoint(kept.FilestoreDirectory));
+        Assert.False(Mounts.IsMountPoint(dropped.FilestoreDirectory));
+        Assert.Equal([kept.DiskImagePath], _host.LoopDevicesUnderRoot().Select(l => l.BackingFile));
+        FilestoreDisk.Remove(kept, NullLogger.Instance);
+        Assert.Empty(_host.MountsUnderRoot());
+        Assert.Empty(_host.LoopDevicesUnderRoot());
+    }
+
+    /// <summary>What the host's (the private sandbox root's) file system holds once the sandbox's disk is written back.</summary>
+    private static long HostUsedBytes(GvisorSandbox sandbox)
+    {
+        // Written back first: pages the sandbox dirtied reach the image only at writeback, and the bound must hold after.
+        Sync(sandbox.Layout.FilestoreDirectory);
+        return FileSystemSpace.Of(Path.GetDirectoryName(sandbox.Layout.RunDirectory)!).UsedBytes;
+    }
+
+    private static void Sync(string path)
+    {
+        using var sync = System.Diagnostics.Process.Start("sync", ["-f", path]);
+        sync.WaitForExit();
+    }
+}
