@@ -141,6 +141,22 @@ public sealed class GvisorDiskLimitTests(GvisorAssets assets) : IAsyncLifetime
         Assert.Empty(_host.LoopDevicesUnderRoot());
     }
 
+    [GvisorFact]
+    public void A_loop_device_whose_disk_was_never_mounted_detaches_itself_when_its_handle_closes()
+    {
+        // What makes a crash between attach and mount leave no device: autoclear, with our descriptor the last user.
+        Directory.CreateDirectory(_host.Root);
+        var image = Path.Combine(_host.Root, "never-mounted.img");
+        using (var file = File.Create(image))
+            file.SetLength(16 * MiB);
+        using (var loop = LoopDevices.Attach(image))
+        {
+            Assert.Equal([image], _host.LoopDevicesUnderRoot().Select(l => l.BackingFile));
+            Assert.Equal("1", File.ReadAllText($"/sys/block/loop{loop.Number}/loop/autoclear").Trim());
+        }
+        Assert.Empty(_host.LoopDevicesUnderRoot());
+    }
+
     /// <summary>What the host's (the private sandbox root's) file system holds once the sandbox's disk is written back.</summary>
     private static long HostUsedBytes(GvisorSandbox sandbox)
     {
