@@ -142,6 +142,30 @@ public sealed class GvisorDiskLimitTests(GvisorAssets assets) : IAsyncLifetime
     }
 
     [GvisorFact]
+    public async Task Disks_under_a_sandbox_root_reached_through_a_symlink_are_still_removed()
+    {
+        // The kernel reports mount points and backing files with symlinks resolved; the configured root may have one.
+        Directory.CreateDirectory(_host.SandboxRoot);
+        var linked = Path.Combine(_host.Root, "linked-sbx");
+        Directory.CreateSymbolicLink(linked, _host.SandboxRoot);
+        var disks = new FilestoreDisk(new ProcessRunner(NullLogger.Instance), TimeSpan.FromSeconds(30), NullLogger.Instance);
+        var terminated = SandboxLayout.For(linked, GvisorTestHost.NewSandboxId());
+        var crashed = SandboxLayout.For(linked, GvisorTestHost.NewSandboxId());
+        foreach (var layout in new[] { terminated, crashed })
+        {
+            Directory.CreateDirectory(layout.RunDirectory);
+            await disks.CreateAsync(layout, 64 * MiB, CancellationToken.None);
+        }
+        Assert.Equal(2, _host.MountsUnderRoot().Count);
+
+        FilestoreDisk.Remove(terminated, NullLogger.Instance);
+        Assert.Equal([crashed.SandboxId], DiskLeftovers.Remove(linked, new HashSet<string>(), NullLogger.Instance));
+
+        Assert.Empty(_host.MountsUnderRoot());
+        Assert.Empty(_host.LoopDevicesUnderRoot());
+    }
+
+    [GvisorFact]
     public void A_loop_device_whose_disk_was_never_mounted_detaches_itself_when_its_handle_closes()
     {
         // What makes a crash between attach and mount leave no device: autoclear, with our descriptor the last user.

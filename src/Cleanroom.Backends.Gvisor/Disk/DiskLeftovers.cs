@@ -17,7 +17,8 @@ internal static class DiskLeftovers
     /// </summary>
     public static IReadOnlyList<string> Remove(string sandboxRoot, IReadOnlySet<string> keep, ILogger logger)
     {
-        var root = Path.GetFullPath(sandboxRoot);
+        // The kernel names mount points and backing files with every symlink resolved.
+        var root = CanonicalPath.Of(sandboxRoot);
         var removed = new SortedSet<string>(StringComparer.Ordinal);
         // Deepest first, so nothing is unmounted from under a mount on top of it.
         foreach (var mountPoint in Mounts.MountPoints().Reverse())

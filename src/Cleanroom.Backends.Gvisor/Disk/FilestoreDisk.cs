@@ -96,13 +96,12 @@ internal sealed class FilestoreDisk(ProcessRunner runner, TimeSpan commandTimeou
     /// </summary>
     public static void Remove(SandboxLayout layout, ILogger logger)
     {
-        if (Mounts.IsMountPoint(layout.FilestoreDirectory)
-            && Mounts.Unmount(layout.FilestoreDirectory) == UnmountOutcome.Detached)
-        {
+        // Unmounted whether or not the table lists it under this very spelling of the path (a symlink on the way).
+        if (Directory.Exists(layout.FilestoreDirectory) && Mounts.Unmount(layout.FilestoreDirectory) == UnmountOutcome.Detached)
             logger.LogWarning("sandbox {SandboxId}: its disk was still in use; detached, it is released when the last user exits", layout.SandboxId);
-        }
         // Autoclear has detached the device by now, unless the unmount was lazy or the device was attached without it.
-        foreach (var loop in LoopDevices.BackedBy(file => file == layout.DiskImagePath))
+        var image = CanonicalPath.Of(layout.DiskImagePath);
+        foreach (var loop in LoopDevices.BackedBy(file => file == image))
         {
             logger.LogInformation("sandbox {SandboxId}: detaching {Device}", layout.SandboxId, LoopDevices.PathOf(loop.Number));
             LoopDevices.Detach(loop.Number);

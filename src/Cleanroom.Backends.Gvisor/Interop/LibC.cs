@@ -89,4 +89,11 @@ internal static unsafe partial class LibC
 
     [LibraryImport(Lib, EntryPoint = "statfs", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     internal static partial int Statfs(string path, StatFs* buffer);
+
+    /// <summary>With a null buffer the result is malloc'd: release it with <see cref="Free"/>.</summary>
+    [LibraryImport(Lib, EntryPoint = "realpath", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial byte* RealPath(string path, byte* resolved);
+
+    [LibraryImport(Lib, EntryPoint = "free")]
+    internal static partial void Free(void* pointer);
 }
