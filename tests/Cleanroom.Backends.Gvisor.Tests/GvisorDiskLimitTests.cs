@@ -59,6 +59,63 @@ public sealed class GvisorDiskLimitTests(GvisorAssets assets) : IAsyncLifetime
     }
 
     [GvisorFact]
+    public async Task A_program_written_in_the_sandbox_runs_from_its_disk()
+    {
+        // The sentry maps such a program from runsc's file on the sandbox's disk; a noexec mount there made every one
+        // die with SIGSEGV at its first instruction.
+        var sandbox = await _host.ProvisionAsync(_host.Backend(), _host.Spec(resources: new SandboxResources(null, null, Limit)));
+        var run = await ExecutionResult.RunAsync(sandbox, "sh", "-c", "mkdir -p /workspace/bin && cp /bin/busybox /workspace/bin/busybox && /workspace/bin/busybox echo ran from the disk");
+        Assert.True(run.Exit.ExitCode == 0, $"{run.Exit}: {run.Stderr}");
+        Assert.Equal("ran from the disk\n", run.Stdout);
+    }
+
+    [GvisorFact]
+    public async Task Storing_through_a_shared_mapping_past_the_limit_is_SIGBUS_for_that_process_only_and_the_sandbox_lives_on()
+    {
+        // The risky path: pages of a mapped file are the sentry's to allocate when the workload touches them. Linux
+        // answers a full tmpfs with SIGBUS to the process; the sentry must do the same and not die itself.
+        if (RepositoryPaths.FindOnPath("gcc") is null)
+            return; // the agent build itself needs gcc, so where these tests run it is there
+        var program = Path.Combine(_host.Root, "mapwrite");
+        await File.WriteAllTextAsync(program + ".c", """
+            #include <fcntl.h>
+            #include <stdlib.h>
+            #include <sys/mman.h>
+            #include <unistd.h>
+            int main(int argc, char **argv) {
+                size_t size = (size_t)atol(argv[2]) << 20;
+                int fd = open(argv[1], O_RDWR | O_CREAT | O_TRUNC, 0644);
+                if (fd < 0 || ftruncate(fd, size) != 0) return 2;
+                char *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+                if (p == MAP_FAILED) return 3;
+                for (size_t i = 0; i < size; i += 4096) p[i] = 1;
+                return 0;
+            }
+            """);
+        using (var gcc = System.Diagnostics.Process.Start("gcc", ["-static", "-O2", "-o", program, program + ".c"]))
+        {
+            await gcc.WaitForExitAsync();
+            Assert.Equal(0, gcc.ExitCode);
+        }
+        var sandbox = (GvisorSandbox)await _host.ProvisionAsync(_host.Backend(), _host.Spec(resources: new SandboxResources(null, null, Limit)));
+        var archive = new MemoryStream();
+        await using (var writer = new System.Formats.Tar.TarWriter(archive, System.Formats.Tar.TarEntryFormat.Pax, leaveOpen: true))
+        {
+            writer.WriteEntry(new System.Formats.Tar.PaxTarEntry(System.Formats.Tar.TarEntryType.RegularFile, "mapwrite")
+                { Mode = (UnixFileMode)0x1ed, DataStream = File.OpenRead(program) });
+        }
+        archive.Position = 0;
+        await sandbox.WriteArchiveAsync("/opt", archive, CancellationToken.None);
+
+        var mapped = await ExecutionResult.RunAsync(sandbox, "/opt/mapwrite", "/workspace/mapped", "512");
+        Assert.True(mapped.Exit == ExitStatus.KilledBy(7), $"{mapped.Exit}: {mapped.Stderr}"); // SIGBUS
+
+        var after = await ExecutionResult.RunAsync(sandbox, "sh", "-c", "rm /workspace/mapped && /opt/mapwrite /workspace/small 64 && echo still works");
+        Assert.True(after.Exit.ExitCode == 0, after.Stderr);
+        Assert.Contains("still works", after.Stdout);
+    }
+
+    [GvisorFact]
     public async Task A_default_disk_larger_than_the_host_can_spare_is_capped_to_what_it_can()
     {
         await _host.MountPrivateSandboxRootAsync(2 * GiB);

@@ -23,7 +23,10 @@ internal sealed class FilestoreDisk(ProcessRunner runner, TimeSpan commandTimeou
     private static readonly string[] MkfsOptions =
         ["-q", "-F", "-b", "4096", "-N", "64", "-m", "0", "-O", "^has_journal,^resize_inode", "-E", "lazy_itable_init=0,nodiscard", "-L", "cleanroom"];
 
-    private const nuint MountFlags = LibC.MS_NOSUID | LibC.MS_NODEV | LibC.MS_NOEXEC | LibC.MS_NOATIME;
+    // Not noexec: the sentry maps the sandbox's files from runsc's one file here, and a program the workload wrote (a
+    // build's output, an installed tool) is mapped executable; on a noexec mount that mmap fails and the program dies
+    // with SIGSEGV at its first instruction (GvisorDiskLimitTests runs one).
+    private const nuint MountFlags = LibC.MS_NOSUID | LibC.MS_NODEV | LibC.MS_NOATIME;
 
     /// <summary>
     /// Makes the disk: the image (sparse, <paramref name="bytes"/> long), its file system, a loop device, and the mount at

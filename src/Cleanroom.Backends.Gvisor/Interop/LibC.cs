@@ -20,7 +20,7 @@ internal static unsafe partial class LibC
     internal const int LO_NAME_SIZE = 64;
 
     // linux/mount.h
-    internal const nuint MS_NOSUID = 2, MS_NODEV = 4, MS_NOEXEC = 8, MS_NOATIME = 1024;
+    internal const nuint MS_NOSUID = 2, MS_NODEV = 4, MS_NOATIME = 1024;
     internal const int MNT_DETACH = 2, UMOUNT_NOFOLLOW = 8;
 
     internal const int ENOENT = 2, ENXIO = 6, EBUSY = 16, EINVAL = 22;
