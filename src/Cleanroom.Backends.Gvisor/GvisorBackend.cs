@@ -1,3 +1,4 @@
+using Cleanroom.Backends.Gvisor.Disk;
 using Cleanroom.Errors;
 using Cleanroom.Images;
 using Microsoft.Extensions.Logging;
@@ -84,14 +85,12 @@ public sealed class GvisorBackend : ISandboxBackend
     {
         ArgumentNullException.ThrowIfNull(spec);
         var layout = SandboxLayout.For(_options.SandboxRoot, spec.SandboxId);
-        if (spec.Resources.DiskBytes is not null)
-            throw new CleanroomException(ErrorCode.BackendCapabilityMismatch,
-                "the gvisor backend cannot enforce a disk limit; leave the disk size unset for gVisor sandboxes");
         if (spec.Resources.Vcpus is < 1)
             throw new CleanroomException(ErrorCode.InvalidArgument, $"a sandbox needs at least one vCPU, not {spec.Resources.Vcpus}");
         if (spec.Resources.MemoryBytes is < 64L << 20)
             throw new CleanroomException(ErrorCode.InvalidArgument, $"a gVisor sandbox needs at least 64 MiB of memory, not {spec.Resources.MemoryBytes} bytes");
 
+        var disk = DecideDisk(spec.SandboxId, spec.Resources.DiskBytes);
         var settings = _options.Settings.WithSandboxSection(spec.RuntimeConfig);
         // Normally the server's start-up probe has decided. Without one, a named platform is used as it is (if it
         // cannot run, the launch fails with runsc's reason: still never another platform); auto decides now.
@@ -100,10 +99,26 @@ public sealed class GvisorBackend : ISandboxBackend
         var image = _images.Resolve(spec.ImageRef);
         var rootfs = await _images.MaterialiseAsync(spec.ImageRef, cancellationToken).ConfigureAwait(false);
         var launched = await _launcher.LaunchAsync(
-            new LaunchRequest(layout, rootfs, settings, platform, spec.Resources.MemoryBytes ?? _options.DefaultMemoryBytes, spec.Resources.Vcpus, spec.Attachment),
+            new LaunchRequest(layout, rootfs, settings, platform, spec.Resources.MemoryBytes ?? _options.DefaultMemoryBytes, spec.Resources.Vcpus, disk.Bytes, spec.Attachment),
             cancellationToken).ConfigureAwait(false);
-        _logger.LogInformation("sandbox {SandboxId} ready ({Platform}), image {Image}", spec.SandboxId, platform, spec.ImageRef);
+        _logger.LogInformation("sandbox {SandboxId} ready ({Platform}), image {Image}, disk {Disk}",
+            spec.SandboxId, platform, spec.ImageRef, DiskLimit.Describe(disk.Bytes));
         return new GvisorSandbox(launched, image.Config, _teardown);
+    }
+
+    /// <summary>
+    /// The sandbox's disk limit (the policy's, else <c>default_disk_mib</c>), capped to what the sandbox root's file system
+    /// can spare now; a cap is logged, since the workload will see ENOSPC sooner than its policy says.
+    /// </summary>
+    private DiskLimit DecideDisk(string sandboxId, long? requestedBytes)
+    {
+        var limit = DiskLimit.ForRoot(requestedBytes, _options.Settings.DefaultDiskBytes, _options.SandboxRoot);
+        if (limit.CappedFrom is { } wanted)
+        {
+            _logger.LogWarning("sandbox {SandboxId}: disk limit capped from {Wanted} to {Limit}: that is all {Root} can spare now",
+                sandboxId, DiskLimit.Describe(wanted), DiskLimit.Describe(limit.Bytes), _options.SandboxRoot);
+        }
+        return limit;
     }
 
     /// <summary>

@@ -20,6 +20,8 @@ internal static class GvisorCapabilities
         // The agent we ship announces tty support; an agent that does not is refused per execution.
         [CapabilityNames.Tty] = true,
         [CapabilityNames.Docker] = false,
+        // Every sandbox's writable layer sits on a file system of its limit (Disk/FilestoreDisk.cs).
+        [CapabilityNames.DiskLimit] = true,
         // "accelerated" is left out: it describes VM backends (KVM versus emulation) and means nothing here.
     });
 }

@@ -1,10 +1,11 @@
+using Cleanroom.Backends.Gvisor.Disk;
 using Cleanroom.Errors;
 
 namespace Cleanroom.Backends.Gvisor;
 
 /// <summary>
 /// Decides whether gVisor really works here by doing what a sandbox does: a container with the staged
-/// agent as PID 1, started with a given platform, cgroups and overlay, and the agent's handshake answered.
+/// agent as PID 1, started with a given platform, cgroups, overlay and size-limited disk, and the agent's handshake answered.
 /// The rootfs is an empty directory (the agent brings its own loader and libc), so the probe needs no image.
 /// It then tears the container down. About a quarter of a second on the reference host.
 /// </summary>
@@ -39,8 +40,10 @@ internal sealed class GvisorProbe(GvisorBackendOptions options, Runsc runsc, San
         try
         {
             Directory.CreateDirectory(emptyRoot);
+            // The smallest disk, made like every sandbox's, so a host that cannot limit disks is told so here.
+            var disk = DiskLimit.ForRoot(DiskLimit.MinimumBytes, options.Settings.DefaultDiskBytes, options.SandboxRoot);
             var launched = await launcher.LaunchAsync(
-                new LaunchRequest(layout, emptyRoot, options.Settings, platform, 256L << 20, 1), deadline.Token).ConfigureAwait(false);
+                new LaunchRequest(layout, emptyRoot, options.Settings, platform, 256L << 20, 1, disk.Bytes), deadline.Token).ConfigureAwait(false);
             await teardown.RunAsync(launched.Layout, launched.Agent).ConfigureAwait(false);
             return null;
         }

@@ -1,4 +1,5 @@
 using Cleanroom.Backends.AgentBased;
+using Cleanroom.Backends.Gvisor.Disk;
 using Cleanroom.Images;
 
 namespace Cleanroom.Backends.Gvisor;
@@ -9,12 +10,15 @@ namespace Cleanroom.Backends.Gvisor;
 /// container and the run directory.
 /// </summary>
 internal sealed class GvisorSandbox(LaunchedSandbox launched, ImageConfig image, SandboxTeardown teardown)
-    : AgentSandbox(launched.Layout.SandboxId, launched.Agent, image)
+    : AgentSandbox(launched.Layout.SandboxId, launched.Agent, image), ISandboxDisk
 {
     internal SandboxLayout Layout => launched.Layout;
 
     /// <summary>The connection to the agent (tests close it to do what a server's death does).</summary>
     internal Cleanroom.Agent.Client.AgentConnection Agent => launched.Agent;
+
+    /// <summary>One statfs of the sandbox's disk; null once it is terminated.</summary>
+    public SandboxDiskUsage? ReadDiskUsage() => FilestoreDisk.Usage(launched.Layout);
 
     protected override Task TeardownAsync() => teardown.RunAsync(launched.Layout, launched.Agent);
 }

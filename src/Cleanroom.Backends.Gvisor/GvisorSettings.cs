@@ -5,13 +5,17 @@ using Cleanroom.Errors;
 namespace Cleanroom.Backends.Gvisor;
 
 /// <summary>
-/// The <c>backends.gvisor</c> section of the runtime config: <c>runsc_path</c>, <c>platform</c>, <c>pids_limit</c>.
+/// The <c>backends.gvisor</c> section of the runtime config: <c>runsc_path</c>, <c>platform</c>, <c>pids_limit</c>,
+/// <c>default_disk_mib</c>.
 /// The runtime-config reader has already validated the section; values arrive as strings (the server's
 /// section dictionary) or as JSON (a sandbox's <see cref="SandboxSpec.RuntimeConfig"/>).
 /// </summary>
 public sealed record GvisorSettings
 {
     public const int DefaultPidsLimit = 4096;
+
+    /// <summary>Disk limit of a sandbox whose policy names none: 10 GiB.</summary>
+    public const long DefaultDiskLimitBytes = 10L << 30;
 
     public static GvisorSettings Default { get; } = new();
 
@@ -27,6 +31,12 @@ public sealed record GvisorSettings
     /// <summary>Most tasks a sandbox may hold (the pids cgroup limit).</summary>
     public int PidsLimit { get; init; } = DefaultPidsLimit;
 
+    /// <summary>
+    /// Disk limit of a sandbox whose policy has no <c>resources.disk</c> (<c>default_disk_mib</c>); like every limit it
+    /// is capped to what the host can spare when the sandbox starts (<see cref="Disk.DiskLimit"/>).
+    /// </summary>
+    public long DefaultDiskBytes { get; init; } = DefaultDiskLimitBytes;
+
     /// <summary>From the server's view of the section (<c>RuntimeConfiguration.BackendSettings("gvisor")</c>).</summary>
     public static GvisorSettings From(IReadOnlyDictionary<string, string> section)
     {
@@ -38,13 +48,16 @@ public sealed record GvisorSettings
             settings = settings with { Platform = ParsePlatform(platform) };
         if (section.TryGetValue("pids_limit", out var pids) && pids.Length > 0)
             settings = settings with { PidsLimit = ParsePositive("pids_limit", pids) };
+        if (section.TryGetValue("default_disk_mib", out var disk) && disk.Length > 0)
+            settings = settings with { DefaultDiskBytes = ParseDiskMib(disk) };
         return settings;
     }
 
     /// <summary>
     /// Overlays a sandbox's own copy of the section on these settings. Only <c>pids_limit</c> is taken from it:
     /// the runsc binary is the host's, because the same binary must be able to list and delete every sandbox this
-    /// backend made, and the platform is the host's, decided once by a probe (like the QEMU accelerator).
+    /// backend made, the platform is the host's, decided once by a probe (like the QEMU accelerator), and the default
+    /// disk is the host operator's (a sandbox that wants another size says so in its policy, <c>resources.disk</c>).
     /// </summary>
     public GvisorSettings WithSandboxSection(JsonElement? section)
     {
@@ -71,6 +84,14 @@ public sealed record GvisorSettings
         "kvm" => PlatformChoice.Kvm,
         _ => throw new CleanroomException(ErrorCode.ConfigInvalid, $"backends.gvisor.platform must be auto, systrap, ptrace or kvm, not \"{value}\""),
     };
+
+    private static long ParseDiskMib(string value)
+    {
+        var minimumMib = Disk.DiskLimit.MinimumBytes >> 20;
+        return long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var mib) && mib >= minimumMib && mib <= long.MaxValue >> 20
+            ? mib << 20
+            : throw new CleanroomException(ErrorCode.ConfigInvalid, $"backends.gvisor.default_disk_mib must be a whole number of MiB, at least {minimumMib}, not \"{value}\"");
+    }
 
     private static int ParsePositive(string name, string value) =>
         int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n > 0

@@ -1,3 +1,4 @@
+using Cleanroom.Backends.Gvisor.Disk;
 using Microsoft.Extensions.Logging;
 
 namespace Cleanroom.Backends.Gvisor;
@@ -6,7 +7,8 @@ namespace Cleanroom.Backends.Gvisor;
 /// After a server restart, removes everything earlier servers left under this backend's roots, except the
 /// sandboxes just re-adopted (<paramref name="keep"/>, by sandbox id): runsc containers named <c>cleanroom-*</c>
 /// (killed and deleted, which also removes their cgroups), run directories <c>cleanroom-*</c> under the sandbox
-/// root, and any other process still started with our runsc root.
+/// root (with their disks), any other process still started with our runsc root, and last any other sandbox disk
+/// still mounted or attached under the sandbox root.
 /// </summary>
 internal sealed class LeftoverSweeper(GvisorBackendOptions options, Runsc runsc, SandboxTeardown teardown, ILogger logger)
 {
@@ -56,6 +58,10 @@ internal sealed class LeftoverSweeper(GvisorBackendOptions options, Runsc runsc,
             logger.LogWarning("killing runsc processes left under {Root}: {Pids}", options.RunscRoot, string.Join(", ", strays));
             RunscProcesses.Kill(strays);
         }
+
+        // Disks the steps above did not reach: a mount or loop device whose run directory is gone or was not removable.
+        // A re-adopted sandbox's disk is its writable layer: kept.
+        removed.UnionWith(DiskLeftovers.Remove(options.SandboxRoot, keep, logger));
         return removed.ToList();
     }
 }

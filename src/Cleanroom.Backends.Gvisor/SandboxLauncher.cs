@@ -1,12 +1,16 @@
 using Cleanroom.Agent.Client;
+using Cleanroom.Backends.Gvisor.Disk;
 using Cleanroom.Errors;
 using Cleanroom.HostProcesses;
 using Microsoft.Extensions.Logging;
 
 namespace Cleanroom.Backends.Gvisor;
 
-/// <summary>What a launch asks for: the rootfs to lay the writable layer over, the runsc platform, and the limits.</summary>
-internal sealed record LaunchRequest(SandboxLayout Layout, string RootfsPath, GvisorSettings Settings, string Platform, long MemoryBytes, int? Vcpus, NetworkAttachment? Network = null);
+/// <summary>
+/// What a launch asks for: the rootfs to lay the writable layer over, the runsc platform, and the limits
+/// (<see cref="DiskBytes"/> as <see cref="DiskLimit"/> decided it: there is no unlimited disk).
+/// </summary>
+internal sealed record LaunchRequest(SandboxLayout Layout, string RootfsPath, GvisorSettings Settings, string Platform, long MemoryBytes, int? Vcpus, long DiskBytes, NetworkAttachment? Network = null);
 
 /// <summary>A sandbox whose agent has answered the handshake.</summary>
 internal sealed record LaunchedSandbox(SandboxLayout Layout, AgentConnection Agent);
@@ -22,6 +26,7 @@ internal sealed record LaunchedSandbox(SandboxLayout Layout, AgentConnection Age
 internal sealed class SandboxLauncher(GvisorBackendOptions options, Runsc runsc, SandboxTeardown teardown, ILogger logger)
 {
     private readonly StagedAgent _agent = new(options.AgentDirectory);
+    private readonly FilestoreDisk _disk = new(new ProcessRunner(logger), options.CommandTimeout, logger);
 
     public async Task<LaunchedSandbox> LaunchAsync(LaunchRequest request, CancellationToken cancellationToken)
     {
@@ -41,7 +46,8 @@ internal sealed class SandboxLauncher(GvisorBackendOptions options, Runsc runsc,
             const UnixFileMode OwnerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
             Directory.CreateDirectory(layout.RunDirectory, OwnerOnly);
             Directory.CreateDirectory(layout.BundleDirectory);
-            Directory.CreateDirectory(layout.FilestoreDirectory);
+            // Before runsc makes its writable layer's file there; on failure the teardown below removes it again.
+            await _disk.CreateAsync(layout, request.DiskBytes, cancellationToken).ConfigureAwait(false);
             Directory.CreateDirectory(layout.ChannelDirectory, OwnerOnly);
             Directory.CreateDirectory(runsc.Root);
             string? resolvConf = null;

@@ -29,8 +29,14 @@ internal sealed partial record SandboxLayout(string SandboxId, string ContainerI
     /// <summary>runsc's own log (<c>--log</c>), kept off stdout, which is the agent channel.</summary>
     public string RunscLogPath => Path.Combine(RunDirectory, "runsc.log");
 
-    /// <summary>Where runsc creates (and at once unlinks) the file backing the sandbox's writable layer.</summary>
+    /// <summary>
+    /// Where runsc creates (and at once unlinks) the file backing the sandbox's writable layer: the mount point of the
+    /// sandbox's size-limited disk (<see cref="DiskImagePath"/>), so that file cannot outgrow the limit.
+    /// </summary>
     public string FilestoreDirectory => Path.Combine(RunDirectory, "upper");
+
+    /// <summary>The sparse ext4 image, attached to a loop device and mounted at <see cref="FilestoreDirectory"/>.</summary>
+    public string DiskImagePath => Path.Combine(RunDirectory, "disk.img");
 
     /// <summary>The cgroup runsc creates for the sandbox, relative to each controller's root.</summary>
     public string CgroupsPath => "/cleanroom/" + ContainerId;

@@ -21,5 +21,8 @@ internal static class QemuCapabilities
         [CapabilityNames.Tty] = true,
         [CapabilityNames.Docker] = false,
         [CapabilityNames.Accelerated] = accelerated,
+        // The sandbox's disk is a qcow2 overlay of exactly the requested size (Disks/SandboxDisk.cs): the guest's file
+        // system ends there, and the overlay file cannot grow past it.
+        [CapabilityNames.DiskLimit] = true,
     });
 }

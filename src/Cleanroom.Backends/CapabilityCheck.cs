@@ -50,5 +50,8 @@ public static class CapabilityCheck
         }
         if (spec.Policy.DockerRequired)
             yield return CapabilityNames.Docker;
+        // A disk size the backend cannot hold the sandbox to would be a limit on paper only.
+        if (spec.Resources.DiskBytes is not null)
+            yield return CapabilityNames.DiskLimit;
     }
 }

@@ -46,4 +46,10 @@ public static class CapabilityNames
     /// which is how the egress enforcement attaches to it.
     /// </summary>
     public const string NetworkNamespaceAttach = "network.namespace_attach";
+
+    /// <summary>
+    /// Bool: a sandbox's writes are bounded by <see cref="SandboxResources.DiskBytes"/> (or the backend's default): past
+    /// it the workload gets ENOSPC and the host's disk does not grow. Required when the policy sets <c>resources.disk</c>.
+    /// </summary>
+    public const string DiskLimit = "resources.disk_limit";
 }

@@ -130,5 +130,6 @@ public sealed partial class SandboxControl
         lock (live.Gate)
             live.Runs.Remove(run.Id);
         _runs.TryRemove(run.Id, out _);
+        ReportFullDisk(live, run.Id);
     }
 }

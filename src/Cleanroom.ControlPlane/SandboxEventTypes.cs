@@ -26,6 +26,12 @@ public static class SandboxEventTypes
     /// how pulling the sandbox's image goes while it is PROVISIONING; stage is started, layer, progress or finished.
     /// </summary>
     public const string ImagePull = "image.pull";
+
+    /// <summary>
+    /// Payload: <c>{"execution_id", "limit_bytes", "used_bytes", "available_bytes", "message"}</c>: when the execution
+    /// ended, the sandbox's disk was (nearly) full, so its writes may have failed with ENOSPC.
+    /// </summary>
+    public const string DiskFull = "sandbox.disk_full";
 }
 
 /// <summary>What restart reconciliation did to a sandbox.</summary>

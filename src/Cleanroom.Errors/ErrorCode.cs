@@ -42,4 +42,9 @@ public static class ErrorCode
     public const string RouteInUse = "route_in_use";
     /// <summary>Nothing in the sandbox listens on the port a connection was made to.</summary>
     public const string ConnectionRefused = "connection_refused";
+    /// <summary>
+    /// The sandbox's disk limit cannot be enforced on this host (no loop devices, no mount, or too little free space for
+    /// even a small one), so the sandbox is not started; the message says which and what to fix.
+    /// </summary>
+    public const string DiskLimitUnavailable = "disk_limit_unavailable";
 }

@@ -22,6 +22,7 @@ public sealed record BackendSectionSchema(string Backend, IReadOnlyList<SettingS
             new("runsc_path", SettingKind.Text, "runsc binary to run"),
             new("platform", SettingKind.Choice, "gVisor platform: auto probes systrap at start, else ptrace (works on every host)", ["auto", "systrap", "ptrace", "kvm"]),
             new("pids_limit", SettingKind.PositiveInteger, "most processes a sandbox may hold"),
+            new("default_disk_mib", SettingKind.PositiveInteger, "disk limit (MiB, at least 16) of a sandbox whose policy sets no resources.disk; default 10240, capped to what the host can spare"),
         ]),
     ];
 

@@ -95,15 +95,6 @@ public sealed class GvisorProvisioningTests(GvisorAssets assets) : IAsyncLifetim
     }
 
     [GvisorFact]
-    public async Task A_disk_limit_is_refused_because_it_cannot_be_enforced()
-    {
-        var spec = _host.Spec(resources: new SandboxResources(null, null, 1L << 30));
-        var error = await Assert.ThrowsAsync<CleanroomException>(() => _host.Backend().ProvisionAsync(spec, CancellationToken.None));
-        Assert.Equal(ErrorCode.BackendCapabilityMismatch, error.Code);
-        await _host.AssertNothingRemainsAsync(spec.SandboxId);
-    }
-
-    [GvisorFact]
     public async Task Memory_cpu_and_pids_limits_reach_the_sandbox_cgroup()
     {
         var spec = _host.Spec(resources: new SandboxResources(Vcpus: 1, MemoryBytes: 256L << 20, DiskBytes: null));

@@ -42,6 +42,16 @@ public class CapabilityCheckTests
     }
 
     [Fact]
+    public void A_disk_size_in_the_policy_needs_a_backend_that_enforces_disk_limits()
+    {
+        var caps = BackendCapabilities.None.With(CapabilityNames.NetworkDefaultDeny, true);
+        var withDisk = Spec() with { Resources = new SandboxResources(null, null, 1L << 30) };
+        Assert.Equal([CapabilityNames.DiskLimit], CapabilityCheck.Missing(caps, withDisk));
+        Assert.Empty(CapabilityCheck.Missing(caps.With(CapabilityNames.DiskLimit, true), withDisk));
+        Assert.Empty(CapabilityCheck.Missing(caps, Spec()));
+    }
+
+    [Fact]
     public void A_capability_set_to_false_or_to_a_string_is_not_support()
     {
         var caps = BackendCapabilities.None.With(CapabilityNames.NetworkDefaultDeny, false);

@@ -32,6 +32,7 @@ public sealed class RuntimeConfigReaderTests
                 min_vcpus: 2
               gvisor:
                 platform: ptrace
+                default_disk_mib: 2048
             """);
 
         Assert.True(result.Valid, string.Join("; ", result.Problems));
@@ -40,6 +41,7 @@ public sealed class RuntimeConfigReaderTests
         Assert.Equal("tcg", config.BackendSettings("qemu")["accel"]);
         Assert.Equal("2", config.BackendSettings("qemu")["min_vcpus"]);
         Assert.Equal("ptrace", config.BackendSettings("gvisor")["platform"]);
+        Assert.Equal("2048", config.BackendSettings("gvisor")["default_disk_mib"]);
         Assert.Empty(config.BackendSettings("firecracker"));
     }
 

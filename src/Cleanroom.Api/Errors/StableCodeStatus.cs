@@ -33,6 +33,7 @@ public static class StableCodeStatus
         [ErrorCode.BackendCapabilityMismatch] = StatusCode.FailedPrecondition,
         [ErrorCode.ImageInvalid] = StatusCode.FailedPrecondition,
         [ErrorCode.LayerUnsafe] = StatusCode.FailedPrecondition,
+        [ErrorCode.DiskLimitUnavailable] = StatusCode.FailedPrecondition,
         // What a registry sent is not what the digest pins: never retried blindly, never used.
         [ErrorCode.DigestMismatch] = StatusCode.DataLoss,
         [ErrorCode.RegistryAuthFailed] = StatusCode.PermissionDenied,

@@ -153,8 +153,8 @@ internal static class ExecCommand
     }
 
     /// <summary>
-    /// After the command: every connection and DNS name the policy blocked while it ran, one stderr line each, so
-    /// a failing download says why instead of timing out silently.
+    /// After the command: every connection and DNS name the policy blocked while it ran, and a full sandbox disk, one
+    /// stderr line each, so a failing download or write says why instead of failing silently.
     /// </summary>
     private static async Task ReportBlockedEgressAsync(CliConsole console, CleanroomClient client, AttachOutcome execution, CancellationToken cancellationToken)
     {
@@ -163,7 +163,7 @@ internal static class ExecCommand
             new StreamSandboxEventsRequest { SandboxId = execution.SandboxId, Follow = false }, cancellationToken: cancellationToken);
         await foreach (var item in events.ResponseStream.ReadAllAsync(cancellationToken))
         {
-            if (item.Type is "network.blocked" or "network.dns_refused" && item.OccurredAt.ToDateTimeOffset() >= since)
+            if (item.Type is "network.blocked" or "network.dns_refused" or "sandbox.disk_full" && item.OccurredAt.ToDateTimeOffset() >= since)
             {
                 console.Error.WriteLine($"cleanroom: {item.Message}");
             }

@@ -15,7 +15,7 @@ internal static class HostChecks
         ("nft", "nftables", "egress enforcement"),
         ("ip", "iproute2", "per-sandbox networks"),
         ("qemu-system-x86_64", "qemu-system-x86", "the qemu backend"),
-        ("mkfs.ext4", "e2fsprogs", "VM disk images"),
+        ("mkfs.ext4", "e2fsprogs", "VM disk images and gVisor sandbox disks"),
     ];
 
     public static HostCheck RuntimeConfig(RuntimeConfigResult config) => config.Valid

@@ -148,8 +148,11 @@ public sealed class EnforcedBackend(ISandboxBackend inner, SandboxNetworks netwo
         }
     }
 
-    private sealed class EnforcedSandbox(IProvisionedSandbox inner, SandboxNetwork network) : IProvisionedSandbox, ISandboxFileTree, ISandboxPorts
+    private sealed class EnforcedSandbox(IProvisionedSandbox inner, SandboxNetwork network) : IProvisionedSandbox, ISandboxFileTree, ISandboxPorts, ISandboxDisk
     {
+        // The disk is the inner sandbox's alone; a backend without a readable one has none to report.
+        public SandboxDiskUsage? ReadDiskUsage() => (inner as ISandboxDisk)?.ReadDiskUsage();
+
         // Connections into the sandbox are made from inside it (the agent), so they pass no egress rule.
         public Task<SandboxPortConnection> ConnectPortAsync(ushort port, CancellationToken cancellationToken) =>
             (inner as ISandboxPorts ?? throw new CleanroomException(ErrorCode.BackendCapabilityMismatch,

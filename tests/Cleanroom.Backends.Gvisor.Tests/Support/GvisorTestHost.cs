@@ -1,4 +1,5 @@
 using Cleanroom.Backends.Conformance;
+using Cleanroom.Backends.Gvisor.Interop;
 using Cleanroom.Errors;
 
 namespace Cleanroom.Backends.Gvisor.Tests.Support;
@@ -26,6 +27,30 @@ public sealed class GvisorTestHost : IAsyncDisposable
     public string RunscRoot => Path.Combine(Root, "runsc");
 
     public string SandboxRoot => Path.Combine(Root, "sbx");
+
+    /// <summary>True once <see cref="MountPrivateSandboxRootAsync"/> put the sandbox root on a file system of its own.</summary>
+    public bool SandboxRootIsPrivate { get; private set; }
+
+    /// <summary>
+    /// Puts <see cref="SandboxRoot"/> on a tmpfs of <paramref name="bytes"/>, so what sandboxes write there can be measured
+    /// exactly (statfs of a file system nothing else uses) and the host's free space is what the test says it is.
+    /// Unmounted by <see cref="DisposeAsync"/>.
+    /// </summary>
+    public async Task MountPrivateSandboxRootAsync(long bytes)
+    {
+        Directory.CreateDirectory(SandboxRoot);
+        var result = await new ProcessRunner(Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance)
+            .RunAsync(["mount", "-t", "tmpfs", "-o", $"size={bytes},mode=0700", "cleanroom-test", SandboxRoot], TimeSpan.FromSeconds(30), CancellationToken.None);
+        result.EnsureSuccess();
+        SandboxRootIsPrivate = true;
+    }
+
+    /// <summary>Loop devices whose backing file is under this host's root (sandbox disks not yet detached).</summary>
+    internal IReadOnlyList<AttachedLoop> LoopDevicesUnderRoot() => LoopDevices.BackedBy(file => file.StartsWith(Root + "/", StringComparison.Ordinal));
+
+    /// <summary>Mount points under this host's root, the private sandbox root itself excepted.</summary>
+    public IReadOnlyList<string> MountsUnderRoot() =>
+        Mounts.MountPoints().Where(p => p.StartsWith(Root + "/", StringComparison.Ordinal) && !(SandboxRootIsPrivate && p == SandboxRoot)).ToList();
 
     /// <summary>Options over this host's roots; <paramref name="platform"/> is <c>backends.gvisor.platform</c> (default auto).</summary>
     public GvisorBackendOptions Options(string? agentDirectory = null, PlatformChoice platform = PlatformChoice.Auto) => new()
@@ -83,7 +108,9 @@ public sealed class GvisorTestHost : IAsyncDisposable
         var containerId = "cleanroom-" + sandboxId;
         var list = await RunscListAsync();
         Assert.DoesNotContain(containerId, list);
-        Assert.DoesNotContain(File.ReadAllLines("/proc/self/mountinfo"), line => line.Contains(containerId) || line.Contains(Root));
+        Assert.DoesNotContain(File.ReadAllLines("/proc/self/mountinfo"), line => line.Contains(containerId));
+        Assert.Empty(MountsUnderRoot());
+        Assert.Empty(LoopDevicesUnderRoot());
         Assert.Empty(ProcessesMentioning(containerId));
         Assert.False(Directory.Exists(Path.Combine(SandboxRoot, containerId)), "the run directory is still there");
         Assert.DoesNotContain(CgroupDirectories(containerId), Directory.Exists);
@@ -150,6 +177,16 @@ public sealed class GvisorTestHost : IAsyncDisposable
         foreach (var pid in ProcessesMentioning(Root))
         {
             try { System.Diagnostics.Process.GetProcessById(pid).Kill(); } catch (Exception) { }
+        }
+        // Whatever a failed test left mounted or attached under the root (sandbox disks, the private sandbox root),
+        // deepest first; lazily, so a process still dying cannot make the cleanup fail.
+        foreach (var mountPoint in Mounts.MountPoints().Where(p => p.StartsWith(Root + "/", StringComparison.Ordinal)).Reverse())
+        {
+            try { Mounts.Unmount(mountPoint); } catch (IOException) { }
+        }
+        foreach (var loop in LoopDevicesUnderRoot())
+        {
+            try { LoopDevices.Detach(loop.Number); } catch (IOException) { }
         }
         try
         {

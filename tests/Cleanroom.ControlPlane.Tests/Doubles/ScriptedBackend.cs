@@ -17,7 +17,8 @@ internal sealed class ScriptedBackend(string name = "scripted") : ISandboxBacken
         .With(CapabilityNames.NetworkDnsPolicy, true)
         .With(CapabilityNames.PersistentSandboxes, true)
         .With(CapabilityNames.FileDownload, true)
-        .With(CapabilityNames.Tty, true);
+        .With(CapabilityNames.Tty, true)
+        .With(CapabilityNames.DiskLimit, true);
 
     private int _provisionCalls;
     private int _probeCalls;

@@ -6,7 +6,7 @@ using Cleanroom.Errors;
 namespace Cleanroom.ControlPlane.Tests.Doubles;
 
 /// <summary>A sandbox of <see cref="ScriptedBackend"/>: hands each started execution to the test.</summary>
-internal sealed class ScriptedSandbox(string sandboxId, ScriptedBackend backend) : IProvisionedSandbox
+internal sealed class ScriptedSandbox(string sandboxId, ScriptedBackend backend) : IProvisionedSandbox, ISandboxDisk
 {
     private readonly Channel<ScriptedExecution> _started = Channel.CreateUnbounded<ScriptedExecution>();
     private readonly List<ScriptedExecution> _executions = [];
@@ -14,6 +14,10 @@ internal sealed class ScriptedSandbox(string sandboxId, ScriptedBackend backend)
     public string SandboxId { get; } = sandboxId;
     public bool Terminated { get; private set; }
     public Dictionary<string, string> Files { get; } = [];
+    /// <summary>What <see cref="ReadDiskUsage"/> answers; null (the default) is a sandbox without a readable disk.</summary>
+    public SandboxDiskUsage? DiskUsage { get; set; }
+
+    public SandboxDiskUsage? ReadDiskUsage() => DiskUsage;
 
     /// <summary>The next execution the control plane starts here.</summary>
     public async Task<ScriptedExecution> NextExecutionAsync() =>
