@@ -19,7 +19,7 @@ public sealed class GvisorReconcileTests(GvisorAssets assets) : IAsyncLifetime
     {
         var spec = _host.Spec();
         var sandbox = (GvisorSandbox)await _host.Backend().ProvisionAsync(spec, CancellationToken.None);
-        await ExecutionResult.RunAsync(sandbox, "sh", "-c", "echo kept > /tmp/file && (sleep 600 > /dev/null 2>&1 & echo $! > /tmp/background.pid)");
+        await ExecutionResult.RunAsync(sandbox, "sh", "-c", "echo kept > /tmp/file && head -c 8388608 /dev/zero > /root/on-disk && (sleep 600 > /dev/null 2>&1 & echo $! > /tmp/background.pid)");
         using var started = new CancellationTokenSource(ExecutionResult.DefaultTimeout);
         var running = await sandbox.StartExecutionAsync(new ExecutionSpec { Argv = ["sh", "-c", "echo $$ > /tmp/running.pid; echo started; exec sleep 600"] }, started.Token);
         await running.Output.ReadAsync(started.Token); // "started": the command runs
@@ -32,6 +32,8 @@ public sealed class GvisorReconcileTests(GvisorAssets assets) : IAsyncLifetime
 
         Assert.Empty(reconciliation.RemovedLeftovers);
         Assert.Equal("kept\n", (await ExecutionResult.RunAsync(adopted, "cat", "/tmp/file")).Stdout);
+        Assert.Equal("8388608\n", (await ExecutionResult.RunAsync(adopted, "sh", "-c", "wc -c < /root/on-disk")).Stdout);
+        Assert.True(((ISandboxDisk)adopted).ReadDiskUsage() is { UsedBytes: >= 8L << 20 }, "the re-adopted sandbox keeps its disk, with the file's bytes on it");
         Assert.Equal(0, (await ExecutionResult.RunAsync(adopted, "sh", "-c", "kill -0 $(cat /tmp/background.pid)")).Exit.ExitCode);
         var stopped = await ExecutionResult.RunAsync(adopted, "sh", "-c", "kill -0 $(cat /tmp/running.pid)");
         Assert.NotEqual(0, stopped.Exit.ExitCode); // the agent stopped the command whose host went away

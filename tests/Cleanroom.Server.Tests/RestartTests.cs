@@ -38,7 +38,7 @@ public sealed class RestartTests : IDisposable
         using var after = new CleanroomClient(new UnixApiAddress(SocketPath));
         var interrupted = (await after.Executions.GetExecutionAsync(new GetExecutionRequest { ExecutionId = runningId })).Execution;
         Assert.Equal(ExecutionStatus.Failed, interrupted.Status);
-        Assert.Contains("server restarted", interrupted.Error.Message);
+        Assert.Contains("interrupted: the server stopped", interrupted.Error.Message);
 
         var finished = (await after.Executions.GetExecutionAsync(new GetExecutionRequest { ExecutionId = finishedId })).Execution;
         Assert.Equal(ExecutionStatus.Succeeded, finished.Status);
