@@ -1,3 +1,5 @@
+using Cleanroom.HostProcesses;
+
 namespace Cleanroom.Bench;
 
 /// <summary>
@@ -11,15 +13,13 @@ internal static class ProcessMemory
     public static double PssMiB(string marker)
     {
         long kib = 0;
-        foreach (var directory in Directory.EnumerateDirectories("/proc"))
+        foreach (var (pid, argv) in ProcessTable.All())
         {
-            if (!int.TryParse(Path.GetFileName(directory), out _))
+            if (!string.Join('\0', argv).Contains(marker, StringComparison.Ordinal))
                 continue;
             try
             {
-                if (!File.ReadAllText(Path.Combine(directory, "cmdline")).Contains(marker, StringComparison.Ordinal))
-                    continue;
-                var line = File.ReadLines(Path.Combine(directory, "smaps_rollup")).FirstOrDefault(l => l.StartsWith("Pss:", StringComparison.Ordinal));
+                var line = File.ReadLines($"/proc/{pid}/smaps_rollup").FirstOrDefault(l => l.StartsWith("Pss:", StringComparison.Ordinal));
                 if (line is not null)
                     kib += long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]);
             }

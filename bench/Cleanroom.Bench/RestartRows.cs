@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Cleanroom.Api.Addressing;
 using Cleanroom.Api.Client;
 using Cleanroom.Api.V1;
+using Cleanroom.HostProcesses;
 using Cleanroom.Policy;
 
 namespace Cleanroom.Bench;
@@ -66,25 +67,8 @@ internal sealed class RestartRows(Report report, string cleanroom, CompiledPolic
         }
     }
 
-    private static IEnumerable<int> ServerPids(string root)
-    {
-        foreach (var directory in Directory.EnumerateDirectories("/proc"))
-        {
-            if (!int.TryParse(Path.GetFileName(directory), out var pid))
-                continue;
-            string commandLine;
-            try
-            {
-                commandLine = File.ReadAllText(Path.Combine(directory, "cmdline"));
-            }
-            catch (IOException)
-            {
-                continue;
-            }
-            if (commandLine.Contains($"ready-on-stdout\0{root}/", StringComparison.Ordinal))
-                yield return pid;
-        }
-    }
+    private static IEnumerable<int> ServerPids(string root) =>
+        ProcessTable.All().Where(p => string.Join('\0', p.Argv).Contains($"ready-on-stdout\0{root}/", StringComparison.Ordinal)).Select(p => p.Pid);
 
     private async Task ServeDetachedAsync(string root)
     {

@@ -146,4 +146,40 @@ public static unsafe class DetachedProgram
 /// <param name="Pid">The direct child's pid.</param>
 /// <param name="Stdout">The read end of its standard output when a readiness pipe was asked for.</param>
 /// <param name="Exited">Completes with the direct child's exit code (128 + signal when killed) once it has been reaped.</param>
-public sealed record DetachedProcess(int Pid, Stream? Stdout, Task<int> Exited);
+public sealed record DetachedProcess(int Pid, Stream? Stdout, Task<int> Exited)
+{
+    private const int MaxLine = 256;
+
+    /// <summary>
+    /// Reads the program's first line from the readiness pipe (null when it ends first), then closes the pipe. A
+    /// read on a pipe does not observe cancellation, so cancellation stops the waiting; the read ends when the
+    /// caller's cleanup stops the program.
+    /// </summary>
+    public async Task<string?> ReadReadinessLineAsync(CancellationToken cancellationToken)
+    {
+        var stdout = Stdout ?? throw new InvalidOperationException("started without a readiness pipe");
+        try
+        {
+            return await ReadLineAsync(stdout).WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            await stdout.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    private static async Task<string?> ReadLineAsync(Stream stream)
+    {
+        var bytes = new List<byte>();
+        var one = new byte[1];
+        while (bytes.Count < MaxLine)
+        {
+            if (await stream.ReadAsync(one).ConfigureAwait(false) == 0)
+                return null;
+            if (one[0] == (byte)'\n')
+                break;
+            bytes.Add(one[0]);
+        }
+        return Encoding.UTF8.GetString(bytes.ToArray());
+    }
+}

@@ -52,16 +52,13 @@ internal static class DetachedServer
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(ReadyDeadline);
         string? line;
-        using (var ready = new StreamReader(server.Stdout!))
+        try
         {
-            try
-            {
-                line = await ready.ReadLineAsync(deadline.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                line = null;
-            }
+            line = await server.ReadReadinessLineAsync(deadline.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            line = null;
         }
 
         if (line == "ready")
