@@ -101,8 +101,8 @@ public sealed class GvisorBackend : ISandboxBackend
         var launched = await _launcher.LaunchAsync(
             new LaunchRequest(layout, rootfs, settings, platform, spec.Resources.MemoryBytes ?? _options.DefaultMemoryBytes, spec.Resources.Vcpus, disk.Bytes, spec.Attachment),
             cancellationToken).ConfigureAwait(false);
-        _logger.LogInformation("sandbox {SandboxId} ready ({Platform}), image {Image}, disk {Disk}",
-            spec.SandboxId, platform, spec.ImageRef, DiskLimit.Describe(disk.Bytes));
+        _logger.LogInformation("sandbox {SandboxId} ready ({Platform}), image {Image}, disk {Disk}; {Timings}",
+            spec.SandboxId, platform, spec.ImageRef, DiskLimit.Describe(disk.Bytes), launched.Timings);
         return new GvisorSandbox(launched, image.Config, _teardown);
     }
 

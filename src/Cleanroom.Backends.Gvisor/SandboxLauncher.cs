@@ -12,8 +12,18 @@ namespace Cleanroom.Backends.Gvisor;
 /// </summary>
 internal sealed record LaunchRequest(SandboxLayout Layout, string RootfsPath, GvisorSettings Settings, string Platform, long MemoryBytes, int? Vcpus, long DiskBytes, NetworkAttachment? Network = null);
 
-/// <summary>A sandbox whose agent has answered the handshake.</summary>
-internal sealed record LaunchedSandbox(SandboxLayout Layout, AgentConnection Agent);
+/// <summary>A sandbox whose agent has answered the handshake, and where its start spent its time (none when re-adopted).</summary>
+internal sealed record LaunchedSandbox(SandboxLayout Layout, AgentConnection Agent, LaunchTimings? Timings = null);
+
+/// <summary>
+/// The phases of one launch, for the log line that says a sandbox is ready: making its disk, runsc's start up to
+/// the agent's readiness line, and the connect and handshake after it.
+/// </summary>
+internal sealed record LaunchTimings(TimeSpan Disk, TimeSpan UntilListening, TimeSpan Handshake)
+{
+    public override string ToString() =>
+        $"disk {Disk.TotalMilliseconds:0} ms, runsc until the agent listened {UntilListening.TotalMilliseconds:0} ms, handshake {Handshake.TotalMilliseconds:0} ms";
+}
 
 /// <summary>
 /// Starts one sandbox: writes its run directory and OCI bundle, starts <c>runsc run --detach</c> with the agent as
@@ -48,6 +58,7 @@ internal sealed class SandboxLauncher(GvisorBackendOptions options, Runsc runsc,
             Directory.CreateDirectory(layout.BundleDirectory);
             // Before runsc makes its writable layer's file there; on failure the teardown below removes it again.
             await _disk.CreateAsync(layout, request.DiskBytes, cancellationToken).ConfigureAwait(false);
+            var diskMade = Environment.TickCount64;
             Directory.CreateDirectory(layout.ChannelDirectory, OwnerOnly);
             Directory.CreateDirectory(runsc.Root);
             string? resolvConf = null;
@@ -76,10 +87,15 @@ internal sealed class SandboxLauncher(GvisorBackendOptions options, Runsc runsc,
                 runsc.RunArgv(request.Platform, layout.BundleDirectory, layout.ContainerId, layout.RunscLogPath, layout.FilestoreDirectory, request.Network?.NamespacePath),
                 layout.StderrLogPath, readinessPipe: true, logger, ErrorCode.RuntimeLaunchFailed);
             started = true;
+            var runscStarted = Environment.TickCount64;
             await ReadinessLine.WaitAsync(process, deadline.Token).ConfigureAwait(false);
-            var remaining = options.ReadyTimeout - TimeSpan.FromMilliseconds(Environment.TickCount64 - startedAt);
+            var listening = Environment.TickCount64;
+            var remaining = options.ReadyTimeout - TimeSpan.FromMilliseconds(listening - startedAt);
             connection = await AgentChannel.ConnectAsync(layout, options, remaining > TimeSpan.Zero ? remaining : TimeSpan.FromSeconds(1), deadline.Token).ConfigureAwait(false);
-            return new LaunchedSandbox(layout, connection);
+            return new LaunchedSandbox(layout, connection, new LaunchTimings(
+                TimeSpan.FromMilliseconds(diskMade - startedAt),
+                TimeSpan.FromMilliseconds(listening - runscStarted),
+                TimeSpan.FromMilliseconds(Environment.TickCount64 - listening)));
         }
         catch (Exception e)
         {

@@ -72,6 +72,36 @@ public class ProtocolRoundTripTests
         Assert.Null(reader.Read());
     }
 
+    [Fact]
+    public void A_small_frame_after_a_large_one_carries_only_its_own_bytes()
+    {
+        // The writer reuses one buffer: what a large frame left in it must never leak into a later, shorter one.
+        var stream = new MemoryStream();
+        var writer = new FrameWriter(stream);
+        var large = Enumerable.Range(0, 200_000).Select(i => (byte)(i % 251)).ToArray();
+        writer.Write(FrameType.Stdout, 1, large);
+        writer.Write(FrameType.Stderr, 2, [0xCC]);
+        writer.Write(FrameType.Stdout, 3, large.AsSpan(0, 70_000));
+        stream.Position = 0;
+        var reader = new FrameReader(stream);
+
+        Assert.Equal(large, reader.Read()!.Value.Payload.ToArray());
+        Assert.Equal("Stderr 2 CC", Describe(reader.Read()));
+        Assert.Equal(large.AsSpan(0, 70_000).ToArray(), reader.Read()!.Value.Payload.ToArray());
+        Assert.Null(reader.Read());
+        Assert.Equal(3 * ProtocolConstants.HeaderSize + 200_000 + 1 + 70_000, stream.Length);
+    }
+
+    [Fact]
+    public void An_oversized_frame_is_refused_before_anything_is_written()
+    {
+        var stream = new MemoryStream();
+        var writer = new FrameWriter(stream);
+
+        Assert.Throws<ArgumentOutOfRangeException>(() => writer.Write(FrameType.Stdout, 1, new byte[ProtocolConstants.MaxPayloadSize + 1]));
+        Assert.Equal(0, stream.Length);
+    }
+
     private static string Describe(Frame? frame) =>
         $"{frame!.Value.Type} {frame.Value.Channel} {Convert.ToHexString(frame.Value.Payload.Span)}";
 }
