@@ -77,7 +77,7 @@ internal static class ServeCommand
         }
 
         using var loggers = LoggerFactory.Create(logging => logging
-            .AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; })
+            .AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss.fff "; })
             .AddFilter("Microsoft.AspNetCore", LogLevel.Warning)
             .SetMinimumLevel(LogLevel.Information));
         try
