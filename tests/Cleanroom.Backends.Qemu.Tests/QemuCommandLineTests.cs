@@ -28,7 +28,7 @@ public sealed class QemuCommandLineTests
         // The kernel drops unknown words containing a dot (it takes them for module options), so a dotted word
         // meant for init would silently vanish; our own dotted settings are read from /proc/cmdline instead.
         var words = QemuCommandLine.KernelCommandLine(Spec()).Split(' ');
-        var forInit = words.Where(w => !w.Contains('=') || w.StartsWith("LD_LIBRARY_PATH=", StringComparison.Ordinal)).Where(w => w is not ("quiet" or "noapictimer")).ToList();
+        var forInit = words.Where(w => !w.Contains('=') || w.StartsWith("LD_LIBRARY_PATH=", StringComparison.Ordinal)).Where(w => w is not ("quiet" or "noapictimer" or "no_timer_check")).ToList();
         Assert.Equal(["LD_LIBRARY_PATH=/.cleanroom/lib", "--init", "--serial", QemuCommandLine.GuestAgentPort], forInit);
         Assert.DoesNotContain("--", words); // QEMU appends its virtio-mmio devices after ours; they must stay kernel parameters
         Assert.Contains("cleanroom.root=/dev/vda", words);
@@ -37,10 +37,12 @@ public sealed class QemuCommandLineTests
     }
 
     [Fact]
-    public void Emulated_boots_skip_the_APIC_timer_calibration_and_KVM_boots_keep_it()
+    public void Emulated_boots_skip_the_APIC_timer_calibration_and_check_and_KVM_boots_keep_them()
     {
         Assert.Contains("noapictimer", QemuCommandLine.KernelCommandLine(Spec(Accelerator.Tcg)).Split(' '));
+        Assert.Contains("no_timer_check", QemuCommandLine.KernelCommandLine(Spec(Accelerator.Tcg)).Split(' '));
         Assert.DoesNotContain("noapictimer", QemuCommandLine.KernelCommandLine(Spec(Accelerator.Kvm)).Split(' '));
+        Assert.DoesNotContain("no_timer_check", QemuCommandLine.KernelCommandLine(Spec(Accelerator.Kvm)).Split(' '));
     }
 
     [Fact]

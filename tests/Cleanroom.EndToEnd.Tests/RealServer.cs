@@ -50,11 +50,13 @@ public sealed class RealServer : IAsyncDisposable
     public static async Task<RealServer> StartAsync(string networkYaml = "", string configYaml = "", bool ownImageStore = false, int warmPool = 0)
     {
         Product.RequireSetUp();
-        // Its own table, names, log group and pool: a user's server may be running on this host at the same time.
+        // Its own table, names, log group and pool: a user's server may be running on this host at the same time, and
+        // so may another run of this suite. A /20 (1,024 links) is plenty for one test server; 256 of them in
+        // 10.216-231 keep two suites' servers from drawing the same addresses (two resolvers on one address:53).
         var unique = Random.Shared.Next(0x1000);
         var server = new RealServer(Directory.CreateTempSubdirectory("cleanroom-e2e-").FullName, $"cleanroom_e2e{unique:x3}", ownImageStore);
         configYaml = $"network:\n  table: {server.Table}\n  name_prefix: cre{unique:x3}\n  nflog_group: {20000 + unique}\n"
-            + $"  pool: 10.{216 + unique % 16}.0.0/16\n{networkYaml}warm_pool:\n  size: {warmPool}\n{configYaml}";
+            + $"  pool: 10.{216 + (unique >> 4) % 16}.{(unique & 0xf) << 4}.0/20\n{networkYaml}warm_pool:\n  size: {warmPool}\n{configYaml}";
         Directory.CreateDirectory(Path.Combine(server.Root, "run"));
         Directory.CreateDirectory(Path.Combine(server.Root, "config", "cleanroom"));
         await File.WriteAllTextAsync(Path.Combine(server.Root, "config", "cleanroom", "config.yaml"), configYaml);
