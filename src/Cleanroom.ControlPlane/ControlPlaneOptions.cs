@@ -18,6 +18,13 @@ public sealed record ControlPlaneOptions
     /// </summary>
     public int WarmPoolSize { get; init; }
 
+    /// <summary>
+    /// The warm pool starts the next spare once the sandbox that became READY has finished its first execution (or
+    /// left READY), and at the latest this long after READY: a spare's start takes both cores of a small host for a
+    /// few hundred milliseconds, and it should not take them from the command the user is waiting for.
+    /// </summary>
+    public TimeSpan WarmPoolRefillDelay { get; init; } = TimeSpan.FromSeconds(2);
+
     /// <summary>Upper bound for each backend's restart reconciliation, so one stuck backend cannot stall startup.</summary>
     public TimeSpan ReconcileTimeout { get; init; } = TimeSpan.FromMinutes(2);
 }

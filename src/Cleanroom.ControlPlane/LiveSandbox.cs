@@ -30,4 +30,7 @@ internal sealed class LiveSandbox(string id, SandboxStatus status)
     public Task<Sandbox>? Termination { get; set; }
 
     public Dictionary<string, ExecutionRun> Runs { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Completes when the first execution has ended or the sandbox has left READY (see the warm pool's refill).</summary>
+    public TaskCompletionSource FirstUseEnded { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 }

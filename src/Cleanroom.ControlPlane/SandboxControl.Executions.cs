@@ -130,6 +130,7 @@ public sealed partial class SandboxControl
         lock (live.Gate)
             live.Runs.Remove(run.Id);
         _runs.TryRemove(run.Id, out _);
+        live.FirstUseEnded.TrySetResult();
         ReportFullDisk(live, run.Id);
     }
 }

@@ -213,7 +213,7 @@ public sealed partial class SandboxControl
                 if (handle is not null)
                 {
                     Transition(live, SandboxStatus.Ready, message: spare is null ? null : "taken from the warm pool (provisioned ahead for this spec)");
-                    _spares.Replenish(key, request, backend);
+                    _ = ReplenishAfterFirstUseAsync(live, key, request, backend);
                     return;
                 }
                 var (code, message) = failure switch
@@ -228,6 +228,33 @@ public sealed partial class SandboxControl
         catch (Exception ex)
         {
             _logger.LogError(ex, "recording the provisioning outcome of sandbox {SandboxId} failed", live.Id);
+        }
+    }
+
+    /// <summary>
+    /// Warms <paramref name="key"/>'s spec once <paramref name="live"/> has run its first command (see
+    /// <see cref="ControlPlaneOptions.WarmPoolRefillDelay"/>), so the next spare's start does not compete with it.
+    /// </summary>
+    private async Task ReplenishAfterFirstUseAsync(LiveSandbox live, SpareKey key, CreateSandboxRequest request, ISandboxBackend backend)
+    {
+        if (_options.WarmPoolRefillDelay > TimeSpan.Zero)
+        {
+            try
+            {
+                await live.FirstUseEnded.Task.WaitAsync(_options.WarmPoolRefillDelay, _time).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                // Still busy with its first command, or idle after READY: warm anyway.
+            }
+        }
+        try
+        {
+            _spares.Replenish(key, request, backend);
+        }
+        catch (Exception ex)
+        {
+            _logger.LogWarning(ex, "warm pool: starting a spare after sandbox {SandboxId} failed", live.Id);
         }
     }
 

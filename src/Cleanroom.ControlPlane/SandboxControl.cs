@@ -61,6 +61,8 @@ public sealed partial class SandboxControl : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(backends);
+        if (options.WarmPoolRefillDelay < TimeSpan.Zero)
+            throw new ArgumentOutOfRangeException(nameof(options), "WarmPoolRefillDelay must not be negative");
         if (options.WarmPoolSize < 0)
             throw new ArgumentOutOfRangeException(nameof(options), "WarmPoolSize must not be negative");
         if (options.MaxRetainedBytesPerStream < 0)
@@ -136,6 +138,8 @@ public sealed partial class SandboxControl : IAsyncDisposable
     {
         var updated = _store.TransitionSandbox(live.Id, to, _time.GetUtcNow(), failureCode, message);
         live.Status = to;
+        if (to is not (SandboxStatus.Provisioning or SandboxStatus.Ready))
+            live.FirstUseEnded.TrySetResult();
         if (LifecycleTransitions.IsTerminal(to))
         {
             _live.TryRemove(live.Id, out _);

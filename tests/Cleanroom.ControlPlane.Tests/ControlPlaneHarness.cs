@@ -15,7 +15,7 @@ internal sealed class ControlPlaneHarness : IAsyncDisposable
 
     private readonly TestStateDirectory _state = new();
 
-    private ControlPlaneHarness(long maxRetainedBytes, TimeSpan grace, int warmPoolSize, params ISandboxBackend[] backends)
+    private ControlPlaneHarness(long maxRetainedBytes, TimeSpan grace, int warmPoolSize, TimeSpan refillDelay, params ISandboxBackend[] backends)
     {
         Options = new ControlPlaneOptions
         {
@@ -23,6 +23,7 @@ internal sealed class ControlPlaneHarness : IAsyncDisposable
             MaxRetainedBytesPerStream = maxRetainedBytes,
             StopGracePeriod = grace,
             WarmPoolSize = warmPoolSize,
+            WarmPoolRefillDelay = refillDelay,
         };
         foreach (var backend in backends)
             Registry.Register(backend);
@@ -34,12 +35,13 @@ internal sealed class ControlPlaneHarness : IAsyncDisposable
     public SandboxControl Control { get; private set; } = null!;
     public string StateDirectory => _state.Path;
 
-    public static Task<ControlPlaneHarness> StartAsync(ISandboxBackend backend, long maxRetainedBytes = 16 * 1024 * 1024, TimeSpan? grace = null, int warmPoolSize = 0) =>
-        StartAsync([backend], maxRetainedBytes, grace, warmPoolSize);
+    // Spares start as soon as a sandbox is READY unless a test is about the refill's timing (warmPoolRefillDelay).
+    public static Task<ControlPlaneHarness> StartAsync(ISandboxBackend backend, long maxRetainedBytes = 16 * 1024 * 1024, TimeSpan? grace = null, int warmPoolSize = 0, TimeSpan? warmPoolRefillDelay = null) =>
+        StartAsync([backend], maxRetainedBytes, grace, warmPoolSize, warmPoolRefillDelay);
 
-    public static async Task<ControlPlaneHarness> StartAsync(ISandboxBackend[] backends, long maxRetainedBytes = 16 * 1024 * 1024, TimeSpan? grace = null, int warmPoolSize = 0)
+    public static async Task<ControlPlaneHarness> StartAsync(ISandboxBackend[] backends, long maxRetainedBytes = 16 * 1024 * 1024, TimeSpan? grace = null, int warmPoolSize = 0, TimeSpan? warmPoolRefillDelay = null)
     {
-        var harness = new ControlPlaneHarness(maxRetainedBytes, grace ?? TimeSpan.FromSeconds(10), warmPoolSize, backends);
+        var harness = new ControlPlaneHarness(maxRetainedBytes, grace ?? TimeSpan.FromSeconds(10), warmPoolSize, warmPoolRefillDelay ?? TimeSpan.Zero, backends);
         harness.Control = await SandboxControl.OpenAsync(harness.Options, harness.Registry, harness.Time);
         return harness;
     }

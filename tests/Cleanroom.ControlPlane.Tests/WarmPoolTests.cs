@@ -1,3 +1,4 @@
+using Cleanroom.Backends;
 using Cleanroom.ControlPlane.Tests.Doubles;
 using Cleanroom.Errors;
 using static Cleanroom.ControlPlane.Tests.ControlPlaneHarness;
@@ -179,6 +180,42 @@ public class WarmPoolTests
 
         Assert.Equal(ErrorCode.ImageNotFound, error.Code);
         Assert.Equal(spare, await backend.Terminated.Reader.ReadAsync().AsTask().WaitAsync(Patience));
+    }
+
+    [Fact]
+    public async Task The_next_spare_starts_only_after_the_first_command_of_the_sandbox_that_became_ready()
+    {
+        var backend = new ScriptedBackend();
+        await using var h = await StartAsync(backend, warmPoolSize: 1, warmPoolRefillDelay: TimeSpan.FromHours(1));
+        var sandbox = await h.Control.CreateSandboxAsync(SandboxRequest(), CancellationToken.None);
+        Assert.Equal((sandbox.Id, true), await NextProvisionedAsync(backend));
+
+        // Time stands still and nothing has run: the spare must not compete with the command about to come.
+        Assert.Equal(1, backend.ProvisionCalls);
+        var execution = await h.Control.CreateExecutionAsync(ExecutionRequest(sandbox.Id, "echo", "hi"), CancellationToken.None);
+        var process = await backend.Sandboxes[sandbox.Id].NextExecutionAsync().WaitAsync(Patience);
+        Assert.Equal(1, backend.ProvisionCalls);
+        process.Exit(ExitStatus.Exited(0));
+        await h.Control.WaitForExecutionAsync(execution.Id, CancellationToken.None).WaitAsync(Patience);
+
+        var (spareId, spareMade) = await NextProvisionedAsync(backend);
+        Assert.True(spareMade);
+        Assert.Equal(spareId, (await h.Control.CreateSandboxAsync(SandboxRequest(), CancellationToken.None)).Id);
+    }
+
+    [Fact]
+    public async Task A_sandbox_that_runs_nothing_gets_its_spare_after_the_refill_delay()
+    {
+        var backend = new ScriptedBackend();
+        await using var h = await StartAsync(backend, warmPoolSize: 1, warmPoolRefillDelay: TimeSpan.FromSeconds(2));
+        var sandbox = await h.Control.CreateSandboxAsync(SandboxRequest(), CancellationToken.None);
+        Assert.Equal((sandbox.Id, true), await NextProvisionedAsync(backend));
+        Assert.Equal(1, backend.ProvisionCalls);
+
+        h.Time.Advance(TimeSpan.FromSeconds(2));
+
+        Assert.True((await NextProvisionedAsync(backend)).Succeeded);
+        Assert.Equal(2, backend.ProvisionCalls);
     }
 
     private static async Task<(string Id, bool Succeeded)> NextProvisionedAsync(ScriptedBackend backend) =>

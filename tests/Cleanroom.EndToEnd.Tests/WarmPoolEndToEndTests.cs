@@ -23,9 +23,10 @@ public sealed class WarmPoolEndToEndTests : IAsyncLifetime
     [Fact]
     public async Task Sandboxes_of_the_starter_policy_are_spares_from_the_start_and_a_stopped_server_leaves_none_behind()
     {
-        // The server primed the pool for the starter policy (this directory's cleanroom.yaml is one) at start; taking
-        // that spare started the next one.
+        // The server primed the pool for the starter policy (this directory's cleanroom.yaml is one) at start; the first
+        // sandbox takes that spare, and the next spare starts once the first has run its first command (not beside it).
         var first = (await _server.CleanroomAsync("create", "--chdir", _policyDirectory)).Stdout.Trim();
+        Assert.Equal(0, (await _server.CleanroomAsync("exec", "--in", first, "--", "true")).ExitCode);
         var second = (await _server.CleanroomAsync("create", "--chdir", _policyDirectory)).Stdout.Trim();
         Assert.StartsWith("sb-", first);
         Assert.StartsWith("sb-", second);
