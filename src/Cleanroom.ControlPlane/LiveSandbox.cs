@@ -31,6 +31,9 @@ internal sealed class LiveSandbox(string id, SandboxStatus status)
 
     public Dictionary<string, ExecutionRun> Runs { get; } = new(StringComparer.Ordinal);
 
-    /// <summary>Completes when the first execution has ended or the sandbox has left READY (see the warm pool's refill).</summary>
-    public TaskCompletionSource FirstUseEnded { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    /// <summary>
+    /// Completes when the first execution has ended or the sandbox has left READY (see the warm pool's refill). Its one
+    /// continuation runs inline, so the next spare is registered before those waiting for the execution hear of its end.
+    /// </summary>
+    public TaskCompletionSource FirstUseEnded { get; } = new();
 }

@@ -213,7 +213,7 @@ public sealed partial class SandboxControl
                 if (handle is not null)
                 {
                     Transition(live, SandboxStatus.Ready, message: spare is null ? null : "taken from the warm pool (provisioned ahead for this spec)");
-                    _ = ReplenishAfterFirstUseAsync(live, key, request, backend);
+                    ReplenishAfterFirstUse(live, key, request, backend);
                     return;
                 }
                 var (code, message) = failure switch
@@ -233,29 +233,36 @@ public sealed partial class SandboxControl
 
     /// <summary>
     /// Warms <paramref name="key"/>'s spec once <paramref name="live"/> has run its first command (see
-    /// <see cref="ControlPlaneOptions.WarmPoolRefillDelay"/>), so the next spare's start does not compete with it.
+    /// <see cref="ControlPlaneOptions.WarmPoolRefillDelay"/>), so the next spare's start does not compete with it. The
+    /// spare is registered before anyone waiting for that command hears of its end: a client that saw it end finds it.
     /// </summary>
-    private async Task ReplenishAfterFirstUseAsync(LiveSandbox live, SpareKey key, CreateSandboxRequest request, ISandboxBackend backend)
+    private void ReplenishAfterFirstUse(LiveSandbox live, SpareKey key, CreateSandboxRequest request, ISandboxBackend backend)
     {
-        if (_options.WarmPoolRefillDelay > TimeSpan.Zero)
+        var done = 0;
+        ITimer? timer = null;
+        void Replenish()
         {
+            if (Interlocked.Exchange(ref done, 1) != 0)
+                return;
+            timer?.Dispose();
             try
             {
-                await live.FirstUseEnded.Task.WaitAsync(_options.WarmPoolRefillDelay, _time).ConfigureAwait(false);
+                _spares.Replenish(key, request, backend);
             }
-            catch (TimeoutException)
+            catch (Exception ex)
             {
-                // Still busy with its first command, or idle after READY: warm anyway.
+                _logger.LogWarning(ex, "warm pool: starting a spare after sandbox {SandboxId} failed", live.Id);
             }
         }
-        try
+
+        if (_options.WarmPoolRefillDelay <= TimeSpan.Zero)
         {
-            _spares.Replenish(key, request, backend);
+            Replenish();
+            return;
         }
-        catch (Exception ex)
-        {
-            _logger.LogWarning(ex, "warm pool: starting a spare after sandbox {SandboxId} failed", live.Id);
-        }
+        timer = _time.CreateTimer(_ => Replenish(), null, _options.WarmPoolRefillDelay, Timeout.InfiniteTimeSpan);
+        // Inline: runs where the first execution is forgotten or the sandbox leaves READY, before anyone is told.
+        live.FirstUseEnded.Task.ContinueWith(_ => Replenish(), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
     }
 
     private async Task<Sandbox> StopAsync(LiveSandbox live, IReadOnlyList<ExecutionRun> runs)

@@ -156,7 +156,18 @@ public sealed class ServerApiTests : IAsyncLifetime
         var policy = Compile();
         var before = await client.Sandboxes.ListSandboxesAsync(new ListSandboxesRequest());
 
-        await client.Sandboxes.CreateSandboxAsync(new CreateSandboxRequest { PolicyJson = policy.CanonicalJson });
+        var sandbox = (await client.Sandboxes.CreateSandboxAsync(new CreateSandboxRequest { PolicyJson = policy.CanonicalJson })).Sandbox;
+        // The next spare starts once the new sandbox has run its first command; by the time that command's end is
+        // streamed, the spare is there.
+        var run = new CreateExecutionRequest { SandboxId = sandbox.SandboxId };
+        run.Command.Add("true");
+        var execution = (await client.Executions.CreateExecutionAsync(run)).Execution;
+        using (var stream = client.Executions.StreamExecution(new StreamExecutionRequest { ExecutionId = execution.ExecutionId, Follow = true }))
+        {
+            while (await stream.ResponseStream.MoveNext(CancellationToken.None))
+            {
+            }
+        }
         var after = await client.Sandboxes.ListSandboxesAsync(new ListSandboxesRequest());
 
         Assert.DoesNotContain(policy.Image.Reference, before.WarmPoolImageRefs);
