@@ -1,0 +1,140 @@
+using System.Net.Http.Headers;
+using System.Text.Json.Nodes;
+using Cleanroom.Errors;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Logging;
+using Yarp.ReverseProxy.Forwarder;
+
+namespace Cleanroom.Server.Gateway;
+
+/// <summary>
+/// One gateway request, start to end: who is calling (by the connection's addresses, never by anything the request
+/// says), what the request is (<see cref="GatewayRequestTarget"/>), whether the caller's policy allows the upstream,
+/// the upstream leg through the caller's own client with the host's credential, and the audit record.
+/// </summary>
+internal sealed class GatewayRequestHandler(
+    GatewayCallers callers,
+    Func<string, UpstreamClient?> clientOf,
+    GatewayCredentials credentials,
+    IHttpForwarder forwarder,
+    GatewayAudit audit,
+    ILogger logger)
+{
+    private static readonly ForwarderRequestConfig Config = new()
+    {
+        ActivityTimeout = TimeSpan.FromMinutes(10),
+        Version = System.Net.HttpVersion.Version11,
+        VersionPolicy = HttpVersionPolicy.RequestVersionOrLower,
+    };
+
+    public async Task HandleAsync(HttpContext context)
+    {
+        var connection = context.Connection;
+        var caller = callers.Identify(connection.RemoteIpAddress, connection.LocalIpAddress);
+        if (caller is null)
+        {
+            logger.LogInformation("gateway: refused a request from {Remote} to {Local}: not a live sandbox's link", connection.RemoteIpAddress, connection.LocalIpAddress);
+            await GatewayResponses.RefuseAsync(context, new GatewayRefusal(403, ErrorCode.GatewayCallerUnknown,
+                "only a sandbox, from its own link address, may use the gateway"));
+            return;
+        }
+
+        var request = context.Request;
+        var rawTarget = context.Features.Get<IHttpRequestFeature>()?.RawTarget ?? "";
+        var route = GatewayRequestTarget.Parse(request.Method, rawTarget, request.Headers.Host.ToString(), caller.GatewayAuthority, request.Headers);
+        switch (route)
+        {
+            case RefusedRoute refused:
+                await DenyAsync(context, caller, refused.Refusal, null, null);
+                return;
+            case MetaRoute:
+                var written = await GatewayResponses.WriteJsonAsync(context, new JsonObject
+                {
+                    ["sandbox_id"] = caller.SandboxId,
+                    ["policy_hash"] = caller.PolicyHash,
+                    ["gateway"] = caller.GatewayAuthority,
+                });
+                Record(context, caller, "meta", null, null, true, "ok", 0, written, false);
+                return;
+            case GitRoute git:
+                await ForwardGitAsync(context, caller, git);
+                return;
+        }
+    }
+
+    private async Task ForwardGitAsync(HttpContext context, GatewayCaller caller, GitRoute route)
+    {
+        if (caller.Network.AllowedPortsFor(route.Host) is not { } ports || (ports.Length > 0 && !ports.Contains(route.Port)))
+        {
+            await DenyAsync(context, caller, new GatewayRefusal(403, ErrorCode.HostNotAllowed,
+                $"{route.Host}:{route.Port} is not allowed by this sandbox's policy", "git"), route.Host, route.Port);
+            return;
+        }
+
+        AuthenticationHeaderValue? authorization;
+        try
+        {
+            authorization = credentials.AuthorizationFor(route.Host);
+        }
+        catch (CredentialUnavailableException e)
+        {
+            logger.LogWarning("gateway: {Message}", e.Message);
+            await DenyAsync(context, caller, new GatewayRefusal(502, ErrorCode.GatewayCredentialUnavailable,
+                $"the host's credential for {route.Host} cannot be loaded; ask the host's operator (cleanroom doctor)", "git"), route.Host, route.Port);
+            return;
+        }
+
+        if (clientOf(caller.SandboxId) is not { } client)
+        {
+            await DenyAsync(context, caller, new GatewayRefusal(403, ErrorCode.GatewayCallerUnknown, "the sandbox is going away", "git"), route.Host, route.Port);
+            return;
+        }
+
+        var requestBody = new CountingStream(context.Request.Body);
+        var responseBody = new CountingStream(context.Response.Body);
+        context.Request.Body = requestBody;
+        context.Response.Body = responseBody;
+        var error = await forwarder.SendAsync(context, $"{route.UpstreamUri.GetLeftPart(UriPartial.Authority)}/", client.Invoker, Config,
+            new GitTransformer(route, authorization));
+        if (error == ForwarderError.None)
+        {
+            Record(context, caller, "git", route.Host, route.Port, true, "ok", requestBody.Count, responseBody.Count, authorization is not null);
+            return;
+        }
+
+        var failure = context.Features.Get<IForwarderErrorFeature>()?.Exception;
+        // Only the gateway's own refusal text is passed to the sandbox; other exceptions are summarised by YARP's error name.
+        var detail = FindRefusal(failure)?.Message ?? $"{error}";
+        logger.LogInformation("gateway: {Sandbox} git {Host}:{Port} failed upstream: {Error} {Detail}", caller.SandboxId, route.Host, route.Port, error, failure?.Message);
+        if (!context.Response.HasStarted)
+        {
+            context.Response.Body = responseBody;
+            await GatewayResponses.RefuseAsync(context, new GatewayRefusal(502, ErrorCode.GatewayUpstreamFailed,
+                $"the gateway could not complete the request to {route.Host}:{route.Port}: {detail}", "git"));
+        }
+
+        Record(context, caller, "git", route.Host, route.Port, false, ErrorCode.GatewayUpstreamFailed, requestBody.Count, responseBody.Count, authorization is not null);
+    }
+
+    private async Task DenyAsync(HttpContext context, GatewayCaller caller, GatewayRefusal refusal, string? host, int? port)
+    {
+        await GatewayResponses.RefuseAsync(context, refusal);
+        Record(context, caller, refusal.Service, host, port, false, refusal.Code, 0, 0, false);
+    }
+
+    private void Record(HttpContext context, GatewayCaller caller, string service, string? host, int? port, bool allowed, string reason, long bytesIn, long bytesOut, bool credential) =>
+        audit.Record(new GatewayRequestRecord(caller, service, context.Request.Method, host, port, allowed, reason,
+            context.Response.StatusCode, bytesIn, bytesOut, credential));
+
+    private static UpstreamRefusedException? FindRefusal(Exception? e)
+    {
+        for (; e is not null; e = e.InnerException)
+        {
+            if (e is UpstreamRefusedException refused)
+                return refused;
+        }
+
+        return null;
+    }
+}
