@@ -19,7 +19,7 @@ public static class SandboxEventTypes
     public const string NetworkBlocked = "network.blocked";
 
     /// <summary>
-    /// Payload: <c>{"service", "method", "host"?, "port"?, "action", "reason", "status", "bytes_in", "bytes_out",
+    /// Payload: <c>{"service", "method", "host"?, "port"?, "path"?, "action", "reason", "status", "bytes_in", "bytes_out",
     /// "credential", "execution_id"?}</c>: one request to the host gateway, allowed or denied. <c>credential</c> says
     /// whether the gateway added the host's credential upstream (true/false), never what it is.
     /// </summary>

@@ -46,7 +46,7 @@ internal sealed class GatewayRequestHandler(
         switch (route)
         {
             case RefusedRoute refused:
-                await DenyAsync(context, caller, refused.Refusal, null, null);
+                await DenyAsync(context, caller, refused.Refusal, null);
                 return;
             case MetaRoute:
                 var written = await GatewayResponses.WriteJsonAsync(context, new JsonObject
@@ -55,7 +55,7 @@ internal sealed class GatewayRequestHandler(
                     ["policy_hash"] = caller.PolicyHash,
                     ["gateway"] = caller.GatewayAuthority,
                 });
-                Record(context, caller, "meta", null, null, true, "ok", 0, written, false);
+                Record(context, caller, "meta", null, true, "ok", 0, written, false);
                 return;
             case GitRoute git:
                 await ForwardGitAsync(context, caller, git);
@@ -68,7 +68,7 @@ internal sealed class GatewayRequestHandler(
         if (caller.Network.AllowedPortsFor(route.Host) is not { } ports || (ports.Length > 0 && !ports.Contains(route.Port)))
         {
             await DenyAsync(context, caller, new GatewayRefusal(403, ErrorCode.HostNotAllowed,
-                $"{route.Host}:{route.Port} is not allowed by this sandbox's policy", "git"), route.Host, route.Port);
+                $"{route.Host}:{route.Port} is not allowed by this sandbox's policy", "git"), route);
             return;
         }
 
@@ -81,13 +81,13 @@ internal sealed class GatewayRequestHandler(
         {
             logger.LogWarning("gateway: {Message}", e.Message);
             await DenyAsync(context, caller, new GatewayRefusal(502, ErrorCode.GatewayCredentialUnavailable,
-                $"the host's credential for {route.Host} cannot be loaded; ask the host's operator (cleanroom doctor)", "git"), route.Host, route.Port);
+                $"the host's credential for {route.Host} cannot be loaded; ask the host's operator (cleanroom doctor)", "git"), route);
             return;
         }
 
         if (clientOf(caller.SandboxId) is not { } client)
         {
-            await DenyAsync(context, caller, new GatewayRefusal(403, ErrorCode.GatewayCallerUnknown, "the sandbox is going away", "git"), route.Host, route.Port);
+            await DenyAsync(context, caller, new GatewayRefusal(403, ErrorCode.GatewayCallerUnknown, "the sandbox is going away", "git"), route);
             return;
         }
 
@@ -99,7 +99,7 @@ internal sealed class GatewayRequestHandler(
             new GitTransformer(route, authorization));
         if (error == ForwarderError.None)
         {
-            Record(context, caller, "git", route.Host, route.Port, true, "ok", requestBody.Count, responseBody.Count, authorization is not null);
+            Record(context, caller, "git", route, true, "ok", requestBody.Count, responseBody.Count, authorization is not null);
             return;
         }
 
@@ -114,18 +114,18 @@ internal sealed class GatewayRequestHandler(
                 $"the gateway could not complete the request to {route.Host}:{route.Port}: {detail}", "git"));
         }
 
-        Record(context, caller, "git", route.Host, route.Port, false, ErrorCode.GatewayUpstreamFailed, requestBody.Count, responseBody.Count, authorization is not null);
+        Record(context, caller, "git", route, false, ErrorCode.GatewayUpstreamFailed, requestBody.Count, responseBody.Count, authorization is not null);
     }
 
-    private async Task DenyAsync(HttpContext context, GatewayCaller caller, GatewayRefusal refusal, string? host, int? port)
+    private async Task DenyAsync(HttpContext context, GatewayCaller caller, GatewayRefusal refusal, GitRoute? route)
     {
         await GatewayResponses.RefuseAsync(context, refusal);
-        Record(context, caller, refusal.Service, host, port, false, refusal.Code, 0, 0, false);
+        Record(context, caller, refusal.Service, route, false, refusal.Code, 0, 0, false);
     }
 
-    private void Record(HttpContext context, GatewayCaller caller, string service, string? host, int? port, bool allowed, string reason, long bytesIn, long bytesOut, bool credential) =>
-        audit.Record(new GatewayRequestRecord(caller, service, context.Request.Method, host, port, allowed, reason,
-            context.Response.StatusCode, bytesIn, bytesOut, credential));
+    private void Record(HttpContext context, GatewayCaller caller, string service, GitRoute? route, bool allowed, string reason, long bytesIn, long bytesOut, bool credential) =>
+        audit.Record(new GatewayRequestRecord(caller, service, context.Request.Method, route?.Host, route?.Port,
+            route?.UpstreamPathAndQuery.Split('?')[0], allowed, reason, context.Response.StatusCode, bytesIn, bytesOut, credential));
 
     private static UpstreamRefusedException? FindRefusal(Exception? e)
     {
