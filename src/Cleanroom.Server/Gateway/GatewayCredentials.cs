@@ -10,7 +10,7 @@ namespace Cleanroom.Server.Gateway;
 /// turned into the upstream request's Authorization header: it is not kept, logged, or put in any message (messages
 /// name the source, never the value).
 /// </summary>
-internal sealed class GatewayCredentials(IReadOnlyDictionary<string, GatewayCredentialSource> hosts, Func<string, string?> environment)
+public sealed class GatewayCredentials(IReadOnlyDictionary<string, GatewayCredentialSource> hosts, Func<string, string?> environment)
 {
     public GatewayCredentials(IReadOnlyDictionary<string, GatewayCredentialSource> hosts)
         : this(hosts, Environment.GetEnvironmentVariable)
@@ -24,7 +24,7 @@ internal sealed class GatewayCredentials(IReadOnlyDictionary<string, GatewayCred
     /// <see cref="CredentialUnavailableException"/> when one is configured but cannot be read (fail closed: the
     /// request is not sent anonymously instead).
     /// </summary>
-    public AuthenticationHeaderValue? AuthorizationFor(string host)
+    internal AuthenticationHeaderValue? AuthorizationFor(string host)
     {
         if (!hosts.TryGetValue(host, out var source))
             return null;
@@ -87,4 +87,4 @@ internal sealed class GatewayCredentials(IReadOnlyDictionary<string, GatewayCred
 }
 
 /// <summary>A configured credential that cannot be read now; the message names its source, never a value.</summary>
-internal sealed class CredentialUnavailableException(string message) : Exception(message);
+public sealed class CredentialUnavailableException(string message) : Exception(message);
