@@ -20,8 +20,9 @@ public static class SandboxEventTypes
 
     /// <summary>
     /// Payload: <c>{"service", "method", "host"?, "port"?, "path"?, "action", "reason", "status", "bytes_in", "bytes_out",
-    /// "credential", "execution_id"?}</c>: one request to the host gateway, allowed or denied. <c>credential</c> says
-    /// whether the gateway added the host's credential upstream (true/false), never what it is.
+    /// "credential", "mirror"?, "execution_id"?}</c>: one request to the host gateway, allowed or denied. <c>credential</c>
+    /// says whether the gateway added the host's credential upstream (true/false), never what it is; <c>mirror</c> is
+    /// <c>hit</c> or <c>miss</c> when a fetch was served from the host's repository mirror.
     /// </summary>
     public const string GatewayRequest = "gateway.request";
 

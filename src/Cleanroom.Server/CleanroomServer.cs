@@ -42,7 +42,7 @@ public sealed class CleanroomServer : IAsyncDisposable
         var logger = loggers.CreateLogger<CleanroomServer>();
         SandboxControl? control = null;
         var recorder = new EgressEventRecorder(() => control, Path.Combine(directories.StateHome, "audit", "egress.jsonl"), logger);
-        var enforcement = await StartEnforcementAsync(configuration, recorder, loggers, logger, cancellationToken);
+        var enforcement = await StartEnforcementAsync(configuration, Path.Combine(directories.CacheHome, "gateway-mirrors"), recorder, loggers, logger, cancellationToken);
         var backends = BackendCatalog.ForHost(configuration, directories, loggers, HostImageStore.Open(directories), enforcement);
         if (configuration.DefaultBackend is null)
         {
@@ -123,7 +123,7 @@ public sealed class CleanroomServer : IAsyncDisposable
     /// allows egress is refused (fail closed), never run unenforced.
     /// </summary>
     private static async Task<EgressEnforcement?> StartEnforcementAsync(
-        RuntimeConfiguration configuration, EgressEventRecorder recorder, ILoggerFactory loggers, ILogger logger, CancellationToken cancellationToken)
+        RuntimeConfiguration configuration, string mirrorRoot, EgressEventRecorder recorder, ILoggerFactory loggers, ILogger logger, CancellationToken cancellationToken)
     {
         var network = configuration.Network;
         var defaults = new NetworkOptions();
@@ -159,7 +159,7 @@ public sealed class CleanroomServer : IAsyncDisposable
         // stops the server with the reason, rather than sandboxes quietly running without the git access they expect.
         try
         {
-            var gateway = await Gateway.HostGateway.StartAsync(configuration.Gateway, options.Pool, recorder, loggers, cancellationToken);
+            var gateway = await Gateway.HostGateway.StartAsync(configuration.Gateway, options.Pool, mirrorRoot, recorder, loggers, cancellationToken);
             logger.LogInformation("host gateway on port {Port} of each sandbox link; credentials for {Hosts}", gateway.Port,
                 configuration.Gateway.CredentialHosts.Count == 0 ? "no host" : string.Join(", ", configuration.Gateway.CredentialHosts.Keys));
             return new EgressEnforcement(networks, recorder, gateway);

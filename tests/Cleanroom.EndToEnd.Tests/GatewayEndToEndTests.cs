@@ -87,6 +87,26 @@ public sealed class GatewayEndToEndTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_fetch_fills_the_hosts_mirror_on_a_miss_and_the_next_clone_is_served_from_it()
+    {
+        var first = await CreateAsync(_allowed);
+        var second = await CreateAsync(_allowed);
+
+        var miss = await ExecAsync(first, "git", "clone", "-q", CloneUrl, "/root/repo");
+        var hit = await ExecAsync(second, "git", "clone", "-q", CloneUrl, "/root/repo");
+
+        Assert.True(miss.ExitCode == 0, miss.ToString());
+        Assert.True(hit.ExitCode == 0, hit.ToString());
+        Assert.Equal("hello from the private host\n", (await ExecAsync(second, "cat", "/root/repo/README")).Stdout);
+        var fetch = $"gateway git POST git.test:8080{GitUpstream.RepositoryPath}/git-upload-pack: allow (ok), status 200";
+        Assert.Contains(await GatewayEventsAsync(first), e => e.StartsWith(fetch, StringComparison.Ordinal) && e.EndsWith(", mirror miss", StringComparison.Ordinal));
+        Assert.Contains(await GatewayEventsAsync(second), e => e.StartsWith(fetch, StringComparison.Ordinal) && e.EndsWith(", mirror hit", StringComparison.Ordinal));
+        var mirror = Path.Combine(_server.Root, "cache", "cleanroom", "gateway-mirrors", "git.test_8080", "cgi-bin", "git", "org", "repo.git");
+        Assert.Equal((await GitUpstream.Git(_git.BareRepository, "rev-parse", "main")).Stdout, (await GitUpstream.Git(mirror, "rev-parse", "main")).Stdout);
+        Assert.Empty(HostFilesHolding(_git.Token));
+    }
+
+    [Fact]
     public async Task The_gateway_tells_a_sandbox_who_it_is_and_every_request_is_an_event()
     {
         var id = await CreateAsync(_allowed);
@@ -203,12 +223,12 @@ public sealed class GatewayEndToEndTests : IAsyncLifetime
         Shell.RunAsync([Product.Cleanroom, "exec", "--in", sandboxId, "--", "grep", "-rlF", "-f", "/dev/stdin",
             "--exclude-dir=proc", "--exclude-dir=sys", "--exclude-dir=dev", "/"], _server.Environment, TimeSpan.FromMinutes(4), needle + "\n");
 
-    /// <summary>Files of the server (log, state database, audit log, run directories) holding the needle.</summary>
+    /// <summary>Files of the server (log, state database, audit log, run directories, repository mirrors) holding the needle.</summary>
     private List<string> HostFilesHolding(string needle)
     {
         var bytes = Encoding.UTF8.GetBytes(needle);
         var found = new List<string>();
-        foreach (var top in new[] { "state", "run", "config" })
+        foreach (var top in new[] { "state", "run", "config", Path.Combine("cache", "cleanroom", "gateway-mirrors") })
         {
             foreach (var file in Directory.EnumerateFiles(Path.Combine(_server.Root, top), "*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0 }))
             {

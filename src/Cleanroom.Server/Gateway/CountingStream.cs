@@ -7,6 +7,9 @@ internal sealed class CountingStream(Stream inner) : Stream
 
     public long Count => Interlocked.Read(ref _count);
 
+    /// <summary>The stream being counted.</summary>
+    public Stream Inner => inner;
+
     public override bool CanRead => inner.CanRead;
     public override bool CanSeek => false;
     public override bool CanWrite => inner.CanWrite;

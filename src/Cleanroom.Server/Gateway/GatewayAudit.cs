@@ -17,7 +17,8 @@ internal sealed record GatewayRequestRecord(
     int Status,
     long BytesIn,
     long BytesOut,
-    bool CredentialAdded);
+    bool CredentialAdded,
+    string? Mirror = null);
 
 /// <summary>
 /// Every gateway request of a sandbox becomes a <c>gateway.request</c> event on its stream and a line in the audit log
@@ -40,6 +41,7 @@ internal sealed class GatewayAudit(EgressEventRecorder recorder, TimeProvider ti
             ["bytes_in"] = request.BytesIn,
             ["bytes_out"] = request.BytesOut,
             ["credential"] = request.CredentialAdded,
+            ["mirror"] = request.Mirror,
             ["execution_id"] = request.Caller.Network.ExecutionId,
         };
         recorder.Record(request.Caller.SandboxId, SandboxEventTypes.GatewayRequest, payload, time.GetUtcNow());

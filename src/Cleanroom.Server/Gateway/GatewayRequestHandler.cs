@@ -19,6 +19,8 @@ internal sealed class GatewayRequestHandler(
     GatewayCredentials credentials,
     IHttpForwarder forwarder,
     GatewayAudit audit,
+    RepositoryMirrors mirrors,
+    UpstreamAddressPolicy addresses,
     ILogger logger)
 {
     private static readonly ForwarderRequestConfig Config = new()
@@ -91,6 +93,9 @@ internal sealed class GatewayRequestHandler(
             return;
         }
 
+        if (authorization is not null && await TryMirrorAsync(context, caller, route, authorization))
+            return;
+
         var requestBody = new CountingStream(context.Request.Body);
         var responseBody = new CountingStream(context.Response.Body);
         context.Request.Body = requestBody;
@@ -117,15 +122,60 @@ internal sealed class GatewayRequestHandler(
         Record(context, caller, "git", route, false, ErrorCode.GatewayUpstreamFailed, requestBody.Count, responseBody.Count, authorization is not null);
     }
 
+    /// <summary>
+    /// Serves a fetch (<c>POST git-upload-pack</c> wanting objects) from the host's mirror of the repository, filling it
+    /// from the upstream first on a miss. Returns false, with the request body restored, when the request is not such a
+    /// fetch or the mirror cannot serve it before anything was sent: the caller then proxies it upstream.
+    /// </summary>
+    private async Task<bool> TryMirrorAsync(HttpContext context, GatewayCaller caller, GitRoute route, AuthenticationHeaderValue authorization)
+    {
+        var request = context.Request;
+        if (route.Push || !route.UpstreamPathAndQuery.EndsWith("/git-upload-pack", StringComparison.Ordinal)
+            || request.ContentLength is not (> 0 and <= UploadPackRequest.MaximumBody) || request.Headers.ContentEncoding.Count > 1)
+            return false;
+        var body = new byte[request.ContentLength.Value];
+        await request.Body.ReadExactlyAsync(body, context.RequestAborted);
+        request.Body = new MemoryStream(body);
+        var encoding = request.Headers.ContentEncoding.ToString();
+        if (encoding is not ("" or "gzip") || UploadPackRequest.Parse(body, encoding == "gzip") is not { IsFetch: true } fetch)
+            return false;
+
+        var responseBody = new CountingStream(context.Response.Body);
+        bool hit;
+        try
+        {
+            var refusals = new List<string>();
+            var address = (await UpstreamClient.AllowedAddressesAsync(caller, addresses, route.Host, route.Port, refusals, context.RequestAborted)).FirstOrDefault()
+                ?? throw new UpstreamRefusedException(string.Join("; ", refusals));
+            hit = await mirrors.EnsureAsync(route, fetch.Wants, address, authorization, context.RequestAborted);
+            context.Response.ContentType = "application/x-git-upload-pack-result";
+            context.Response.Headers.CacheControl = "no-cache";
+            context.Response.Body = responseBody;
+            await mirrors.ServeAsync(route, fetch, request.Headers["Git-Protocol"].ToString() is { Length: > 0 } protocol ? protocol : null,
+                responseBody, context.RequestAborted);
+        }
+        catch (Exception e) when (e is CleanroomException or UpstreamRefusedException or IOException && !context.Response.HasStarted)
+        {
+            logger.LogInformation("gateway: {Sandbox} git {Host}:{Port}: the mirror cannot serve this fetch ({Reason}); proxying it", caller.SandboxId, route.Host, route.Port, e.Message);
+            request.Body = new MemoryStream(body);
+            context.Response.Body = responseBody.Inner;
+            return false;
+        }
+
+        Record(context, caller, "git", route, true, "ok", body.Length, responseBody.Count, true, hit ? "hit" : "miss");
+        return true;
+    }
+
     private async Task DenyAsync(HttpContext context, GatewayCaller caller, GatewayRefusal refusal, GitRoute? route)
     {
         await GatewayResponses.RefuseAsync(context, refusal);
         Record(context, caller, refusal.Service, route, false, refusal.Code, 0, 0, false);
     }
 
-    private void Record(HttpContext context, GatewayCaller caller, string service, GitRoute? route, bool allowed, string reason, long bytesIn, long bytesOut, bool credential) =>
+    private void Record(HttpContext context, GatewayCaller caller, string service, GitRoute? route, bool allowed, string reason, long bytesIn, long bytesOut,
+        bool credential, string? mirror = null) =>
         audit.Record(new GatewayRequestRecord(caller, service, context.Request.Method, route?.Host, route?.Port,
-            route?.UpstreamPathAndQuery.Split('?')[0], allowed, reason, context.Response.StatusCode, bytesIn, bytesOut, credential));
+            route?.UpstreamPathAndQuery.Split('?')[0], allowed, reason, context.Response.StatusCode, bytesIn, bytesOut, credential, mirror));
 
     private static UpstreamRefusedException? FindRefusal(Exception? e)
     {

@@ -54,9 +54,11 @@ public sealed class HostGateway : IAsyncDisposable
     /// when <c>gateway.upstream_ca_file</c> cannot be read as PEM certificates.
     /// </summary>
     public static async Task<HostGateway> StartAsync(
-        GatewaySettings settings, string sandboxPool, EgressEventRecorder recorder, ILoggerFactory loggers, CancellationToken cancellationToken)
+        GatewaySettings settings, string sandboxPool, string mirrorRoot, EgressEventRecorder recorder, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
         var extraRoots = LoadExtraRoots(settings.UpstreamCaFile);
+        Directory.CreateDirectory(mirrorRoot);
+        var caBundle = settings.UpstreamCaFile is null ? null : WriteCaBundle(mirrorRoot, settings.UpstreamCaFile);
         var credentials = new GatewayCredentials(settings.CredentialHosts);
         var callers = new GatewayCallers();
         var clients = new ConcurrentDictionary<string, UpstreamClient>(StringComparer.Ordinal);
@@ -76,8 +78,10 @@ public sealed class HostGateway : IAsyncDisposable
             kestrel.Listen(SandboxLinksEndPoint.Instance, listen => listen.Protocols = HttpProtocols.Http1);
         });
         var app = builder.Build();
+        var addresses = new UpstreamAddressPolicy(sandboxPool);
         var handler = new GatewayRequestHandler(callers, id => clients.GetValueOrDefault(id), credentials,
-            app.Services.GetRequiredService<IHttpForwarder>(), new GatewayAudit(recorder, TimeProvider.System), logger);
+            app.Services.GetRequiredService<IHttpForwarder>(), new GatewayAudit(recorder, TimeProvider.System),
+            new RepositoryMirrors(mirrorRoot, caBundle, logger), addresses, logger);
         app.Run(handler.HandleAsync);
         try
         {
@@ -89,7 +93,7 @@ public sealed class HostGateway : IAsyncDisposable
             throw new CleanroomException(ErrorCode.GatewayUnavailable, $"the host gateway did not start: {e.Message}", e);
         }
 
-        return new HostGateway(settings.ListenPort, app, listeners, callers, clients, new UpstreamAddressPolicy(sandboxPool), extraRoots, credentials);
+        return new HostGateway(settings.ListenPort, app, listeners, callers, clients, addresses, extraRoots, credentials);
     }
 
     /// <summary>
@@ -130,6 +134,15 @@ public sealed class HostGateway : IAsyncDisposable
     public const string EnvironmentVariable = "CLEANROOM_GATEWAY";
 
     public string AuthorityFor(SandboxNetwork network) => $"{network.HostAddress}:{Port}";
+
+    /// <summary>git's own TLS (filling mirrors) trusts one bundle file: the system's roots plus the configured extra CA.</summary>
+    private static string WriteCaBundle(string mirrorRoot, string extraCaFile)
+    {
+        const string system = "/etc/ssl/certs/ca-certificates.crt";
+        var bundle = Path.Combine(mirrorRoot, "upstream-ca-bundle.pem");
+        File.WriteAllText(bundle, (File.Exists(system) ? File.ReadAllText(system) + "\n" : "") + File.ReadAllText(extraCaFile));
+        return bundle;
+    }
 
     private static X509Certificate2Collection LoadExtraRoots(string? path)
     {

@@ -40,23 +40,36 @@ internal sealed class UpstreamClient : IDisposable
 
     public void Dispose() => _invoker.Dispose();
 
-    private static async ValueTask<Stream> ConnectAsync(GatewayCaller caller, UpstreamAddressPolicy addresses, DnsEndPoint endpoint, CancellationToken cancellationToken)
+    /// <summary>
+    /// The addresses the gateway may dial for <paramref name="host"/>:<paramref name="port"/> on behalf of the caller: the
+    /// port allowed by its active stage, the name resolved by its policy resolver's rules, refused addresses left out.
+    /// </summary>
+    public static async Task<IReadOnlyList<IPAddress>> AllowedAddressesAsync(GatewayCaller caller, UpstreamAddressPolicy addresses, string host, int port,
+        List<string> refusals, CancellationToken cancellationToken)
     {
-        var host = endpoint.Host;
-        if (caller.Network.AllowedPortsFor(host) is not { } ports || (ports.Length > 0 && !ports.Contains(endpoint.Port)))
-            throw new UpstreamRefusedException($"{host}:{endpoint.Port} is not allowed by the sandbox's policy");
+        if (caller.Network.AllowedPortsFor(host) is not { } ports || (ports.Length > 0 && !ports.Contains(port)))
+            throw new UpstreamRefusedException($"{host}:{port} is not allowed by the sandbox's policy");
         var resolved = await caller.Network.ResolveAllowedAsync(host, cancellationToken).ConfigureAwait(false);
         if (resolved.IsEmpty)
             throw new UpstreamRefusedException($"{host} has no IPv4 address");
-        var failures = new List<string>();
+        var usable = new List<IPAddress>();
         foreach (var address in resolved)
         {
             if (addresses.WhyRefused(address) is { } why)
-            {
-                failures.Add($"{address}: refused, {why}");
-                continue;
-            }
+                refusals.Add($"{address}: refused, {why}");
+            else
+                usable.Add(address);
+        }
 
+        return usable;
+    }
+
+    private static async ValueTask<Stream> ConnectAsync(GatewayCaller caller, UpstreamAddressPolicy addresses, DnsEndPoint endpoint, CancellationToken cancellationToken)
+    {
+        var host = endpoint.Host;
+        var failures = new List<string>();
+        foreach (var address in await AllowedAddressesAsync(caller, addresses, host, endpoint.Port, failures, cancellationToken).ConfigureAwait(false))
+        {
             var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
             try
             {

@@ -149,7 +149,8 @@ internal static class ProtoMapping
         var target = Text(payload, "host") is { } host ? $" {host}{port}{Text(payload, "path")}" : "";
         long Number(string name) => payload.TryGetProperty(name, out var n) && n.ValueKind == JsonValueKind.Number ? n.GetInt64() : 0;
         return $"gateway {Text(payload, "service")} {Text(payload, "method")}{target}: {Text(payload, "action")} ({Text(payload, "reason")}), "
-            + $"status {Number("status")}, {Number("bytes_in")} bytes in, {Number("bytes_out")} bytes out";
+            + $"status {Number("status")}, {Number("bytes_in")} bytes in, {Number("bytes_out")} bytes out"
+            + (Text(payload, "mirror") is { } mirror ? $", mirror {mirror}" : "");
     }
 
     private static string Join(string head, string? detail) => detail is null ? head : $"{head}: {detail}";
