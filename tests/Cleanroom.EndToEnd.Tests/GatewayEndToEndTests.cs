@@ -121,6 +121,21 @@ public sealed class GatewayEndToEndTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_sandbox_that_outlives_its_server_keeps_its_gateway()
+    {
+        var id = await CreateAsync(_allowed);
+
+        await _server.KillAsync();
+        var restarted = await _server.CleanroomAsync("serve", "--detach");
+        Assert.True(restarted.ExitCode == 0, restarted.ToString());
+        var meta = await ExecAsync(id, "sh", "-c", "curl -sS -m 10 http://$CLEANROOM_GATEWAY/meta/");
+        var clone = await ExecAsync(id, "git", "clone", "-q", CloneUrl, "/root/repo");
+
+        Assert.Contains($"\"sandbox_id\":\"{id}\"", meta.Stdout);
+        Assert.True(clone.ExitCode == 0, clone.ToString());
+    }
+
+    [Fact]
     public async Task A_sandbox_whose_policy_does_not_allow_the_host_cannot_reach_it_through_the_gateway()
     {
         var id = await CreateAsync(_other);
