@@ -144,6 +144,7 @@ public sealed class GatewayEndToEndTests : IAsyncLifetime
         var status = await CurlStatusAsync(id, $"/git/git.test:{UpstreamNamespace.Port}{GitUpstream.RepositoryPath}/info/refs?service=git-upload-pack");
 
         Assert.NotEqual(0, clone.ExitCode);
+        Assert.Contains($"cleanroom: gateway git GET git.test:8080{GitUpstream.RepositoryPath}/info/refs: deny (host_not_allowed), status 403", clone.Stderr);
         Assert.Equal("403 host_not_allowed", status);
         Assert.Contains(await GatewayEventsAsync(id), e => e.StartsWith(
             $"gateway git GET git.test:8080{GitUpstream.RepositoryPath}/info/refs: deny (host_not_allowed), status 403", StringComparison.Ordinal));

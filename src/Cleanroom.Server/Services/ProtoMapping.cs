@@ -87,6 +87,12 @@ internal static class ProtoMapping
             };
         }
 
+        // A request the gateway refused carries its reason as the error code, so clients can show denials like blocks.
+        if (item.Type == SandboxEventTypes.GatewayRequest && Text(root, "action") == "deny")
+        {
+            proto.Error = new V1.ErrorDetail { Code = Text(root, "reason") ?? "", Message = proto.Message };
+        }
+
         if (Text(root, "code") is { } code)
         {
             proto.Error = new V1.ErrorDetail { Code = code, Message = Text(root, "message") ?? "" };
