@@ -99,8 +99,10 @@ KERNEL_BUILD_PACKAGES=(linux-source-6.1 bc bison flex libelf-dev libssl-dev gcc 
 # Programs the tests start besides the product's own (each one checked: `git grep` the tests for the program's
 # name): a real OCI registry and skopeo to push to it, htpasswd for its basic auth, cpio to list the initramfs the
 # qemu backend writes, curl for the HTTP API, tmux for terminal tests, mount (mount, losetup) for the gVisor disk-limit
-# tests' private file system and leftover loop device. (nodejs and npm: see test.sh.)
-TEST_PACKAGES=(docker-registry skopeo apache2-utils cpio curl tmux mount)
+# tests' private file system and leftover loop device, busybox-static for the upstream hosts' HTTP server (busybox httpd,
+# with CGI and basic auth), git for the gateway tests' upstream (git http-backend behind that httpd) and their
+# host-side clones. (nodejs and npm: see test.sh.)
+TEST_PACKAGES=(docker-registry skopeo apache2-utils cpio curl tmux mount busybox-static git)
 
 # Where setup.sh's background kernel build writes its log.
 kernel_build_log() { printf '%s/cleanroom/kernel-build.log' "${XDG_STATE_HOME:-$HOME/.local/state}"; }

@@ -14,7 +14,8 @@ internal sealed record OciBundleSpec(
     int? Vcpus,
     int PidsLimit,
     string? ResolvConfPath = null,
-    string? NetworkNamespacePath = null);
+    string? NetworkNamespacePath = null,
+    IReadOnlyList<(string GuestPath, string HostPath)>? NetworkFiles = null);
 
 /// <summary>
 /// Writes the OCI runtime spec (config.json) runsc runs. Written by hand with a Utf8JsonWriter: the spec is
@@ -95,6 +96,10 @@ internal static class OciBundle
             // The policy resolver on the host end of the sandbox's link: the only DNS server it can reach.
             Mount(json, "/etc/resolv.conf", "bind", resolvConf, ["bind", "ro", "nosuid", "nodev", "noexec"]);
         }
+
+        // Host-made files that come with the network (the host gateway's git config): read-only, like resolv.conf.
+        foreach (var (guestPath, hostPath) in spec.NetworkFiles ?? [])
+            Mount(json, guestPath, "bind", hostPath, ["bind", "ro", "nosuid", "nodev", "noexec"]);
         json.WriteEndArray();
     }
 

@@ -62,10 +62,18 @@ internal sealed class SandboxLauncher(GvisorBackendOptions options, Runsc runsc,
             Directory.CreateDirectory(layout.ChannelDirectory, OwnerOnly);
             Directory.CreateDirectory(runsc.Root);
             string? resolvConf = null;
+            var networkFiles = new List<(string, string)>();
             if (request.Network is { } network)
             {
                 resolvConf = Path.Combine(layout.RunDirectory, "resolv.conf");
                 await File.WriteAllTextAsync(resolvConf, network.ResolvConf, cancellationToken).ConfigureAwait(false);
+                var index = 0;
+                foreach (var (guestPath, content) in network.GuestFiles.OrderBy(f => f.Key, StringComparer.Ordinal))
+                {
+                    var hostPath = Path.Combine(layout.RunDirectory, $"network-file-{index++}");
+                    await File.WriteAllTextAsync(hostPath, content, cancellationToken).ConfigureAwait(false);
+                    networkFiles.Add((guestPath, hostPath));
+                }
             }
 
             OciBundle.Write(layout.ConfigPath, new OciBundleSpec(
@@ -79,7 +87,8 @@ internal sealed class SandboxLauncher(GvisorBackendOptions options, Runsc runsc,
                 Vcpus: request.Vcpus,
                 PidsLimit: request.Settings.PidsLimit,
                 ResolvConfPath: resolvConf,
-                NetworkNamespacePath: request.Network?.NamespacePath));
+                NetworkNamespacePath: request.Network?.NamespacePath,
+                NetworkFiles: networkFiles));
 
             using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             deadline.CancelAfter(options.ReadyTimeout);

@@ -24,4 +24,11 @@ public sealed record NetworkAttachment(string NamespacePath, string ResolvConf)
 
     /// <summary>The link's prefix length (30).</summary>
     public int? PrefixLength { get; init; }
+
+    /// <summary>
+    /// Files the sandbox sees read-only at these guest paths, made by the host for this network (the host gateway's
+    /// <c>/etc/gitconfig</c>). Backends that claim <see cref="CapabilityNames.NetworkNamespaceAttach"/> and can mount
+    /// files put them in place; the gVisor backend does.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> GuestFiles { get; init; } = new Dictionary<string, string>();
 }

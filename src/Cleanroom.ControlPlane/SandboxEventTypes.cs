@@ -18,6 +18,14 @@ public static class SandboxEventTypes
     /// <summary>Payload: <c>{"address", "host"?, "port", "protocol", "reason", "execution_id"?}</c>: egress the policy denied.</summary>
     public const string NetworkBlocked = "network.blocked";
 
+    /// <summary>
+    /// Payload: <c>{"service", "method", "host"?, "port"?, "path"?, "action", "reason", "status", "bytes_in", "bytes_out",
+    /// "credential", "mirror"?, "execution_id"?}</c>: one request to the host gateway, allowed or denied. <c>credential</c>
+    /// says whether the gateway added the host's credential upstream (true/false), never what it is; <c>mirror</c> is
+    /// <c>hit</c> or <c>miss</c> when a fetch was served from the host's repository mirror.
+    /// </summary>
+    public const string GatewayRequest = "gateway.request";
+
     /// <summary>Payload: <c>{"name", "query_type", "reason", "execution_id"?}</c>: a DNS name the policy does not allow.</summary>
     public const string DnsRefused = "network.dns_refused";
 

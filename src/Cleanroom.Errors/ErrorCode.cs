@@ -47,4 +47,24 @@ public static class ErrorCode
     /// even a small one), so the sandbox is not started; the message says which and what to fix.
     /// </summary>
     public const string DiskLimitUnavailable = "disk_limit_unavailable";
+    /// <summary>The host gateway cannot serve a sandbox (its listener on the sandbox's link could not be made); the sandbox is not started.</summary>
+    public const string GatewayUnavailable = "gateway_unavailable";
+    /// <summary>A gateway request's path leaves its route after canonicalisation (dot segments, encoded slashes, empty segments).</summary>
+    public const string GatewayPathUnsafe = "gateway_path_unsafe";
+    /// <summary>A gateway request in absolute, authority or asterisk form: the gateway is not a proxy and takes origin-form paths only.</summary>
+    public const string GatewayTargetRefused = "gateway_target_refused";
+    /// <summary>CONNECT (or another method the route does not serve) sent to the gateway.</summary>
+    public const string GatewayMethodRefused = "gateway_method_refused";
+    /// <summary>The Host header is not the gateway's own address on the caller's link.</summary>
+    public const string GatewayHostMismatch = "gateway_host_mismatch";
+    /// <summary>A request header carries CR, LF or NUL.</summary>
+    public const string GatewayHeaderInvalid = "gateway_header_invalid";
+    /// <summary>The connection does not come from a live sandbox's own link address: only sandboxes may use the gateway.</summary>
+    public const string GatewayCallerUnknown = "gateway_caller_unknown";
+    /// <summary>No gateway route serves the path (only <c>/meta/</c> and git smart-HTTP under <c>/git/HOST/</c>).</summary>
+    public const string GatewayRouteUnknown = "gateway_route_unknown";
+    /// <summary>The runtime config names a credential for the host, but it cannot be read now; nothing is sent upstream without it.</summary>
+    public const string GatewayCredentialUnavailable = "gateway_credential_unavailable";
+    /// <summary>The gateway could not reach the upstream host, or its address is one the gateway never connects to.</summary>
+    public const string GatewayUpstreamFailed = "gateway_upstream_failed";
 }

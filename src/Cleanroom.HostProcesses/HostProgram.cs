@@ -44,8 +44,17 @@ public sealed class HostProgram(ILogger logger, string failureCode, TimeSpan tim
     /// Runs to completion, or returns null when it outlived <paramref name="deadline"/> (it has been killed and reaped
     /// by then). Cancellation kills it too and throws.
     /// </summary>
+    public Task<HostProgramResult?> TryRunAsync(IReadOnlyList<string> argv, string? workingDirectory, byte[]? stdin, Stream? stdoutSink,
+        TimeSpan deadline, CancellationToken cancellationToken) =>
+        TryRunAsync(argv, workingDirectory, stdin, stdoutSink, deadline, environment: null, cancellationToken);
+
+    /// <summary>
+    /// <see cref="TryRunAsync(IReadOnlyList{string}, string?, byte[], Stream?, TimeSpan, CancellationToken)"/> with
+    /// variables added to (or replacing) the inherited environment. Their values are never logged: this is how a
+    /// secret reaches a program without appearing in its argv (which every user of the host can read).
+    /// </summary>
     public async Task<HostProgramResult?> TryRunAsync(IReadOnlyList<string> argv, string? workingDirectory, byte[]? stdin, Stream? stdoutSink,
-        TimeSpan deadline, CancellationToken cancellationToken)
+        TimeSpan deadline, IReadOnlyDictionary<string, string>? environment, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfZero(argv.Count);
         logger.LogDebug("exec {Argv} in {Directory}", Describe(argv), workingDirectory ?? ".");
@@ -59,6 +68,8 @@ public sealed class HostProgram(ILogger logger, string failureCode, TimeSpan tim
         };
         foreach (var argument in argv.Skip(1))
             info.ArgumentList.Add(argument);
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+            info.Environment[name] = value;
 
         using var process = new Process { StartInfo = info };
         try

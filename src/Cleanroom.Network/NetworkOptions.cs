@@ -54,6 +54,12 @@ public sealed partial record NetworkOptions
     /// </summary>
     public TimeSpan BlockedFlowMemory { get; init; } = TimeSpan.FromSeconds(70);
 
+    /// <summary>
+    /// The host gateway's TCP port (runtime config <c>gateway.listen_port</c>): each sandbox's input chain lets exactly
+    /// this port through to the host end of its own link, beside DNS. Null: no gateway, no such rule.
+    /// </summary>
+    public int? GatewayPort { get; init; }
+
     /// <summary>Deadline of each ip/nft/sysctl invocation.</summary>
     public TimeSpan CommandTimeout { get; init; } = TimeSpan.FromSeconds(15);
 
@@ -84,6 +90,8 @@ public sealed partial record NetworkOptions
             problems.Add($"network.table: \"{TableName}\" must be letters, digits and '_' starting with a letter");
         if (NamePrefix.Length is 0 or > MaximumNamePrefixLength || !PrefixPattern().IsMatch(NamePrefix))
             problems.Add($"network.name_prefix: \"{NamePrefix}\" must be 1..{MaximumNamePrefixLength} lowercase letters or digits starting with a letter");
+        if (GatewayPort is < 1 or > ushort.MaxValue or 53)
+            problems.Add($"gateway.listen_port: {GatewayPort} is outside 1..65535 or is DNS's port 53");
         if (NflogGroup is < 1 or > ushort.MaxValue)
             problems.Add($"network.nflog_group: {NflogGroup} is outside 1..65535");
         if (MinimumAllowTimeout < TimeSpan.FromSeconds(1) || MinimumAllowTimeout > MaximumAllowTimeout)

@@ -82,6 +82,28 @@ public sealed class SandboxNetwork : IAsyncDisposable
     internal TimeSpan MaximumLifetime => _owner.Options.MaximumAllowTimeout;
 
     /// <summary>
+    /// The ports the active stage allows <paramref name="host"/> (a DNS name) on; null when it does not allow the
+    /// name. Empty under allow-all, meaning every port. IP literals are not names and get null.
+    /// </summary>
+    public ImmutableArray<int>? AllowedPortsFor(string host) =>
+        IPAddress.TryParse(host, out _) ? null : _rules.PortsFor(host);
+
+    /// <summary>
+    /// The IPv4 addresses of an allowed name, by the same rules as this sandbox's policy resolver
+    /// (<c>network.dns.hosts</c> first, then the upstream resolver), for a host-side client such as the gateway.
+    /// Nothing is added to the sandbox's allow set: the caller connects from the host, not from the sandbox.
+    /// Empty when the name is not allowed by the active stage or has no address.
+    /// </summary>
+    public async Task<ImmutableArray<IPAddress>> ResolveAllowedAsync(string host, CancellationToken cancellationToken)
+    {
+        ObjectDisposedException.ThrowIf(_disposed != 0, this);
+        if (AllowedPortsFor(host) is null)
+            return [];
+        var answer = await _owner.Upstream.ResolveAsync(ActiveRules.Normalize(host), cancellationToken).ConfigureAwait(false);
+        return answer.ReturnCode == ARSoft.Tools.Net.Dns.ReturnCode.NoError ? answer.Addresses : [];
+    }
+
+    /// <summary>
     /// Makes <paramref name="rules"/> (a stage's list, e.g. <c>policy.Network.Execution</c>) the active
     /// ones: the resolver answers by them from now on, and the allow set is replaced in one transaction,
     /// so addresses the previous stage had opened (literal or answered) are closed. Established

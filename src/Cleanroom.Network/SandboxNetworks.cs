@@ -39,7 +39,7 @@ public sealed class SandboxNetworks : IAsyncDisposable
         _inventory = new HostLinkInventory(options.NamePrefix);
         _pool = new LinkAddressPool(options.PoolSubnet);
         Firewall = new Firewall(new CommandRunner(_logger, options.CommandTimeout),
-            new FirewallScript(options.TableName, options.PoolSubnet, options.NflogGroup, options.BlockedFlowMemory),
+            new FirewallScript(options.TableName, options.PoolSubnet, options.NflogGroup, options.BlockedFlowMemory, options.GatewayPort),
             options.TableName, options.NamePrefix);
     }
 
@@ -50,6 +50,9 @@ public sealed class SandboxNetworks : IAsyncDisposable
     internal TimeProvider Time { get; }
 
     internal Firewall Firewall { get; }
+
+    /// <summary>The forwarding leg every sandbox's resolver shares (static hosts, then the upstream); set by <see cref="StartAsync"/>.</summary>
+    internal UpstreamResolver Upstream => _upstream ?? throw new InvalidOperationException("call StartAsync first");
 
     /// <summary>
     /// Makes the host ready: the table and its base chains (kept if present), IPv4 forwarding on, the

@@ -24,6 +24,7 @@ public static class RuntimeConfigReader
     private const string TopWorkspace = "workspace";
     private const string TopWarmPool = "warm_pool";
     private const string TopRoutes = "routes";
+    private const string TopGateway = "gateway";
 
     /// <summary>Reads the file; a missing file is valid and means "all defaults".</summary>
     public static RuntimeConfigResult ReadFile(string path)
@@ -53,6 +54,7 @@ public static class RuntimeConfigReader
         var workspace = WorkspaceSettings.Defaults;
         var warmPool = WarmPoolSettings.Defaults;
         var routes = RouteSettings.Defaults;
+        var gateway = GatewaySettings.Defaults;
         var backends = ImmutableSortedDictionary.CreateBuilder<string, ImmutableSortedDictionary<string, string>>(StringComparer.Ordinal);
         foreach (var (keyNode, value) in root.Children)
         {
@@ -83,8 +85,11 @@ public static class RuntimeConfigReader
                 case TopRoutes:
                     routes = RoutesSectionReader.Read(value, problems) ?? RouteSettings.Defaults;
                     break;
+                case TopGateway:
+                    gateway = GatewaySectionReader.Read(value, problems) ?? GatewaySettings.Defaults;
+                    break;
                 default:
-                    problems.Add(At(keyNode, key, $"unknown field '{key}'; known fields are {TopDefaultBackend}, {TopDefaultImage}, {TopImages}, {TopNetwork}, {TopWorkspace}, {TopWarmPool}, {TopRoutes}, {TopBackends}"));
+                    problems.Add(At(keyNode, key, $"unknown field '{key}'; known fields are {TopDefaultBackend}, {TopDefaultImage}, {TopImages}, {TopNetwork}, {TopWorkspace}, {TopWarmPool}, {TopRoutes}, {TopGateway}, {TopBackends}"));
                     break;
             }
         }
@@ -98,6 +103,7 @@ public static class RuntimeConfigReader
                 Workspace = workspace,
                 WarmPool = warmPool,
                 Routes = routes,
+                Gateway = gateway,
             }, problems)
             : new RuntimeConfigResult("", true, null, problems);
     }

@@ -49,6 +49,13 @@ public static class RuntimeConfigTemplate
         text.AppendLine($"  # port: {RouteSettings.DefaultPort}");
         text.AppendLine("  # address: 127.0.0.1");
         text.AppendLine();
+        text.AppendLine("# The host gateway: each sandbox reaches it at the host end of its own link. It proxies git for the hosts the");
+        text.AppendLine("# sandbox's policy allows and adds these credentials upstream; tokens never enter a sandbox.");
+        text.AppendLine("gateway:");
+        text.AppendLine($"  # listen_port: {GatewaySettings.DefaultPort}");
+        text.AppendLine("  # upstream_ca_file: /etc/ssl/private-ca.pem");
+        text.AppendLine("  # credentials: {hosts: {git.example.com: {token_env: GIT_EXAMPLE_TOKEN}}}   # or {token_file: /path}; optional username");
+        text.AppendLine();
         text.AppendLine("backends:");
         foreach (var schema in BackendSectionSchema.Known)
         {

@@ -31,6 +31,9 @@ public sealed record RuntimeConfiguration(
     /// <summary>The <c>routes:</c> section: where the HTTPS router for <c>--expose-https</c> listens.</summary>
     public RouteSettings Routes { get; init; } = RouteSettings.Defaults;
 
+    /// <summary>The host gateway (<c>gateway:</c>): its port on each sandbox link and the credentials it adds upstream.</summary>
+    public GatewaySettings Gateway { get; init; } = GatewaySettings.Defaults;
+
     /// <summary>How the server reaches registries (<c>images:</c>).</summary>
     public ImageSettings Images { get; init; } = ImageSettings.Defaults;
 

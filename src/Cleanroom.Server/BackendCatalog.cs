@@ -9,8 +9,8 @@ using Microsoft.Extensions.Logging;
 
 namespace Cleanroom.Server;
 
-/// <summary>The enforcement every sandbox network goes through, when the host can provide it.</summary>
-public sealed record EgressEnforcement(SandboxNetworks Networks, EgressEventRecorder Recorder);
+/// <summary>The enforcement every sandbox network goes through, when the host can provide it, and the host gateway on each link.</summary>
+public sealed record EgressEnforcement(SandboxNetworks Networks, EgressEventRecorder Recorder, Gateway.HostGateway? Gateway = null);
 
 /// <summary>
 /// The backends this build of Cleanroom offers, strongest isolation first: the registry picks the first
@@ -78,6 +78,6 @@ public static class BackendCatalog
     /// </summary>
     private static ISandboxBackend Enforce(ISandboxBackend backend, EgressEnforcement? enforcement, ILoggerFactory loggers) =>
         enforcement is not null && backend.Capabilities.Supports(CapabilityNames.NetworkNamespaceAttach)
-            ? new EnforcedBackend(backend, enforcement.Networks, enforcement.Recorder, loggers.CreateLogger<EnforcedBackend>())
+            ? new EnforcedBackend(backend, enforcement.Networks, enforcement.Recorder, loggers.CreateLogger<EnforcedBackend>(), enforcement.Gateway)
             : backend;
 }

@@ -42,7 +42,7 @@ public sealed class CleanroomServer : IAsyncDisposable
         var logger = loggers.CreateLogger<CleanroomServer>();
         SandboxControl? control = null;
         var recorder = new EgressEventRecorder(() => control, Path.Combine(directories.StateHome, "audit", "egress.jsonl"), logger);
-        var enforcement = await StartEnforcementAsync(configuration, recorder, loggers, logger, cancellationToken);
+        var enforcement = await StartEnforcementAsync(configuration, Path.Combine(directories.CacheHome, "gateway-mirrors"), recorder, loggers, logger, cancellationToken);
         var backends = BackendCatalog.ForHost(configuration, directories, loggers, HostImageStore.Open(directories), enforcement);
         if (configuration.DefaultBackend is null)
         {
@@ -123,7 +123,7 @@ public sealed class CleanroomServer : IAsyncDisposable
     /// allows egress is refused (fail closed), never run unenforced.
     /// </summary>
     private static async Task<EgressEnforcement?> StartEnforcementAsync(
-        RuntimeConfiguration configuration, EgressEventRecorder recorder, ILoggerFactory loggers, ILogger logger, CancellationToken cancellationToken)
+        RuntimeConfiguration configuration, string mirrorRoot, EgressEventRecorder recorder, ILoggerFactory loggers, ILogger logger, CancellationToken cancellationToken)
     {
         var network = configuration.Network;
         var defaults = new NetworkOptions();
@@ -135,13 +135,13 @@ public sealed class CleanroomServer : IAsyncDisposable
             TableName = network.Table ?? defaults.TableName,
             NamePrefix = network.NamePrefix ?? defaults.NamePrefix,
             NflogGroup = network.NflogGroup ?? defaults.NflogGroup,
+            GatewayPort = configuration.Gateway.ListenPort,
         };
         SandboxNetworks? networks = null;
         try
         {
             networks = new SandboxNetworks(options, recorder, loggers);
             await networks.StartAsync(cancellationToken);
-            return new EgressEnforcement(networks, recorder);
         }
         catch (Exception e) when (e is Cleanroom.Errors.CleanroomException or IOException or UnauthorizedAccessException or System.ComponentModel.Win32Exception)
         {
@@ -152,6 +152,22 @@ public sealed class CleanroomServer : IAsyncDisposable
             }
 
             return null;
+        }
+
+        // The gateway comes with enforcement (its port is opened by the sandbox links' firewall rules). Unlike
+        // enforcement it does not degrade: a gateway that cannot start (a bad upstream_ca_file, Kestrel failing)
+        // stops the server with the reason, rather than sandboxes quietly running without the git access they expect.
+        try
+        {
+            var gateway = await Gateway.HostGateway.StartAsync(configuration.Gateway, options.Pool, mirrorRoot, recorder, loggers, cancellationToken);
+            logger.LogInformation("host gateway on port {Port} of each sandbox link; credentials for {Hosts}", gateway.Port,
+                configuration.Gateway.CredentialHosts.Count == 0 ? "no host" : string.Join(", ", configuration.Gateway.CredentialHosts.Keys));
+            return new EgressEnforcement(networks, recorder, gateway);
+        }
+        catch
+        {
+            await networks.DisposeAsync();
+            throw;
         }
     }
 
@@ -166,6 +182,8 @@ public sealed class CleanroomServer : IAsyncDisposable
         if (_enforcement is not null)
         {
             // Leaves the table and live sandbox networks in place (see SandboxNetworks): the next server reconciles.
+            if (_enforcement.Gateway is not null)
+                await _enforcement.Gateway.DisposeAsync();
             await _enforcement.Networks.DisposeAsync();
             _enforcement.Recorder.Dispose();
         }

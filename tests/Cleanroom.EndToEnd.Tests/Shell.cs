@@ -11,7 +11,7 @@ public sealed record ProgramResult(int ExitCode, string Stdout, string Stderr)
 /// <summary>Runs programs the way a user's shell would, with a deadline so a hung command fails the test.</summary>
 public static class Shell
 {
-    public static async Task<ProgramResult> RunAsync(IReadOnlyList<string> argv, IReadOnlyDictionary<string, string>? env = null, TimeSpan? timeout = null)
+    public static async Task<ProgramResult> RunAsync(IReadOnlyList<string> argv, IReadOnlyDictionary<string, string>? env = null, TimeSpan? timeout = null, string? stdin = null)
     {
         var start = new ProcessStartInfo(argv[0]) { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false };
         foreach (var arg in argv.Skip(1))
@@ -25,6 +25,11 @@ public static class Shell
         }
 
         using var process = Process.Start(start)!;
+        if (stdin is not null)
+        {
+            await process.StandardInput.WriteAsync(stdin);
+        }
+
         process.StandardInput.Close();
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();

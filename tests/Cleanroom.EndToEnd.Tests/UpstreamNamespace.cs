@@ -5,6 +5,8 @@ namespace Cleanroom.EndToEnd.Tests;
 /// <summary>
 /// An "internet host" the test owns: a network namespace at 198.18.200.2 behind a veth from the host, serving
 /// files over HTTP (busybox httpd) on <see cref="Port"/>. Per the network-safety rule, egress tests aim only here.
+/// <see cref="StartAsync(Func{string, Task{string[]}})"/> lets a test lay out the served tree (and httpd's config, CGI
+/// programs) itself in <see cref="ContentDirectory"/>.
 /// </summary>
 public sealed class UpstreamNamespace : IAsyncDisposable
 {
@@ -19,12 +21,23 @@ public sealed class UpstreamNamespace : IAsyncDisposable
 
     public string HostLink => _name[..Math.Min(_name.Length, 15)];
 
-    public static async Task<UpstreamNamespace> StartAsync(string servedText)
+    /// <summary>The tree httpd serves (<c>-h</c>) unless the test's own arguments say otherwise.</summary>
+    public string ContentDirectory => _content;
+
+    public static Task<UpstreamNamespace> StartAsync(string servedText) =>
+        StartAsync(async content =>
+        {
+            await File.WriteAllTextAsync(Path.Combine(content, "hello.txt"), servedText);
+            return ["-h", content];
+        });
+
+    /// <param name="prepare">Lays out <see cref="ContentDirectory"/> (its argument) and returns busybox httpd's arguments besides <c>-f -p PORT</c>.</param>
+    public static async Task<UpstreamNamespace> StartAsync(Func<string, Task<string[]>> prepare)
     {
         var upstream = new UpstreamNamespace();
         try
         {
-            await File.WriteAllTextAsync(Path.Combine(upstream._content, "hello.txt"), servedText);
+            var served = await prepare(upstream._content);
             await Shell.CheckAsync("ip", "netns", "add", upstream._name);
             await Shell.CheckAsync("ip", "link", "add", upstream.HostLink, "type", "veth", "peer", "name", "up0", "netns", upstream._name);
             await Shell.CheckAsync("ip", "addr", "add", $"{HostAddress}/30", "dev", upstream.HostLink);
@@ -34,7 +47,8 @@ public sealed class UpstreamNamespace : IAsyncDisposable
             await Shell.CheckAsync("ip", "-n", upstream._name, "link", "set", "lo", "up");
             await Shell.CheckAsync("ip", "-n", upstream._name, "route", "add", "default", "via", "198.18.200.1");
             var start = new ProcessStartInfo("nsenter") { UseShellExecute = false };
-            foreach (var arg in new[] { $"--net=/var/run/netns/{upstream._name}", "busybox", "httpd", "-f", "-p", Port.ToString(), "-h", upstream._content })
+            string[] argv = [$"--net=/var/run/netns/{upstream._name}", "busybox", "httpd", "-f", "-p", Port.ToString(), .. served];
+            foreach (var arg in argv)
             {
                 start.ArgumentList.Add(arg);
             }

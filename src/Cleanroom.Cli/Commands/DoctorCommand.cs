@@ -32,6 +32,7 @@ internal static class DoctorCommand
         checks.AddRange(HostChecks.ToolsOnPath(console.GetEnvironment));
         checks.Add(HostChecks.DefaultImage(HostImageStore.Open(directories), config.Configuration?.DefaultImage ?? RuntimeConfiguration.BuiltInDefaultImage));
         checks.Add(HostChecks.Forwarding());
+        checks.AddRange(HostChecks.GatewayCredentials((config.Configuration ?? RuntimeConfiguration.Empty).Gateway, console.GetEnvironment));
         checks.Add(await HostChecks.ServerAsync(DefaultApiAddress.ForClient(host, console.GetEnvironment), cancellationToken));
 
         var backends = new JsonArray();

@@ -153,8 +153,9 @@ internal static class ExecCommand
     }
 
     /// <summary>
-    /// After the command: every connection and DNS name the policy blocked while it ran, and a full sandbox disk, one
-    /// stderr line each, so a failing download or write says why instead of failing silently.
+    /// After the command: every connection and DNS name the policy blocked while it ran, every request the host gateway
+    /// refused, and a full sandbox disk, one stderr line each, so a failing download, clone or write says why instead of
+    /// failing silently.
     /// </summary>
     private static async Task ReportBlockedEgressAsync(CliConsole console, CleanroomClient client, AttachOutcome execution, CancellationToken cancellationToken)
     {
@@ -163,7 +164,9 @@ internal static class ExecCommand
             new StreamSandboxEventsRequest { SandboxId = execution.SandboxId, Follow = false }, cancellationToken: cancellationToken);
         await foreach (var item in events.ResponseStream.ReadAllAsync(cancellationToken))
         {
-            if (item.Type is "network.blocked" or "network.dns_refused" or "sandbox.disk_full" && item.OccurredAt.ToDateTimeOffset() >= since)
+            var reported = item.Type is "network.blocked" or "network.dns_refused" or "sandbox.disk_full"
+                || (item.Type == "gateway.request" && item.Error is not null);
+            if (reported && item.OccurredAt.ToDateTimeOffset() >= since)
             {
                 console.Error.WriteLine($"cleanroom: {item.Message}");
             }

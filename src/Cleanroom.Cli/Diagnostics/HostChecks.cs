@@ -35,6 +35,28 @@ internal static class HostChecks
     }
 
     /// <summary>IPv4 forwarding carries allowed sandbox traffic out; the server turns it on when it starts enforcement.</summary>
+    /// <summary>
+    /// The host gateway's credential hosts, each read now the way the server reads it (in this process's environment:
+    /// a server started from another shell may see other variables). Never shows a value.
+    /// </summary>
+    public static IEnumerable<HostCheck> GatewayCredentials(GatewaySettings gateway, Func<string, string?> environment)
+    {
+        var credentials = new Cleanroom.Server.Gateway.GatewayCredentials(gateway.CredentialHosts, environment);
+        if (gateway.CredentialHosts.Count == 0)
+        {
+            yield return new HostCheck("gateway", CheckOutcome.Pass, $"port {gateway.ListenPort} on each sandbox link; no credential hosts configured");
+            yield break;
+        }
+
+        foreach (var (host, source, problem) in credentials.Check())
+        {
+            yield return problem is null
+                ? new HostCheck($"gateway credential {host}", CheckOutcome.Pass, $"token from {source} can be loaded")
+                : new HostCheck($"gateway credential {host}", CheckOutcome.Fail, $"token from {source} cannot be loaded: {problem}",
+                    $"set it where the server runs (gateway.credentials.hosts.{host}); until then git requests for {host} are refused with gateway_credential_unavailable");
+        }
+    }
+
     public static HostCheck Forwarding()
     {
         var value = File.Exists("/proc/sys/net/ipv4/ip_forward") ? File.ReadAllText("/proc/sys/net/ipv4/ip_forward").Trim() : "absent";

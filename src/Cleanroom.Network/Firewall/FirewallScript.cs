@@ -13,13 +13,14 @@ namespace Cleanroom.Network;
 /// never evaluated for another's packets and adding or removing a sandbox touches no shared rule;</item>
 /// <item>prerouting (priority raw, before conntrack): a sandbox link accepts only IPv4 from the
 /// sandbox's own address;</item>
-/// <item>input: only DNS to the host end of the sandbox's own link; forward: established flows, then
+/// <item>input: only DNS (and the host gateway's port, when there is a gateway) to the host end of the sandbox's
+/// own link; forward: established flows, then
 /// never the pool (other sandboxes), then the allow set (or everything when allow-all);</item>
 /// <item>anything else goes to the deny chain, which logs the first packet of each flow to NFLOG and
 /// drops it; traffic toward a sandbox link is only ever a reply.</item>
 /// </list>
 /// </summary>
-internal sealed class FirewallScript(string table, Ipv4Subnet pool, int nflogGroup, TimeSpan blockedFlowMemory)
+internal sealed class FirewallScript(string table, Ipv4Subnet pool, int nflogGroup, TimeSpan blockedFlowMemory, int? gatewayPort = null)
 {
     public const string SandboxLinksSet = "sandbox_links";
     public const string PreroutingDispatch = "prerouting_dispatch";
@@ -83,6 +84,10 @@ internal sealed class FirewallScript(string table, Ipv4Subnet pool, int nflogGro
         s.AppendLine($"add rule {T} {n.InputChain} ct state established,related accept");
         s.AppendLine($"add rule {T} {n.InputChain} ip daddr {link.HostAddress} udp dport 53 accept");
         s.AppendLine($"add rule {T} {n.InputChain} ip daddr {link.HostAddress} tcp dport 53 accept");
+        // The host gateway listens on this link's host address only; the same port on any other host address
+        // (another sandbox's link, the host's own interfaces) stays denied by the rule below.
+        if (gatewayPort is { } port)
+            s.AppendLine($"add rule {T} {n.InputChain} ip daddr {link.HostAddress} tcp dport {port.ToString(CultureInfo.InvariantCulture)} accept");
         s.AppendLine($"add rule {T} {n.InputChain} goto {n.DenyChain}");
 
         s.AppendLine($"add rule {T} {n.ForwardChain} ct state established,related accept");

@@ -60,7 +60,8 @@ public sealed class EgressEventRecorder(Func<SandboxControl?> control, string au
     public void AllowAllGranted(string sandboxId) =>
         Audit(sandboxId, "network.allow_all", new JsonObject { ["message"] = "--dangerously-allow-all: egress unrestricted" }, DateTimeOffset.UtcNow);
 
-    private void Record(string sandboxId, string type, JsonObject payload, DateTimeOffset time)
+    /// <summary>Onto the sandbox's event stream and into the audit log (the host gateway records its requests here too).</summary>
+    internal void Record(string sandboxId, string type, JsonObject payload, DateTimeOffset time)
     {
         Audit(sandboxId, type, payload, time);
         try

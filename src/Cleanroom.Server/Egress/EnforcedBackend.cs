@@ -1,9 +1,11 @@
+using System.Collections.Immutable;
 using System.Runtime.CompilerServices;
 using System.Runtime.ExceptionServices;
 using Cleanroom.Errors;
 using Cleanroom.Backends;
 using Cleanroom.Network;
 using Cleanroom.Policy;
+using Cleanroom.Server.Gateway;
 using Microsoft.Extensions.Logging;
 
 namespace Cleanroom.Server.Egress;
@@ -11,10 +13,11 @@ namespace Cleanroom.Server.Egress;
 /// <summary>
 /// Puts the egress enforcement around a backend that can run a sandbox inside a given network namespace: each
 /// sandbox first gets its own namespace, link, firewall chains and policy resolver (Cleanroom.Network), then the
-/// backend starts it there. Terminate removes the sandbox, then its network. If the network cannot be made, the
-/// sandbox does not start.
+/// backend starts it there. With a host gateway, the sandbox also gets the gateway on its link (listener, identity,
+/// <c>CLEANROOM_GATEWAY</c> in every execution's environment, git's <c>insteadOf</c> config in /etc/gitconfig).
+/// Terminate removes the sandbox, then its network. If the network or its gateway cannot be made, the sandbox does not start.
 /// </summary>
-public sealed class EnforcedBackend(ISandboxBackend inner, SandboxNetworks networks, EgressEventRecorder recorder, ILogger logger) : ISandboxBackend
+public sealed class EnforcedBackend(ISandboxBackend inner, SandboxNetworks networks, EgressEventRecorder recorder, ILogger logger, HostGateway? gateway = null) : ISandboxBackend
 {
     /// <summary>The stage whose rules executions run under (the other stages come with workspaces and dependencies).</summary>
     public const string ExecutionStage = "execution";
@@ -46,14 +49,16 @@ public sealed class EnforcedBackend(ISandboxBackend inner, SandboxNetworks netwo
         using var abort = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var first = new StrongBox<Exception?>();
         var opening = Task.Run(() => CancelOthersOnFailure(network.OpenAsync(abort.Token), abort, first), CancellationToken.None);
-        var starting = CancelOthersOnFailure(ProvisionInnerAsync(spec, network, abort.Token), abort, first);
+        var starting = CancelOthersOnFailure(ProvisionInnerAsync(spec, network, rules, abort.Token), abort, first);
         try
         {
             await Task.WhenAll(opening, starting);
-            return new EnforcedSandbox(starting.Result, network);
+            var attachment = gateway is null ? null : await gateway.AttachAsync(spec.SandboxId, spec.Policy.Hash, network);
+            return new EnforcedSandbox(starting.Result, network, attachment, gateway?.AuthorityFor(network));
         }
-        catch
+        catch (Exception e)
         {
+            Interlocked.CompareExchange(ref first.Value, e, null);
             if (starting.IsCompletedSuccessfully)
             {
                 await TerminateQuietlyAsync(starting.Result);
@@ -82,7 +87,18 @@ public sealed class EnforcedBackend(ISandboxBackend inner, SandboxNetworks netwo
             try
             {
                 var network = await networks.AdoptAsync(sandbox.SandboxId, ExecutionStage, rules, spec.Network.AllowAll, cancellationToken);
-                adopted.Add(new EnforcedSandbox(sandbox, network));
+                IAsyncDisposable? attachment = null;
+                try
+                {
+                    attachment = gateway is null ? null : await gateway.AttachAsync(spec.SandboxId, spec.Policy.Hash, network);
+                }
+                catch
+                {
+                    await network.DisposeAsync();
+                    throw;
+                }
+
+                adopted.Add(new EnforcedSandbox(sandbox, network, attachment, gateway?.AuthorityFor(network)));
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
@@ -95,7 +111,7 @@ public sealed class EnforcedBackend(ISandboxBackend inner, SandboxNetworks netwo
         return result with { Readopted = adopted };
     }
 
-    private async Task<IProvisionedSandbox> ProvisionInnerAsync(SandboxSpec spec, SandboxNetwork network, CancellationToken cancellationToken) =>
+    private async Task<IProvisionedSandbox> ProvisionInnerAsync(SandboxSpec spec, SandboxNetwork network, ImmutableArray<EgressRule> rules, CancellationToken cancellationToken) =>
         await inner.ProvisionAsync(
             spec with
             {
@@ -105,6 +121,9 @@ public sealed class EnforcedBackend(ISandboxBackend inner, SandboxNetworks netwo
                     SandboxAddress = network.SandboxAddress,
                     GatewayAddress = network.HostAddress,
                     PrefixLength = network.PrefixLength,
+                    GuestFiles = gateway is null
+                        ? new Dictionary<string, string>()
+                        : new Dictionary<string, string> { [GuestGitConfig.GuestPath] = GuestGitConfig.For(rules, gateway.AuthorityFor(network)) },
                 },
             }, cancellationToken);
 
@@ -148,7 +167,8 @@ public sealed class EnforcedBackend(ISandboxBackend inner, SandboxNetworks netwo
         }
     }
 
-    private sealed class EnforcedSandbox(IProvisionedSandbox inner, SandboxNetwork network) : IProvisionedSandbox, ISandboxFileTree, ISandboxPorts, ISandboxDisk
+    private sealed class EnforcedSandbox(IProvisionedSandbox inner, SandboxNetwork network, IAsyncDisposable? gatewayAttachment, string? gatewayAuthority)
+        : IProvisionedSandbox, ISandboxFileTree, ISandboxPorts, ISandboxDisk
     {
         // The disk is the inner sandbox's alone; a backend without a readable one has none to report.
         public SandboxDiskUsage? ReadDiskUsage() => (inner as ISandboxDisk)?.ReadDiskUsage();
@@ -172,13 +192,19 @@ public sealed class EnforcedBackend(ISandboxBackend inner, SandboxNetworks netwo
 
         public string SandboxId => inner.SandboxId;
 
+        // The gateway's address is the server's to say: a value the caller sent under the same name is replaced.
         public Task<IRunningExecution> StartExecutionAsync(ExecutionSpec spec, CancellationToken cancellationToken) =>
-            inner.StartExecutionAsync(spec, cancellationToken);
+            inner.StartExecutionAsync(gatewayAuthority is null ? spec : spec with
+            {
+                Env = [.. spec.Env.Where(e => e.Key != HostGateway.EnvironmentVariable), new(HostGateway.EnvironmentVariable, gatewayAuthority)],
+            }, cancellationToken);
 
         public Task<Stream> OpenFileAsync(string guestPath, CancellationToken cancellationToken) => inner.OpenFileAsync(guestPath, cancellationToken);
 
         public async Task TerminateAsync(CancellationToken cancellationToken)
         {
+            if (gatewayAttachment is not null)
+                await gatewayAttachment.DisposeAsync();
             await inner.TerminateAsync(cancellationToken);
             await network.DisposeAsync();
         }

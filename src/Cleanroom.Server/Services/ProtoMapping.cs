@@ -87,6 +87,12 @@ internal static class ProtoMapping
             };
         }
 
+        // A request the gateway refused carries its reason as the error code, so clients can show denials like blocks.
+        if (item.Type == SandboxEventTypes.GatewayRequest && Text(root, "action") == "deny")
+        {
+            proto.Error = new V1.ErrorDetail { Code = Text(root, "reason") ?? "", Message = proto.Message };
+        }
+
         if (Text(root, "code") is { } code)
         {
             proto.Error = new V1.ErrorDetail { Code = code, Message = Text(root, "message") ?? "" };
@@ -126,6 +132,7 @@ internal static class ProtoMapping
             Text(payload, "message")),
         SandboxEventTypes.Reconciled => Join($"after restart: {Text(payload, "outcome")}", Text(payload, "message")),
         SandboxEventTypes.NetworkBlocked => DescribeBlocked(payload),
+        SandboxEventTypes.GatewayRequest => DescribeGateway(payload),
         SandboxEventTypes.DnsRefused => $"refused DNS {Text(payload, "query_type")} {Text(payload, "name")} ({Text(payload, "reason")})",
         _ => Text(payload, "message") ?? type,
     };
@@ -139,6 +146,17 @@ internal static class ProtoMapping
         var target = host is null ? $"{address}:{port}" : $"{host}:{port}";
         var detail = host is null ? Text(payload, "reason") : $"{address}, {Text(payload, "reason")}";
         return $"blocked egress to {target}/{Text(payload, "protocol")} ({detail})";
+    }
+
+    /// <summary><c>gateway git POST git.test:8080/org/repo.git/git-upload-pack: allow (ok), status 200, 210 bytes in, 1532 bytes out</c>.</summary>
+    private static string DescribeGateway(JsonElement payload)
+    {
+        var port = payload.TryGetProperty("port", out var p) && p.ValueKind == JsonValueKind.Number ? $":{p.GetInt32()}" : "";
+        var target = Text(payload, "host") is { } host ? $" {host}{port}{Text(payload, "path")}" : "";
+        long Number(string name) => payload.TryGetProperty(name, out var n) && n.ValueKind == JsonValueKind.Number ? n.GetInt64() : 0;
+        return $"gateway {Text(payload, "service")} {Text(payload, "method")}{target}: {Text(payload, "action")} ({Text(payload, "reason")}), "
+            + $"status {Number("status")}, {Number("bytes_in")} bytes in, {Number("bytes_out")} bytes out"
+            + (Text(payload, "mirror") is { } mirror ? $", mirror {mirror}" : "");
     }
 
     private static string Join(string head, string? detail) => detail is null ? head : $"{head}: {detail}";

@@ -1,0 +1,180 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Sockets;
+using System.Security.Cryptography.X509Certificates;
+using Cleanroom.Errors;
+using Cleanroom.Network;
+using Cleanroom.RuntimeConfig;
+using Cleanroom.Server.Egress;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Yarp.ReverseProxy.Forwarder;
+
+namespace Cleanroom.Server.Gateway;
+
+/// <summary>
+/// The host gateway (one per server): a Kestrel pipeline fed by one listening socket per sandbox link
+/// (<see cref="LinkListeners"/>), serving <c>/meta/</c> and git smart-HTTP for the hosts each sandbox's policy allows,
+/// with the host's credentials added on the upstream leg. <see cref="AttachAsync"/> makes a sandbox a caller (its
+/// listener, its identity, its own upstream client); disposing what it returns undoes all three.
+/// </summary>
+public sealed class HostGateway : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private readonly LinkListeners _listeners;
+    private readonly GatewayCallers _callers;
+    private readonly ConcurrentDictionary<string, UpstreamClient> _clients;
+    private readonly UpstreamAddressPolicy _addresses;
+    private readonly X509Certificate2Collection _extraRoots;
+
+    private HostGateway(int port, WebApplication app, LinkListeners listeners, GatewayCallers callers,
+        ConcurrentDictionary<string, UpstreamClient> clients, UpstreamAddressPolicy addresses, X509Certificate2Collection extraRoots, GatewayCredentials credentials)
+    {
+        Port = port;
+        _app = app;
+        _listeners = listeners;
+        _callers = callers;
+        _clients = clients;
+        _addresses = addresses;
+        _extraRoots = extraRoots;
+        Credentials = credentials;
+    }
+
+    /// <summary>The port the gateway listens on at each sandbox link's host address (<c>gateway.listen_port</c>).</summary>
+    public int Port { get; }
+
+    internal GatewayCredentials Credentials { get; }
+
+    /// <summary>
+    /// Starts the gateway's pipeline (no socket yet: each sandbox link gets its own). Fails with <c>config_invalid</c>
+    /// when <c>gateway.upstream_ca_file</c> cannot be read as PEM certificates.
+    /// </summary>
+    public static async Task<HostGateway> StartAsync(
+        GatewaySettings settings, string sandboxPool, string mirrorRoot, EgressEventRecorder recorder, ILoggerFactory loggers, CancellationToken cancellationToken)
+    {
+        var extraRoots = LoadExtraRoots(settings.UpstreamCaFile);
+        Directory.CreateDirectory(mirrorRoot);
+        var caBundle = settings.UpstreamCaFile is null ? null : WriteCaBundle(mirrorRoot, settings.UpstreamCaFile);
+        var credentials = new GatewayCredentials(settings.CredentialHosts);
+        var callers = new GatewayCallers();
+        var clients = new ConcurrentDictionary<string, UpstreamClient>(StringComparer.Ordinal);
+        var listeners = new LinkListeners(loggers);
+        var logger = loggers.CreateLogger<HostGateway>();
+
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.Services.AddSingleton(loggers);
+        builder.Services.AddHttpForwarder();
+        builder.Services.AddSingleton<IConnectionListenerFactory>(listeners);
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            // A push's pack is as large as the repository; the body is streamed upstream, never held.
+            kestrel.Limits.MaxRequestBodySize = null;
+            kestrel.Listen(SandboxLinksEndPoint.Instance, listen => listen.Protocols = HttpProtocols.Http1);
+        });
+        var app = builder.Build();
+        var addresses = new UpstreamAddressPolicy(sandboxPool);
+        var handler = new GatewayRequestHandler(callers, id => clients.GetValueOrDefault(id), credentials,
+            app.Services.GetRequiredService<IHttpForwarder>(), new GatewayAudit(recorder, TimeProvider.System),
+            new RepositoryMirrors(mirrorRoot, caBundle, logger), addresses, logger);
+        app.Run(handler.HandleAsync);
+        try
+        {
+            await app.StartAsync(cancellationToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            await app.DisposeAsync();
+            throw new CleanroomException(ErrorCode.GatewayUnavailable, $"the host gateway did not start: {e.Message}", e);
+        }
+
+        return new HostGateway(settings.ListenPort, app, listeners, callers, clients, addresses, extraRoots, credentials);
+    }
+
+    /// <summary>
+    /// Serves the sandbox from now on: a listener on its link's host address, its identity (its link addresses), its
+    /// own upstream client. Fails with <c>gateway_unavailable</c> when the port cannot be bound there: the caller
+    /// then does not hand the sandbox out (fail closed: a sandbox is never told of a gateway that is not there).
+    /// </summary>
+    public Task<IAsyncDisposable> AttachAsync(string sandboxId, string policyHash, SandboxNetwork network)
+    {
+        var caller = new GatewayCaller(sandboxId, policyHash, network.SandboxAddress, network.HostAddress, Port, new SandboxNetworkCaller(network));
+        IAsyncDisposable socket;
+        try
+        {
+            socket = _listeners.Bind(new IPEndPoint(network.HostAddress, Port));
+        }
+        catch (SocketException e)
+        {
+            throw new CleanroomException(ErrorCode.GatewayUnavailable,
+                $"the host gateway cannot listen on {network.HostAddress}:{Port} for sandbox {sandboxId} ({e.SocketErrorCode}); " +
+                "another program may hold the port on every address: choose another gateway.listen_port", e);
+        }
+
+        var client = new UpstreamClient(caller, _addresses, _extraRoots);
+        _clients[sandboxId] = client;
+        _callers.Add(caller);
+        return Task.FromResult<IAsyncDisposable>(new Attachment(this, caller, socket, client));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+        foreach (var client in _clients.Values)
+            client.Dispose();
+    }
+
+    /// <summary>The guest environment variable naming the gateway (host:port on the sandbox's link).</summary>
+    public const string EnvironmentVariable = "CLEANROOM_GATEWAY";
+
+    public string AuthorityFor(SandboxNetwork network) => $"{network.HostAddress}:{Port}";
+
+    /// <summary>git's own TLS (filling mirrors) trusts one bundle file: the system's roots plus the configured extra CA.</summary>
+    private static string WriteCaBundle(string mirrorRoot, string extraCaFile)
+    {
+        const string system = "/etc/ssl/certs/ca-certificates.crt";
+        var bundle = Path.Combine(mirrorRoot, "upstream-ca-bundle.pem");
+        File.WriteAllText(bundle, (File.Exists(system) ? File.ReadAllText(system) + "\n" : "") + File.ReadAllText(extraCaFile));
+        return bundle;
+    }
+
+    private static X509Certificate2Collection LoadExtraRoots(string? path)
+    {
+        var roots = new X509Certificate2Collection();
+        if (path is null)
+            return roots;
+        try
+        {
+            roots.ImportFromPemFile(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Security.Cryptography.CryptographicException)
+        {
+            throw new CleanroomException(ErrorCode.ConfigInvalid, $"gateway.upstream_ca_file: cannot read {path} as PEM certificates: {e.Message}", e);
+        }
+
+        if (roots.Count == 0)
+            throw new CleanroomException(ErrorCode.ConfigInvalid, $"gateway.upstream_ca_file: {path} holds no PEM certificate");
+        return roots;
+    }
+
+    private sealed class Attachment(HostGateway gateway, GatewayCaller caller, IAsyncDisposable socket, UpstreamClient client) : IAsyncDisposable
+    {
+        private int _disposed;
+
+        public async ValueTask DisposeAsync()
+        {
+            if (Interlocked.Exchange(ref _disposed, 1) != 0)
+                return;
+            gateway._callers.Remove(caller);
+            await socket.DisposeAsync();
+            gateway._clients.TryRemove(new KeyValuePair<string, UpstreamClient>(caller.SandboxId, client));
+            client.Dispose();
+        }
+    }
+}
