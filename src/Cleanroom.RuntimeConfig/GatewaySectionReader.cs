@@ -34,7 +34,7 @@ internal static partial class GatewaySectionReader
     private static ImmutableSortedDictionary<string, GatewayCredentialSource> Credentials(YamlNode value, string path, List<ConfigProblem> problems)
     {
         var hosts = GatewaySettings.Defaults.CredentialHosts.ToBuilder();
-        foreach (var (key, keyNode, hostsNode) in Mapping(value, path, problems))
+        foreach (var (key, keyNode, hostsNode) in RuntimeConfigReader.MappingEntries(value, path, problems))
         {
             var hostsPath = $"{path}.{key}";
             if (key != "hosts")
@@ -43,7 +43,7 @@ internal static partial class GatewaySectionReader
                 continue;
             }
 
-            foreach (var (host, hostNode, entry) in Mapping(hostsNode, hostsPath, problems))
+            foreach (var (host, hostNode, entry) in RuntimeConfigReader.MappingEntries(hostsNode, hostsPath, problems))
             {
                 var entryPath = $"{hostsPath}.{host}";
                 if (!HostName().IsMatch(host))
@@ -65,20 +65,20 @@ internal static partial class GatewaySectionReader
         var before = problems.Count;
         string? tokenEnv = null, tokenFile = null, username = null;
         var any = false;
-        foreach (var (key, keyNode, value) in Mapping(entry, path, problems))
+        foreach (var (key, keyNode, value) in RuntimeConfigReader.MappingEntries(entry, path, problems))
         {
             any = true;
             var keyPath = $"{path}.{key}";
             switch (key)
             {
                 case "token_env":
-                    tokenEnv = Text(value, keyPath, EnvironmentName().IsMatch, "must be an environment variable name such as GIT_EXAMPLE_TOKEN", problems);
+                    tokenEnv = RuntimeConfigReader.ValidScalar(value, keyPath, EnvironmentName().IsMatch, "must be an environment variable name such as GIT_EXAMPLE_TOKEN", problems);
                     break;
                 case "token_file":
                     tokenFile = AbsolutePath(value, keyPath, problems);
                     break;
                 case "username":
-                    username = Text(value, keyPath, t => t.Length is > 0 and <= 256 && !t.Contains(':') && !t.Any(char.IsControl),
+                    username = RuntimeConfigReader.ValidScalar(value, keyPath, t => t.Length is > 0 and <= 256 && !t.Contains(':') && !t.Any(char.IsControl),
                         "must be a user name without ':' or control characters", problems);
                     break;
                 default:
@@ -95,31 +95,7 @@ internal static partial class GatewaySectionReader
     }
 
     private static string? AbsolutePath(YamlNode value, string path, List<ConfigProblem> problems) =>
-        Text(value, path, t => t.StartsWith('/') && !t.Any(char.IsControl), "must be an absolute path", problems);
-
-    private static string? Text(YamlNode value, string path, Func<string, bool> valid, string message, List<ConfigProblem> problems)
-    {
-        if (value is YamlScalarNode { Value: { } text } && valid(text))
-            return text;
-        problems.Add(RuntimeConfigReader.At(value, path, message));
-        return null;
-    }
-
-    private static IEnumerable<(string Key, YamlNode KeyNode, YamlNode Value)> Mapping(YamlNode node, string path, List<ConfigProblem> problems)
-    {
-        if (node is YamlScalarNode { Value: null or "" })
-            yield break;
-        if (node is not YamlMappingNode mapping)
-        {
-            problems.Add(RuntimeConfigReader.At(node, path, "must be a mapping"));
-            yield break;
-        }
-
-        if (!RuntimeConfigReader.AllKeysAreScalars(mapping, path, problems))
-            yield break;
-        foreach (var (key, value) in mapping.Children)
-            yield return (((YamlScalarNode)key).Value!, key, value);
-    }
+        RuntimeConfigReader.ValidScalar(value, path, t => t.StartsWith('/') && !t.Any(char.IsControl), "must be an absolute path", problems);
 
     [GeneratedRegex("^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$")]
     private static partial Regex HostName();

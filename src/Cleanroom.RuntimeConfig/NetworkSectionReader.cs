@@ -11,19 +11,19 @@ internal static class NetworkSectionReader
     {
         var before = problems.Count;
         var settings = NetworkSettings.Defaults;
-        foreach (var (key, keyNode, value) in Entries(section, "network", problems))
+        foreach (var (key, keyNode, value) in RuntimeConfigReader.MappingEntries(section, "network", problems))
         {
             switch (key)
             {
                 case "pool":
-                    settings = settings with { Pool = Scalar(value, "network.pool", IsCidr, "must be an IPv4 CIDR such as 10.213.0.0/16", problems) };
+                    settings = settings with { Pool = RuntimeConfigReader.ValidScalar(value, "network.pool", IsCidr, "must be an IPv4 CIDR such as 10.213.0.0/16", problems) };
                     break;
                 case "dns":
-                    foreach (var (dnsKey, dnsKeyNode, dnsValue) in Entries(value, "network.dns", problems))
+                    foreach (var (dnsKey, dnsKeyNode, dnsValue) in RuntimeConfigReader.MappingEntries(value, "network.dns", problems))
                     {
                         if (dnsKey == "upstream")
                         {
-                            settings = settings with { DnsUpstream = Scalar(dnsValue, "network.dns.upstream", IsEndpoint, "must be an IPv4 address, optionally with :port", problems) };
+                            settings = settings with { DnsUpstream = RuntimeConfigReader.ValidScalar(dnsValue, "network.dns.upstream", IsEndpoint, "must be an IPv4 address, optionally with :port", problems) };
                         }
                         else if (dnsKey == "hosts")
                         {
@@ -37,13 +37,13 @@ internal static class NetworkSectionReader
 
                     break;
                 case "table":
-                    settings = settings with { Table = Scalar(value, "network.table", IsName, "must be a short lowercase name such as cleanroom", problems) };
+                    settings = settings with { Table = RuntimeConfigReader.ValidScalar(value, "network.table", IsName, "must be a short lowercase name such as cleanroom", problems) };
                     break;
                 case "name_prefix":
-                    settings = settings with { NamePrefix = Scalar(value, "network.name_prefix", text => IsName(text) && text.Length <= 7, "must be 1 to 7 lowercase letters or digits", problems) };
+                    settings = settings with { NamePrefix = RuntimeConfigReader.ValidScalar(value, "network.name_prefix", text => IsName(text) && text.Length <= 7, "must be 1 to 7 lowercase letters or digits", problems) };
                     break;
                 case "nflog_group":
-                    var group = Scalar(value, "network.nflog_group", text => ushort.TryParse(text, out var n) && n > 0, "must be a number from 1 to 65535", problems);
+                    var group = RuntimeConfigReader.ValidScalar(value, "network.nflog_group", text => ushort.TryParse(text, out var n) && n > 0, "must be a number from 1 to 65535", problems);
                     settings = settings with { NflogGroup = group is null ? null : int.Parse(group) };
                     break;
                 default:
@@ -58,9 +58,9 @@ internal static class NetworkSectionReader
     private static ImmutableSortedDictionary<string, string> ReadHosts(YamlNode value, List<ConfigProblem> problems)
     {
         var hosts = ImmutableSortedDictionary.CreateBuilder<string, string>(StringComparer.Ordinal);
-        foreach (var (name, _, address) in Entries(value, "network.dns.hosts", problems))
+        foreach (var (name, _, address) in RuntimeConfigReader.MappingEntries(value, "network.dns.hosts", problems))
         {
-            if (Scalar(address, $"network.dns.hosts.{name}", text => IPAddress.TryParse(text, out var ip) && ip.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork,
+            if (RuntimeConfigReader.ValidScalar(address, $"network.dns.hosts.{name}", text => IPAddress.TryParse(text, out var ip) && ip.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork,
                     "must be an IPv4 address", problems) is { } ip)
             {
                 hosts[name.TrimEnd('.').ToLowerInvariant()] = ip;
@@ -68,41 +68,6 @@ internal static class NetworkSectionReader
         }
 
         return hosts.ToImmutable();
-    }
-
-    private static IEnumerable<(string Key, YamlNode KeyNode, YamlNode Value)> Entries(YamlNode node, string path, List<ConfigProblem> problems)
-    {
-        if (node is YamlScalarNode { Value: null or "" })
-        {
-            yield break;
-        }
-
-        if (node is not YamlMappingNode mapping)
-        {
-            problems.Add(RuntimeConfigReader.At(node, path, "must be a mapping"));
-            yield break;
-        }
-
-        if (!RuntimeConfigReader.AllKeysAreScalars(mapping, path, problems))
-        {
-            yield break;
-        }
-
-        foreach (var (key, value) in mapping.Children)
-        {
-            yield return (((YamlScalarNode)key).Value!, key, value);
-        }
-    }
-
-    private static string? Scalar(YamlNode node, string path, Func<string, bool> valid, string message, List<ConfigProblem> problems)
-    {
-        if (node is YamlScalarNode { Value: { } text } && valid(text))
-        {
-            return text;
-        }
-
-        problems.Add(RuntimeConfigReader.At(node, path, message));
-        return null;
     }
 
     private static bool IsCidr(string text) =>

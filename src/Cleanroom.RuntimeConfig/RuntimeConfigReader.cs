@@ -225,6 +225,31 @@ public static class RuntimeConfigReader
         }
     }
 
+    /// <summary>The entries of a section that must be a mapping with scalar keys; an empty value has none.</summary>
+    internal static IEnumerable<(string Key, YamlNode KeyNode, YamlNode Value)> MappingEntries(YamlNode node, string path, List<ConfigProblem> problems)
+    {
+        if (node is YamlScalarNode { Value: null or "" })
+            yield break;
+        if (node is not YamlMappingNode mapping)
+        {
+            problems.Add(At(node, path, "must be a mapping"));
+            yield break;
+        }
+        if (!AllKeysAreScalars(mapping, path, problems))
+            yield break;
+        foreach (var (key, value) in mapping.Children)
+            yield return (((YamlScalarNode)key).Value!, key, value);
+    }
+
+    /// <summary>A scalar that passes <paramref name="valid"/>, else null with a problem saying <paramref name="message"/>.</summary>
+    internal static string? ValidScalar(YamlNode node, string path, Func<string, bool> valid, string message, List<ConfigProblem> problems)
+    {
+        if (node is YamlScalarNode { Value: { } text } && valid(text))
+            return text;
+        problems.Add(At(node, path, message));
+        return null;
+    }
+
     internal static bool AllKeysAreScalars(YamlMappingNode mapping, string path, List<ConfigProblem> problems)
     {
         // Duplicate keys never get here: YamlDotNet rejects them while loading, with their position.
