@@ -16,6 +16,8 @@ public sealed class SandboxNetwork : IAsyncDisposable
     private readonly SemaphoreSlim _rulesGate = new(1, 1);
     private volatile ActiveRules _rules;
     private volatile string? _executionId;
+    // The conntrack mark of flows admitted under the active stage (see FirewallScript.ReplaceStage); changed only under _rulesGate.
+    private uint _stageGeneration = 1;
     private int _disposed;
 
     internal SandboxNetwork(SandboxNetworks owner, SandboxNames names, LinkAddresses link, ActiveRules rules)
@@ -72,6 +74,8 @@ public sealed class SandboxNetwork : IAsyncDisposable
 
     internal ActiveRules Rules => _rules;
 
+    internal uint StageGeneration => _stageGeneration;
+
     internal ResolvedNames ResolvedNames { get; } = new();
 
     internal PolicyResolver? Resolver { get; set; }
@@ -105,9 +109,9 @@ public sealed class SandboxNetwork : IAsyncDisposable
 
     /// <summary>
     /// Makes <paramref name="rules"/> (a stage's list, e.g. <c>policy.Network.Execution</c>) the active
-    /// ones: the resolver answers by them from now on, and the allow set is replaced in one transaction,
-    /// so addresses the previous stage had opened (literal or answered) are closed. Established
-    /// connections are not cut.
+    /// ones: the resolver answers by them from now on, and the allow set and the forward chain are replaced in one
+    /// transaction, so addresses the previous stage had opened (literal or answered) are closed, and a connection
+    /// opened under the previous stage can send on only if the new stage allows its destination too.
     /// </summary>
     public async Task ApplyStageAsync(string stage, ImmutableArray<EgressRule> rules, CancellationToken cancellationToken)
     {
@@ -116,7 +120,9 @@ public sealed class SandboxNetwork : IAsyncDisposable
         await _rulesGate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            await _owner.Firewall.ApplyAsync(_owner.Firewall.Scripts.ReplaceAllowSet(Names, next.LiteralPairs), cancellationToken).ConfigureAwait(false);
+            var generation = _stageGeneration + 1;
+            await _owner.Firewall.ApplyAsync(_owner.Firewall.Scripts.ReplaceStage(Names, next.AllowAll, next.LiteralPairs, generation), cancellationToken).ConfigureAwait(false);
+            _stageGeneration = generation;
             _rules = next;
         }
         finally
@@ -177,15 +183,15 @@ public sealed class SandboxNetwork : IAsyncDisposable
             _rulesGate.Release();
         }
         ResolvedNames.Remember(name, answer.Addresses);
-        _owner.Events.AllowedResolution(new AllowedResolution(SandboxId, ExecutionId, name, answer.Addresses, ports,
+        _owner.Events.AllowedResolution(new AllowedResolution(SandboxId, Stage, ExecutionId, name, answer.Addresses, ports,
             answer.Ttl, lifetime, _owner.Time.GetUtcNow()));
         return true;
     }
 
     internal void ReportRefused(string name, string queryType) =>
-        _owner.Events.HostNotAllowed(new HostNotAllowed(SandboxId, ExecutionId, name, queryType, EgressReasons.HostNotAllowed, _owner.Time.GetUtcNow()));
+        _owner.Events.HostNotAllowed(new HostNotAllowed(SandboxId, Stage, ExecutionId, name, queryType, EgressReasons.HostNotAllowed, _owner.Time.GetUtcNow()));
 
     internal void ReportDropped(DroppedPacket packet) =>
-        _owner.Events.BlockedConnection(new BlockedConnection(SandboxId, ExecutionId, packet.Destination,
+        _owner.Events.BlockedConnection(new BlockedConnection(SandboxId, Stage, ExecutionId, packet.Destination,
             ResolvedNames.NameOf(packet.Destination), packet.DestinationPort, packet.ProtocolName, EgressReasons.HostNotAllowed, _owner.Time.GetUtcNow()));
 }

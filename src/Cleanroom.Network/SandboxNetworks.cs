@@ -297,7 +297,7 @@ public sealed class SandboxNetworks : IAsyncDisposable
         if (_upstream is null)
             throw new InvalidOperationException("call StartAsync first");
         network.FirewallInstalled = false;
-        await Firewall.ApplyAsync(Firewall.Scripts.AddSandbox(network.Names, network.Link, network.AllowAll, network.Rules.LiteralPairs), cancellationToken)
+        await Firewall.ApplyAsync(Firewall.Scripts.AddSandbox(network.Names, network.Link, network.AllowAll, network.Rules.LiteralPairs, network.StageGeneration), cancellationToken)
             .ConfigureAwait(false);
         network.FirewallInstalled = true;
         _byKey[network.Names.Key] = network;

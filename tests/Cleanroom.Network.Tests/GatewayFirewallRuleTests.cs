@@ -7,7 +7,7 @@ public sealed class GatewayFirewallRuleTests
     {
         Assert.True(Ipv4Subnet.TryParse("10.77.0.0/16", out var pool));
         var script = new FirewallScript("t", pool, 1, TimeSpan.FromSeconds(70), gatewayPort)
-            .AddSandbox(SandboxNames.For("sb-test", new NetworkOptions()), LinkAddresses.At(pool, 3), allowAll: false, []);
+            .AddSandbox(SandboxNames.For("sb-test", new NetworkOptions()), LinkAddresses.At(pool, 3), allowAll: false, [], stageGeneration: 1);
         var names = SandboxNames.For("sb-test", new NetworkOptions());
         return string.Join("\n", script.Split('\n').Where(l => l.StartsWith($"add rule inet t {names.InputChain} ", StringComparison.Ordinal)));
     }

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Sockets;
 
 namespace Cleanroom.Network.Tests;
 
@@ -79,6 +80,63 @@ public sealed class PolicyResolverTests(EgressWorld world) : IClassFixture<Egres
         Assert.Equal("NxDomain", (await probe.DnsAsync(sandbox.HostAddress, "api.test"))?.ReturnCode);
         await probe.DnsAsync(sandbox.HostAddress, "other.test");
         Assert.True(await probe.TcpAsync(world.Other.Address, EgressWorld.EchoPort));
+    }
+
+    [NetworkFact]
+    public async Task AConnectionOpenedUnderAnEarlierStageCannotSendOnceTheNextStageDoesNotAllowIt()
+    {
+        await using var sandbox = await world.CreateSandboxAsync(("api.test", EgressWorld.EchoPort), ("other.test", EgressWorld.EchoPort));
+        var probe = Probe(sandbox);
+        await probe.DnsAsync(sandbox.HostAddress, "api.test");
+        await probe.DnsAsync(sandbox.HostAddress, "other.test");
+        using var dropped = await ConnectedAsync(sandbox, world.Api.Address);
+        using var kept = await ConnectedAsync(sandbox, world.Other.Address);
+        Assert.True(await EchoesAsync(dropped));
+        Assert.True(await EchoesAsync(kept));
+
+        await sandbox.ApplyStageAsync("execution", EgressWorld.Rules(("other.test", EgressWorld.EchoPort)), CancellationToken.None);
+
+        // Answers of the old stage are gone with it: once the name is asked again under the new stage, its open
+        // connection goes on. A destination the new stage does not allow gets nothing through.
+        Assert.False(await EchoesAsync(kept));
+        await probe.DnsAsync(sandbox.HostAddress, "other.test");
+        Assert.True(await EchoesAsync(kept));
+        Assert.False(await EchoesAsync(dropped));
+        var blocked = await world.Events.WaitForAsync<BlockedConnection>(b => b.SandboxId == sandbox.SandboxId && b.Address.Equals(world.Api.Address));
+        Assert.Equal("execution", blocked.Stage);
+    }
+
+    private static async Task<Socket> ConnectedAsync(SandboxNetwork sandbox, IPAddress address)
+    {
+        var socket = NamespaceSockets.Create(sandbox.NamespacePath, SocketType.Stream, ProtocolType.Tcp);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+        await socket.ConnectAsync(new IPEndPoint(address, EgressWorld.EchoPort), timeout.Token);
+        return socket;
+    }
+
+    // One line out; true when it comes back within a short wait (a dropped segment is retransmitted, never echoed).
+    private static async Task<bool> EchoesAsync(Socket socket)
+    {
+        var line = "ping\n"u8.ToArray();
+        await socket.SendAsync(line);
+        var buffer = new byte[line.Length];
+        using var wait = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+        try
+        {
+            var read = 0;
+            while (read < buffer.Length)
+            {
+                var n = await socket.ReceiveAsync(buffer.AsMemory(read), wait.Token);
+                if (n == 0)
+                    return false;
+                read += n;
+            }
+            return buffer.AsSpan().SequenceEqual(line);
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
     }
 
     private static EgressProbe Probe(SandboxNetwork sandbox) => new(new NsenterWorkloadRunner(sandbox.NamespacePath));

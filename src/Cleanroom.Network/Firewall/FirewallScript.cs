@@ -14,7 +14,7 @@ namespace Cleanroom.Network;
 /// <item>prerouting (priority raw, before conntrack): a sandbox link accepts only IPv4 from the
 /// sandbox's own address;</item>
 /// <item>input: only DNS (and the host gateway's port, when there is a gateway) to the host end of the sandbox's
-/// own link; forward: established flows, then
+/// own link; forward: established flows of the current stage, then
 /// never the pool (other sandboxes), then the allow set (or everything when allow-all);</item>
 /// <item>anything else goes to the deny chain, which logs the first packet of each flow to NFLOG and
 /// drops it; traffic toward a sandbox link is only ever a reply.</item>
@@ -64,7 +64,7 @@ internal sealed class FirewallScript(string table, Ipv4Subnet pool, int nflogGro
     /// into the dispatch maps last, so no packet sees a half-built rule set even if nft applied commands
     /// one by one (it does not: the whole script is one transaction).
     /// </summary>
-    public string AddSandbox(SandboxNames n, LinkAddresses link, bool allowAll, IEnumerable<AllowedPair> literalPairs)
+    public string AddSandbox(SandboxNames n, LinkAddresses link, bool allowAll, IEnumerable<AllowedPair> literalPairs, uint stageGeneration)
     {
         var s = new StringBuilder();
         string[] chains = [n.PreroutingChain, n.InputChain, n.ForwardChain, n.DenyChain];
@@ -90,13 +90,7 @@ internal sealed class FirewallScript(string table, Ipv4Subnet pool, int nflogGro
             s.AppendLine($"add rule {T} {n.InputChain} ip daddr {link.HostAddress} tcp dport {port.ToString(CultureInfo.InvariantCulture)} accept");
         s.AppendLine($"add rule {T} {n.InputChain} goto {n.DenyChain}");
 
-        s.AppendLine($"add rule {T} {n.ForwardChain} ct state established,related accept");
-        // Before the allow set: an answer or literal naming a pool address never opens another sandbox.
-        s.AppendLine($"add rule {T} {n.ForwardChain} ip daddr {pool} goto {n.DenyChain}");
-        s.AppendLine(allowAll
-            ? $"add rule {T} {n.ForwardChain} counter accept"
-            : $"add rule {T} {n.ForwardChain} meta l4proto {{ tcp, udp }} ip daddr . th dport @{n.AllowSet} accept");
-        s.AppendLine($"add rule {T} {n.ForwardChain} goto {n.DenyChain}");
+        AppendForwardRules(s, n, allowAll, stageGeneration);
 
         // Test-then-remember: a flow already in the seen set is dropped quietly (and its memory refreshed,
         // so SYN retries with growing gaps stay quiet); a new one is remembered, logged once, dropped.
@@ -117,13 +111,38 @@ internal sealed class FirewallScript(string table, Ipv4Subnet pool, int nflogGro
         return s.ToString();
     }
 
-    /// <summary>Replaces the whole allow set with a stage's literal pairs: every DNS-learned pair of the old stage goes.</summary>
-    public string ReplaceAllowSet(SandboxNames n, IEnumerable<AllowedPair> literalPairs)
+    /// <summary>
+    /// Moves the sandbox to its next stage in one transaction: the whole allow set replaced by the new stage's literal
+    /// pairs (every DNS-learned pair of the old stage goes) and the forward chain rewritten for the new generation, so
+    /// a flow opened under an earlier stage is checked against the new allow set at its next packet.
+    /// </summary>
+    public string ReplaceStage(SandboxNames n, bool allowAll, IEnumerable<AllowedPair> literalPairs, uint stageGeneration)
     {
         var s = new StringBuilder();
+        s.AppendLine($"flush chain {T} {n.ForwardChain}");
+        AppendForwardRules(s, n, allowAll, stageGeneration);
         s.AppendLine($"flush set {T} {n.AllowSet}");
         AppendElements(s, n.AllowSet, literalPairs, timeout: null);
         return s.ToString();
+    }
+
+    /// <summary>
+    /// The sandbox's forward chain. A flow is let through as established only while its conntrack mark is the
+    /// current stage generation; the mark is set when the allow set (or allow-all) admits a packet. After a stage
+    /// switch the generation changes, so an established flow of an earlier stage is admitted only if the new stage
+    /// allows its destination too (and is then re-marked); otherwise its next packet is denied and reported. Marks
+    /// are per flow and flows are per sandbox, so generations of different sandboxes never meet.
+    /// </summary>
+    private void AppendForwardRules(StringBuilder s, SandboxNames n, bool allowAll, uint stageGeneration)
+    {
+        var mark = stageGeneration.ToString(CultureInfo.InvariantCulture);
+        s.AppendLine($"add rule {T} {n.ForwardChain} ct state established,related ct mark {mark} accept");
+        // Before the allow set: an answer or literal naming a pool address never opens another sandbox.
+        s.AppendLine($"add rule {T} {n.ForwardChain} ip daddr {pool} goto {n.DenyChain}");
+        s.AppendLine(allowAll
+            ? $"add rule {T} {n.ForwardChain} ct mark set {mark} counter accept"
+            : $"add rule {T} {n.ForwardChain} meta l4proto {{ tcp, udp }} ip daddr . th dport @{n.AllowSet} ct mark set {mark} accept");
+        s.AppendLine($"add rule {T} {n.ForwardChain} goto {n.DenyChain}");
     }
 
     /// <summary>

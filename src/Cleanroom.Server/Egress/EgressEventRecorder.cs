@@ -25,6 +25,7 @@ public sealed class EgressEventRecorder(Func<SandboxControl?> control, string au
             ["port"] = blocked.Port,
             ["protocol"] = blocked.Protocol,
             ["reason"] = blocked.Reason,
+            ["stage"] = blocked.Stage,
             ["execution_id"] = blocked.ExecutionId,
         };
         Record(blocked.SandboxId, SandboxEventTypes.NetworkBlocked, payload, blocked.Time);
@@ -37,6 +38,7 @@ public sealed class EgressEventRecorder(Func<SandboxControl?> control, string au
             ["name"] = refused.Name,
             ["query_type"] = refused.QueryType,
             ["reason"] = refused.Reason,
+            ["stage"] = refused.Stage,
             ["execution_id"] = refused.ExecutionId,
         };
         Record(refused.SandboxId, SandboxEventTypes.DnsRefused, payload, refused.Time);
@@ -51,6 +53,7 @@ public sealed class EgressEventRecorder(Func<SandboxControl?> control, string au
             ["ports"] = new JsonArray(resolution.Ports.Select(p => (JsonNode?)p).ToArray()),
             ["ttl_seconds"] = resolution.Ttl.TotalSeconds,
             ["allowed_for_seconds"] = resolution.Lifetime.TotalSeconds,
+            ["stage"] = resolution.Stage,
             ["execution_id"] = resolution.ExecutionId,
         };
         Audit(resolution.SandboxId, "network.allowed_resolution", payload, resolution.Time);
