@@ -25,6 +25,12 @@ public sealed record ControlPlaneOptions
     /// </summary>
     public TimeSpan WarmPoolRefillDelay { get; init; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>
+    /// How long a sandbox created with <see cref="CreateSandboxRequest.WorkspaceFollows"/> waits for its workspace to be
+    /// completed before it fails with <c>workspace_incomplete</c> (a client that died mid-upload must not hold it forever).
+    /// </summary>
+    public TimeSpan WorkspaceWait { get; init; } = TimeSpan.FromMinutes(10);
+
     /// <summary>Upper bound for each backend's restart reconciliation, so one stuck backend cannot stall startup.</summary>
     public TimeSpan ReconcileTimeout { get; init; } = TimeSpan.FromMinutes(2);
 }

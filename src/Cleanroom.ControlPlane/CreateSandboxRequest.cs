@@ -20,6 +20,12 @@ public sealed record CreateSandboxRequest
     /// <summary>Return only once the sandbox is READY (or throw why not), instead of right after PROVISIONING is recorded.</summary>
     public bool WaitUntilReady { get; init; }
     /// <summary>
+    /// The caller uploads the repository workspace once the sandbox has started (see
+    /// <see cref="SandboxControl.FileTreeAsync"/>) and then calls <see cref="SandboxControl.CompleteWorkspace"/>;
+    /// setup stages wait for that, up to <see cref="ControlPlaneOptions.WorkspaceWait"/>.
+    /// </summary>
+    public bool WorkspaceFollows { get; init; }
+    /// <summary>
     /// Work that must be done before the backend provisions (the server pulls a missing image here), given the
     /// sandbox's id. It runs in the background while the sandbox is PROVISIONING, so callers can follow the events
     /// it records; a <see cref="Cleanroom.Errors.CleanroomException"/> fails the sandbox with its code. Terminating

@@ -47,6 +47,9 @@ internal sealed class ExecutionRun
         _onFinished = onFinished;
     }
 
+    /// <summary>The policy's <c>sandbox.run.before</c>, run to its end before this execution's own command; null when none.</summary>
+    public RunBeforeCommand? RunBefore { get; init; }
+
     public string Id { get; }
     public string SandboxId { get; }
     public ExecutionSpec Spec { get; }
@@ -66,6 +69,11 @@ internal sealed class ExecutionRun
         {
             try
             {
+                if (RunBefore is { } before && await RunBeforeAsync(before).ConfigureAwait(false) is { } refused)
+                {
+                    Finish(refused);
+                    return;
+                }
                 process = await _sandbox.StartExecutionAsync(Spec, _startCancel.Token).ConfigureAwait(false);
             }
             catch (Exception ex)
@@ -206,6 +214,29 @@ internal sealed class ExecutionRun
         if (outputProblem is not null)
             ending = ending with { FailureMessage = ending.FailureMessage is null ? outputProblem : $"{ending.FailureMessage}; {outputProblem}" };
         Finish(ending);
+    }
+
+    /// <summary>
+    /// Runs <c>run.before</c> with the execution's env and working directory (the repository path when it has none).
+    /// Its output is kept aside: on success the execution's output is its own command's alone; on failure the kept
+    /// tail becomes the execution's stderr and the ending says <c>run_before_failed</c>, and the command never starts.
+    /// </summary>
+    private async Task<ExecutionEnding?> RunBeforeAsync(RunBeforeCommand before)
+    {
+        var tail = new Setup.CommandOutputTail(16 * 1024);
+        var spec = Setup.SetupCommand.Spec(before.Command, Spec.Cwd ?? before.RepositoryPath, Spec.Env);
+        var exit = await Setup.SetupCommand.RunAsync(_sandbox, spec, chunk =>
+        {
+            tail.Add(chunk);
+            return Task.CompletedTask;
+        }, _startCancel.Token).ConfigureAwait(false);
+        if (exit.ExitCode == 0)
+            return null;
+        var output = tail.ToString();
+        if (output.Length > 0)
+            await Log.AppendAsync(new OutputChunk(OutputStream.Stderr, System.Text.Encoding.UTF8.GetBytes(output + "\n")), CancellationToken.None).ConfigureAwait(false);
+        return Ending(ExecutionStatus.Failed, exit.ExitCode, exit.Signal,
+            $"{ErrorCode.RunBeforeFailed}: sandbox.run.before exited {exit.ExitCode}; the command was not started");
     }
 
     /// <summary>Stores output until the backend completes the channel; returns a problem to report, if storing failed.</summary>

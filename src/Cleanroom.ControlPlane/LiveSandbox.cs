@@ -21,6 +21,19 @@ internal sealed class LiveSandbox(string id, SandboxStatus status)
     /// <summary>Set once provisioning (or restart re-adoption) succeeded.</summary>
     public IProvisionedSandbox? Handle { get; set; }
 
+    /// <summary>The policy's <c>run.before</c>, run before each of its executions; null when the policy has none.</summary>
+    public RunBeforeCommand? RunBefore { get; init; }
+
+    /// <summary>
+    /// For a sandbox whose workspace follows its create: the started sandbox once it accepts the workspace (faulted
+    /// when provisioning fails first), and the caller's word that the workspace is complete.
+    /// </summary>
+    public TaskCompletionSource<IProvisionedSandbox> WorkspaceTarget { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public TaskCompletionSource WorkspaceCompleted { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public bool WorkspaceFollows { get; init; }
+
     public CancellationTokenSource ProvisioningCancel { get; } = new();
 
     /// <summary>The provisioning work; it records its own outcome and never faults.</summary>

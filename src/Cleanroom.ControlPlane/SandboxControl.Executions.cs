@@ -41,7 +41,10 @@ public sealed partial class SandboxControl
             var log = new ExecutionOutputLog(OutputLogFormat.PathFor(_options.StateDirectory, execution.Id), _options.MaxRetainedBytesPerStream);
             run = new ExecutionRun(
                 execution.Id, live.Id, request.Spec, live.Handle!, log, _store, _time, _options.StopGracePeriod,
-                _loggers.CreateLogger<ExecutionRun>(), finished => ForgetRun(live, finished));
+                _loggers.CreateLogger<ExecutionRun>(), finished => ForgetRun(live, finished))
+            {
+                RunBefore = live.RunBefore,
+            };
             try
             {
                 _store.InsertExecution(execution);
@@ -54,6 +57,7 @@ public sealed partial class SandboxControl
             // Registered before its id is returned, so every lookup by id finds either the run or its final record.
             live.Runs[run.Id] = run;
             _runs[run.Id] = run;
+            AttributeEgress(live);
         }
         _ = Task.Run(run.RunAsync);
         return await run.Started.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -128,9 +132,22 @@ public sealed partial class SandboxControl
     private void ForgetRun(LiveSandbox live, ExecutionRun run)
     {
         lock (live.Gate)
+        {
             live.Runs.Remove(run.Id);
+            AttributeEgress(live);
+        }
         _runs.TryRemove(run.Id, out _);
         live.FirstUseEnded.TrySetResult();
         ReportFullDisk(live, run.Id);
+    }
+
+    /// <summary>
+    /// Egress events name the execution that caused them when exactly one runs; with several, a packet cannot be
+    /// told apart by process, so none is named (the stage still is). Called under the sandbox's gate.
+    /// </summary>
+    private static void AttributeEgress(LiveSandbox live)
+    {
+        if (live.Handle is ISandboxStages stages)
+            stages.AttributeEgressTo(live.Runs.Count == 1 ? live.Runs.Keys.First() : null);
     }
 }

@@ -1,4 +1,5 @@
 using Cleanroom.Backends;
+using Cleanroom.ControlPlane.Setup;
 using Cleanroom.ControlPlane.WarmPool;
 using Cleanroom.Errors;
 using Microsoft.Extensions.Logging;
@@ -38,7 +39,11 @@ public sealed partial class SandboxControl
             CreatedAt = now,
             UpdatedAt = now,
         };
-        var live = new LiveSandbox(sandbox.Id, SandboxStatus.Provisioning);
+        var live = new LiveSandbox(sandbox.Id, SandboxStatus.Provisioning)
+        {
+            RunBefore = RunBeforeCommand.Of(request.Policy),
+            WorkspaceFollows = request.WorkspaceFollows,
+        };
         _store.InsertSandbox(sandbox);
         _live[sandbox.Id] = live;
         var spec = SandboxSpecs.For(sandbox);
@@ -189,13 +194,18 @@ public sealed partial class SandboxControl
             if (request.Prepare is { } prepare)
                 await prepare(live.Id, live.ProvisioningCancel.Token).ConfigureAwait(false);
             claiming = spare is not null;
-            handle = spare is null
+            var started = spare is null
                 ? await backend.ProvisionAsync(spec, live.ProvisioningCancel.Token).ConfigureAwait(false)
                 : await _spares.ClaimAsync(spare, spec, live.ProvisioningCancel.Token).ConfigureAwait(false);
+            // Set up before it is handed over: a sandbox whose setup failed has been removed and is never READY.
+            await SetUpAsync(live, started, spec, live.ProvisioningCancel.Token).ConfigureAwait(false);
+            handle = started;
         }
         catch (Exception ex)
         {
             failure = ex;
+            // An upload waiting for this sandbox to accept its workspace hears why it never will.
+            live.WorkspaceTarget.TrySetException(ex);
             // A spare taken for a sandbox that failed before claiming it (its image could not be prepared, or it
             // was terminated meanwhile) would run on unowned; ClaimAsync disposes of it in its own failures.
             if (spare is not null && !claiming)
@@ -228,6 +238,40 @@ public sealed partial class SandboxControl
         catch (Exception ex)
         {
             _logger.LogError(ex, "recording the provisioning outcome of sandbox {SandboxId} failed", live.Id);
+        }
+    }
+
+    /// <summary>
+    /// Runs the policy's setup stages (<see cref="SandboxSetup"/>) in a just-started sandbox. If they fail, the sandbox
+    /// is removed with everything it made before the failure is rethrown, so a FAILED sandbox holds nothing.
+    /// </summary>
+    private async Task SetUpAsync(LiveSandbox live, IProvisionedSandbox handle, SandboxSpec spec, CancellationToken cancellationToken)
+    {
+        var sandboxId = live.Id;
+        var policy = spec.Policy.Compiled;
+        if (!SandboxSetup.IsNeeded(policy) && !live.WorkspaceFollows)
+            return;
+        try
+        {
+            if (live.WorkspaceFollows)
+                await AwaitWorkspaceAsync(live, handle, cancellationToken).ConfigureAwait(false);
+            if (SandboxSetup.IsNeeded(policy))
+            {
+                await new SandboxSetup(sandboxId, handle, policy, (id, payload) => RecordEvent(id, SandboxEventTypes.Stage, payload.ToJsonString()))
+                    .RunAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch
+        {
+            try
+            {
+                await handle.TerminateAsync(CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (Exception ex)
+            {
+                _logger.LogError(ex, "removing sandbox {SandboxId} after its setup failed also failed", sandboxId);
+            }
+            throw;
         }
     }
 

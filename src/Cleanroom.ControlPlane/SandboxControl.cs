@@ -82,6 +82,7 @@ public sealed partial class SandboxControl : IAsyncDisposable
                 {
                     Backend = sandbox.Backend,
                     Handle = sandbox.Handle,
+                    RunBefore = RunBeforeCommand.Of(sandbox.Sandbox.Policy),
                 };
             }
             control.Reconciliation = report;

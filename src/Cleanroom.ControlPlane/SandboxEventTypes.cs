@@ -12,10 +12,16 @@ public static class SandboxEventTypes
     /// <summary>Payload: <c>{"outcome", "message"}</c>; outcome is one of the <see cref="ReconcileOutcomes"/>.</summary>
     public const string Reconciled = "sandbox.reconciled";
 
+    /// <summary>
+    /// Payload: <c>{"stage", "block"?, "state", "duration_ms"?, "exit_code"?, "message"}</c>: setup at create going through the
+    /// policy's stages (dependencies, services) and their blocks; state is started, succeeded or failed.
+    /// </summary>
+    public const string Stage = "sandbox.stage";
+
     /// <summary>Payload: <c>{"message"}</c>.</summary>
     public const string Message = "message";
 
-    /// <summary>Payload: <c>{"address", "host"?, "port", "protocol", "reason", "execution_id"?}</c>: egress the policy denied.</summary>
+    /// <summary>Payload: <c>{"address", "host"?, "port", "protocol", "reason", "stage", "execution_id"?}</c>: egress the policy denied.</summary>
     public const string NetworkBlocked = "network.blocked";
 
     /// <summary>

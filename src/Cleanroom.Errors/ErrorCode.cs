@@ -13,6 +13,14 @@ public static class ErrorCode
     public const string BackendUnavailable = "backend_unavailable";
     public const string BackendCapabilityMismatch = "backend_capability_mismatch";
     public const string HostNotAllowed = "host_not_allowed";
+    /// <summary>A <c>sandbox.dependencies</c> block exited non-zero at create: the sandbox failed and was removed.</summary>
+    public const string DependencyFailed = "dependency_failed";
+    /// <summary>A <c>sandbox.services</c> block exited non-zero at create: the sandbox failed and was removed.</summary>
+    public const string ServiceFailed = "service_failed";
+    /// <summary>The policy's <c>sandbox.run.before</c> exited non-zero: the execution's own command was not started.</summary>
+    public const string RunBeforeFailed = "run_before_failed";
+    /// <summary>A sandbox created with workspace_follows did not get CompleteWorkspace in time: its setup never ran.</summary>
+    public const string WorkspaceIncomplete = "workspace_incomplete";
     public const string RegistryNotAllowed = "registry_not_allowed";
     public const string LockfileViolation = "lockfile_violation";
     public const string SecretScopeViolation = "secret_scope_violation";

@@ -53,13 +53,17 @@ internal sealed class ControlPlaneHarness : IAsyncDisposable
         Control = await SandboxControl.OpenAsync(Options, registry ?? Registry, Time);
     }
 
+    /// <summary>The canonical JSON of a real compiled policy: the control plane reads stages and run.before from it.</summary>
+    public static string PolicyJson(string sandboxYaml = "") =>
+        Cleanroom.Policy.PolicyCompiler.Compile($"version: 1\nsandbox:\n  image:\n    ref: {Image}\n{sandboxYaml}", "test.yaml").Policy!.CanonicalJson;
+
     public static CreateSandboxRequest SandboxRequest(
         string? backend = "scripted", bool egressAllowRules = false, bool docker = false, bool allowAll = false, bool wait = true,
-        string policyHash = "sha256:policyhash") => new()
+        string policyHash = "sha256:policyhash", string sandboxYaml = "") => new()
     {
         Backend = backend,
         ImageRef = Image,
-        Policy = new SandboxPolicy("""{"version":1}""", policyHash, egressAllowRules, docker),
+        Policy = new SandboxPolicy(PolicyJson(sandboxYaml), policyHash, egressAllowRules, docker),
         DangerouslyAllowAll = allowAll,
         WaitUntilReady = wait,
         Labels = new Dictionary<string, string> { ["repo"] = "example" },

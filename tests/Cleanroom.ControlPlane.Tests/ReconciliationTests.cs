@@ -108,7 +108,7 @@ public class ReconciliationTests : IDisposable
         Status = status,
         Backend = "scripted",
         ImageRef = Image,
-        Policy = new SandboxPolicy("{}", "sha256:h", false, false),
+        Policy = new SandboxPolicy(ControlPlaneHarness.PolicyJson(), "sha256:h", false, false),
         CreatedAt = Then,
         UpdatedAt = Then,
     };

@@ -40,7 +40,7 @@ internal static class PolicySubmission
             PolicyJson = result.Policy!.CanonicalJson,
             PolicyHash = result.Policy.PolicyHash,
             DangerouslyAllowAll = allowAll,
-        }, result.Policy.RepositoryPath, result.Policy.ExposeHttps);
+        }, result.Policy);
     }
 
     /// <summary>
@@ -68,4 +68,14 @@ internal static class PolicySubmission
     }
 }
 
-internal sealed record SubmittedPolicy(CreateSandboxRequest Request, string RepositoryPath, Cleanroom.Policy.ExposeHttps? ExposeHttps);
+/// <summary>A create request and the compiled policy it carries, kept as data for what the CLI does around the create.</summary>
+internal sealed record SubmittedPolicy(CreateSandboxRequest Request, CompiledPolicy Policy)
+{
+    /// <summary>Where the policy puts the repository in the guest (<c>repository.path</c>).</summary>
+    public string RepositoryPath => Policy.RepositoryPath;
+
+    public Cleanroom.Policy.ExposeHttps? ExposeHttps => Policy.ExposeHttps;
+
+    /// <summary>The policy has dependency or service blocks: a workspace must be in before they run.</summary>
+    public bool HasSetupBlocks => !Policy.Dependencies.IsEmpty || !Policy.Services.IsEmpty;
+}

@@ -7,7 +7,7 @@ namespace Cleanroom.Cli.Client;
 
 /// <summary>
 /// Creates a sandbox without blocking on its provisioning, then follows its events until it is READY: what the
-/// server reports meanwhile (an image pull's progress) is shown on stderr as it happens, and a sandbox that ends
+/// server reports meanwhile (an image pull's progress, the setup stages' blocks) is shown on stderr as it happens, and a sandbox that ends
 /// FAILED becomes an error with the failure's stable code.
 /// </summary>
 internal static class SandboxReadiness
@@ -33,7 +33,7 @@ internal static class SandboxReadiness
         {
             await foreach (var item in events.ResponseStream.ReadAllAsync(cancellationToken))
             {
-                if (item.Type == "image.pull")
+                if (item.Type is "image.pull" or "sandbox.stage")
                 {
                     console.Error.WriteLine($"cleanroom: {item.Message}");
                 }

@@ -53,6 +53,7 @@ internal static class ExecCommand
             var sandboxId = request.SandboxId;
             var sync = new WorkspaceSync(console, client);
             Sandbox? started = null;
+            var workspaceFollows = false;
             SubmittedPolicy? submitted = null;
             if (sandboxId is null)
             {
@@ -63,7 +64,7 @@ internal static class ExecCommand
                     create.ImageRef = request.Image;
                 }
 
-                started = await SandboxReadiness.StartAsync(client, create, cancellationToken);
+                (started, workspaceFollows) = await SandboxStartup.StartAsync(console, client, submitted, request.Chdir, repositoryAware: true, cancellationToken);
                 sandboxId = started.SandboxId;
                 if (request.Image is not null)
                 {
@@ -87,8 +88,8 @@ internal static class ExecCommand
             {
                 if (started is not null)
                 {
-                    await SandboxReadiness.WaitUntilReadyAsync(console, client, started, cancellationToken);
-                    await RepositoryWorkspace.PrepareAsync(console, client, sandboxId, request.Chdir, submitted!.RepositoryPath, request.CopyIn, cancellationToken);
+                    await SandboxStartup.FinishAsync(console, client, started, workspaceFollows, submitted!, request.Chdir,
+                        repositoryAware: true, request.CopyIn, cancellationToken);
                 }
 
                 var routes = request.ExposeHttps.Routes(sandboxId,

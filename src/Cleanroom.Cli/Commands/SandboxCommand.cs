@@ -49,10 +49,9 @@ internal static class SandboxCommand
             var submitted = PolicySubmission.Prepare(console, parse.GetValue(chdir), parse.GetValue(backend), parse.GetValue(allowAll));
             var request = submitted.Request;
             request.ImageRef = parse.GetValue(image) ?? "";
-            var started = await SandboxReadiness.StartAsync(client, request, token);
-            var sandbox = await SandboxReadiness.WaitUntilReadyAsync(console, client, started, token);
-            if (repositoryAware)
-                await RepositoryWorkspace.PrepareAsync(console, client, sandbox.SandboxId, parse.GetValue(chdir), submitted.RepositoryPath, parse.GetValue(copyIn), token);
+            var (started, follows) = await SandboxStartup.StartAsync(console, client, submitted, parse.GetValue(chdir), repositoryAware, token);
+            var sandbox = await SandboxStartup.FinishAsync(console, client, started, follows, submitted, parse.GetValue(chdir), repositoryAware,
+                repositoryAware && parse.GetValue(copyIn), token);
             if (ports.Count > 0 || https.Any)
             {
                 await SandboxExposures.ExposeAsync(console, client, sandbox.SandboxId, ports, https.Routes(sandbox.SandboxId, () => submitted.ExposeHttps), token);

@@ -25,6 +25,9 @@ internal static partial class WorkloadSection
         var serviceBlocks = services is not null
             ? ReadList(services, sandbox.PathOf("services"), repositoryPath, names, outputs, diagnostics)
             : [];
+        // Until the output cache exists, say so rather than accept the declaration silently.
+        if (dependencies.Concat(serviceBlocks).Any(b => !b.OutputDirs.IsEmpty || !b.OutputFiles.IsEmpty))
+            diagnostics.Warn("outputs of dependency and service blocks are not cached yet: every block runs at every create");
         return (dependencies, serviceBlocks);
     }
 

@@ -19,9 +19,6 @@ namespace Cleanroom.Server.Egress;
 /// </summary>
 public sealed class EnforcedBackend(ISandboxBackend inner, SandboxNetworks networks, EgressEventRecorder recorder, ILogger logger, HostGateway? gateway = null) : ISandboxBackend
 {
-    /// <summary>The stage whose rules executions run under (the other stages come with workspaces and dependencies).</summary>
-    public const string ExecutionStage = "execution";
-
     public string Name => inner.Name;
 
     public BackendCapabilities Capabilities => inner.Capabilities
@@ -39,8 +36,8 @@ public sealed class EnforcedBackend(ISandboxBackend inner, SandboxNetworks netwo
     /// </summary>
     public async Task<IProvisionedSandbox> ProvisionAsync(SandboxSpec spec, CancellationToken cancellationToken)
     {
-        var rules = CompiledPolicy.FromCanonicalJson(spec.Policy.CanonicalJson).Network.Execution;
-        var network = await networks.PrepareAsync(spec.SandboxId, ExecutionStage, rules, spec.Network.AllowAll, cancellationToken);
+        var stage = SandboxStages.StartingStage(spec.Policy);
+        var network = await networks.PrepareAsync(spec.SandboxId, stage, spec.Policy.Compiled.Network[stage], spec.Network.AllowAll, cancellationToken);
         if (spec.Network.AllowAll)
         {
             recorder.AllowAllGranted(spec.SandboxId);
@@ -49,12 +46,12 @@ public sealed class EnforcedBackend(ISandboxBackend inner, SandboxNetworks netwo
         using var abort = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var first = new StrongBox<Exception?>();
         var opening = Task.Run(() => CancelOthersOnFailure(network.OpenAsync(abort.Token), abort, first), CancellationToken.None);
-        var starting = CancelOthersOnFailure(ProvisionInnerAsync(spec, network, rules, abort.Token), abort, first);
+        var starting = CancelOthersOnFailure(ProvisionInnerAsync(spec, network, spec.Policy.Compiled.Network.Execution, abort.Token), abort, first);
         try
         {
             await Task.WhenAll(opening, starting);
             var attachment = gateway is null ? null : await gateway.AttachAsync(spec.SandboxId, spec.Policy.Hash, network);
-            return new EnforcedSandbox(starting.Result, network, attachment, gateway?.AuthorityFor(network));
+            return new EnforcedSandbox(starting.Result, network, spec.Policy, attachment, gateway?.AuthorityFor(network));
         }
         catch (Exception e)
         {
@@ -83,10 +80,11 @@ public sealed class EnforcedBackend(ISandboxBackend inner, SandboxNetworks netwo
         foreach (var sandbox in result.Readopted)
         {
             var spec = expectedLive.First(s => s.SandboxId == sandbox.SandboxId);
-            var rules = CompiledPolicy.FromCanonicalJson(spec.Policy.CanonicalJson).Network.Execution;
+            // Only READY sandboxes are re-adopted, and a READY sandbox is in its execution stage.
+            var rules = spec.Policy.Compiled.Network.Execution;
             try
             {
-                var network = await networks.AdoptAsync(sandbox.SandboxId, ExecutionStage, rules, spec.Network.AllowAll, cancellationToken);
+                var network = await networks.AdoptAsync(sandbox.SandboxId, SandboxStages.Execution, rules, spec.Network.AllowAll, cancellationToken);
                 IAsyncDisposable? attachment = null;
                 try
                 {
@@ -98,7 +96,7 @@ public sealed class EnforcedBackend(ISandboxBackend inner, SandboxNetworks netwo
                     throw;
                 }
 
-                adopted.Add(new EnforcedSandbox(sandbox, network, attachment, gateway?.AuthorityFor(network)));
+                adopted.Add(new EnforcedSandbox(sandbox, network, spec.Policy, attachment, gateway?.AuthorityFor(network)));
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
@@ -167,9 +165,16 @@ public sealed class EnforcedBackend(ISandboxBackend inner, SandboxNetworks netwo
         }
     }
 
-    private sealed class EnforcedSandbox(IProvisionedSandbox inner, SandboxNetwork network, IAsyncDisposable? gatewayAttachment, string? gatewayAuthority)
-        : IProvisionedSandbox, ISandboxFileTree, ISandboxPorts, ISandboxDisk
+    private sealed class EnforcedSandbox(IProvisionedSandbox inner, SandboxNetwork network, SandboxPolicy policy, IAsyncDisposable? gatewayAttachment, string? gatewayAuthority)
+        : IProvisionedSandbox, ISandboxFileTree, ISandboxPorts, ISandboxDisk, ISandboxStages
     {
+        public string Stage => network.Stage;
+
+        public Task EnterStageAsync(string stage, CancellationToken cancellationToken) =>
+            network.ApplyStageAsync(stage, policy.Compiled.Network[stage], cancellationToken);
+
+        public void AttributeEgressTo(string? executionId) => network.ExecutionId = executionId;
+
         // The disk is the inner sandbox's alone; a backend without a readable one has none to report.
         public SandboxDiskUsage? ReadDiskUsage() => (inner as ISandboxDisk)?.ReadDiskUsage();
 

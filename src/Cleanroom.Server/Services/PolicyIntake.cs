@@ -59,12 +59,7 @@ internal static class PolicyIntake
             "CreateSandbox needs a policy: policy_json (a compiled cleanroom.yaml) or policy");
     }
 
-    public static SandboxPolicy ToSandboxPolicy(CompiledPolicy policy) => new(
-        policy.CanonicalJson,
-        policy.PolicyHash,
-        HasEgressAllowRules: !policy.Network.Repository.IsEmpty || !policy.Network.Dependencies.IsEmpty
-            || !policy.Network.Services.IsEmpty || !policy.Network.Execution.IsEmpty,
-        policy.DockerRequired);
+    public static SandboxPolicy ToSandboxPolicy(CompiledPolicy policy) => SandboxPolicy.Of(policy);
 
     /// <summary>
     /// Upstream clients send the older structured Policy message. It is rewritten as the equivalent policy

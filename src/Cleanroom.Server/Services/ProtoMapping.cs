@@ -84,6 +84,9 @@ internal static class ProtoMapping
                 Port = root.TryGetProperty("port", out var port) && port.ValueKind == JsonValueKind.Number ? port.GetInt32() : 0,
                 Protocol = Text(root, "protocol") ?? "",
                 Reason = Text(root, "reason") ?? "",
+                Address = Text(root, "address") ?? "",
+                Stage = Text(root, "stage") ?? "",
+                ExecutionId = Text(root, "execution_id") ?? "",
             };
         }
 

@@ -31,7 +31,8 @@ internal sealed class SandboxApi(
         {
             // A missing image is pulled while the sandbox is PROVISIONING, its progress on the sandbox's events.
             Prepare = imagePull is null ? null : (id, ct) => imagePull.EnsurePresentAsync(id, image, ct),
-            WaitUntilReady = !request.ReturnWhileProvisioning,
+            WaitUntilReady = !request.ReturnWhileProvisioning && !request.WorkspaceFollows,
+            WorkspaceFollows = request.WorkspaceFollows,
         }, context.CancellationToken);
 
         return new V1.CreateSandboxResponse

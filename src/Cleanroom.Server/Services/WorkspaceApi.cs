@@ -23,7 +23,8 @@ internal sealed class WorkspaceApi(SandboxControl control, ServerSettings settin
         var header = requestStream.Current;
         var id = SandboxApi.RequireId(header.SandboxId, "sandbox_id");
         var guestPath = RequireAbsolute(header.Path);
-        var tree = control.FileTree(id);
+        // A sandbox whose workspace follows its create is written to before it is READY (this waits until it started).
+        var tree = await control.FileTreeAsync(id, token);
 
         // Spooled to a private file first: the archive is checked (and the baseline computed) before one
         // byte of it reaches the sandbox, so a refused archive leaves the sandbox untouched.
@@ -60,6 +61,12 @@ internal sealed class WorkspaceApi(SandboxControl control, ServerSettings settin
         {
             File.Delete(spool);
         }
+    }
+
+    public override Task<V1.CompleteWorkspaceResponse> CompleteWorkspace(V1.CompleteWorkspaceRequest request, ServerCallContext context)
+    {
+        control.CompleteWorkspace(SandboxApi.RequireId(request.SandboxId, "sandbox_id"));
+        return Task.FromResult(new V1.CompleteWorkspaceResponse());
     }
 
     public override async Task DownloadSandboxArchive(V1.DownloadSandboxArchiveRequest request, IServerStreamWriter<V1.DownloadSandboxArchiveResponse> responseStream, ServerCallContext context)

@@ -1,0 +1,101 @@
+using System.Collections.Immutable;
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using Cleanroom.Backends;
+using Cleanroom.Errors;
+using Cleanroom.Policy;
+
+namespace Cleanroom.ControlPlane.Setup;
+
+/// <summary>
+/// The stages a sandbox goes through at create, after its backend started it and before it is READY: each
+/// <c>sandbox.dependencies</c> block in policy order under the dependencies stage's egress rules, then each
+/// <c>sandbox.services</c> block under the services stage's, then the execution stage. Every block runs as
+/// <c>/bin/sh -c COMMAND</c> in the repository path with its own env. Each stage and block start and end become
+/// <c>sandbox.stage</c> events (with the duration); the first block that fails ends the setup with
+/// <c>dependency_failed</c> / <c>service_failed</c> and the tail of its output.
+/// </summary>
+internal sealed class SandboxSetup(string sandboxId, IProvisionedSandbox sandbox, CompiledPolicy policy, Action<string, JsonObject> record)
+{
+    public static bool IsNeeded(CompiledPolicy policy) => !policy.Dependencies.IsEmpty || !policy.Services.IsEmpty;
+
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        // Blocks run in the repository path; with no workspace there (an API client that sends none) it is made empty.
+        await EnsureRepositoryPathAsync(cancellationToken).ConfigureAwait(false);
+        await RunStageAsync(SandboxStages.Dependencies, policy.Dependencies, ErrorCode.DependencyFailed, cancellationToken).ConfigureAwait(false);
+        await RunStageAsync(SandboxStages.Services, policy.Services, ErrorCode.ServiceFailed, cancellationToken).ConfigureAwait(false);
+        await EnterAsync(SandboxStages.Execution, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task RunStageAsync(string stage, ImmutableArray<WorkloadBlock> blocks, string failureCode, CancellationToken cancellationToken)
+    {
+        if (blocks.IsEmpty)
+            return;
+        await EnterAsync(stage, cancellationToken).ConfigureAwait(false);
+        var stageClock = Stopwatch.StartNew();
+        Record(stage, null, "started");
+        foreach (var block in blocks)
+        {
+            var clock = Stopwatch.StartNew();
+            Record(stage, block.Name, "started");
+            var tail = new CommandOutputTail();
+            var spec = SetupCommand.Spec(block.Command, policy.RepositoryPath, block.Env);
+            var exit = await SetupCommand.RunAsync(sandbox, spec, chunk =>
+            {
+                tail.Add(chunk);
+                return Task.CompletedTask;
+            }, cancellationToken).ConfigureAwait(false);
+            if (exit.ExitCode != 0)
+            {
+                var output = tail.ToString();
+                Record(stage, block.Name, "failed", clock.Elapsed, exit.ExitCode);
+                throw new CleanroomException(failureCode,
+                    $"{stage} block '{block.Name}' exited {exit.ExitCode}" + (output.Length == 0 ? "" : $"; its last output:\n{output}"));
+            }
+            Record(stage, block.Name, "succeeded", clock.Elapsed, 0);
+        }
+        Record(stage, null, "succeeded", stageClock.Elapsed);
+    }
+
+    private async Task EnterAsync(string stage, CancellationToken cancellationToken)
+    {
+        // A sandbox without enforcement has no network at all, in every stage: there is nothing to switch.
+        if (sandbox is ISandboxStages stages && stages.Stage != stage)
+            await stages.EnterStageAsync(stage, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task EnsureRepositoryPathAsync(CancellationToken cancellationToken)
+    {
+        var spec = new ExecutionSpec { Argv = ["/bin/mkdir", "-p", policy.RepositoryPath] };
+        var tail = new CommandOutputTail();
+        var exit = await SetupCommand.RunAsync(sandbox, spec, chunk =>
+        {
+            tail.Add(chunk);
+            return Task.CompletedTask;
+        }, cancellationToken).ConfigureAwait(false);
+        if (exit.ExitCode != 0)
+            throw new CleanroomException(ErrorCode.DependencyFailed, $"the repository path {policy.RepositoryPath} cannot be made: {tail}");
+    }
+
+    private void Record(string stage, string? block, string state, TimeSpan? duration = null, int? exitCode = null)
+    {
+        var payload = new JsonObject { ["stage"] = stage, ["state"] = state };
+        var message = block is null ? $"{stage} stage {state}" : $"{stage} block '{block}' {state}";
+        if (block is not null)
+            payload["block"] = block;
+        if (duration is { } d)
+        {
+            payload["duration_ms"] = (long)d.TotalMilliseconds;
+            message += $" in {(long)d.TotalMilliseconds} ms";
+        }
+        if (exitCode is { } code)
+        {
+            payload["exit_code"] = code;
+            if (code != 0)
+                message += $" (exit {code})";
+        }
+        payload["message"] = message;
+        record(sandboxId, payload);
+    }
+}
