@@ -35,6 +35,11 @@ public static class StableCodeStatus
         [ErrorCode.LayerUnsafe] = StatusCode.FailedPrecondition,
         [ErrorCode.DiskLimitUnavailable] = StatusCode.FailedPrecondition,
         [ErrorCode.GatewayUnavailable] = StatusCode.FailedPrecondition,
+        // The policy's own setup command failed: the same request fails the same way until the repository changes.
+        [ErrorCode.DependencyFailed] = StatusCode.FailedPrecondition,
+        [ErrorCode.ServiceFailed] = StatusCode.FailedPrecondition,
+        [ErrorCode.RunBeforeFailed] = StatusCode.FailedPrecondition,
+        [ErrorCode.WorkspaceIncomplete] = StatusCode.DeadlineExceeded,
         // What a registry sent is not what the digest pins: never retried blindly, never used.
         [ErrorCode.DigestMismatch] = StatusCode.DataLoss,
         [ErrorCode.RegistryAuthFailed] = StatusCode.PermissionDenied,
