@@ -35,6 +35,7 @@ public static class StableCodeStatus
         [ErrorCode.LayerUnsafe] = StatusCode.FailedPrecondition,
         [ErrorCode.DiskLimitUnavailable] = StatusCode.FailedPrecondition,
         [ErrorCode.GatewayUnavailable] = StatusCode.FailedPrecondition,
+        [ErrorCode.SecretUnavailable] = StatusCode.FailedPrecondition,
         // What a registry sent is not what the digest pins: never retried blindly, never used.
         [ErrorCode.DigestMismatch] = StatusCode.DataLoss,
         [ErrorCode.RegistryAuthFailed] = StatusCode.PermissionDenied,
