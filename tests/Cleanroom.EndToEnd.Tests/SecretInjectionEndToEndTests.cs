@@ -61,6 +61,9 @@ public sealed class SecretInjectionEndToEndTests : IAsyncLifetime
         var wrongPort = await CurlAsync(id, "/secrets/api.test:8080/plain", "-H", "Authorization: $CLEANROOM_SECRET_API_TOKEN");
         var wrongHeader = await CurlAsync(id, "/secrets/api.test/v1/me", "-H", "X-Echo: $CLEANROOM_SECRET_API_TOKEN");
         var notAllowed = await CurlAsync(id, "/secrets/nowhere.test/v1/me", "-H", "Authorization: $CLEANROOM_SECRET_API_TOKEN");
+        var traversal = await CurlAsync(id, "/secrets/api.test/%2e%2e/%2e%2e/meta/", "-H", "Authorization: $CLEANROOM_SECRET_API_TOKEN");
+        var dotDot = await CurlAsync(id, "/secrets/../git/api.test/v1/me");
+        var trace = await CurlAsync(id, "/secrets/api.test/v1/me", "-X", "TRACE", "-H", "Authorization: $CLEANROOM_SECRET_API_TOKEN");
 
         Assert.Equal("401 ", withoutSecret.Status); // the API really wants its token
         Assert.Equal(("200 ", "authorized /v1/me\n"), (injected.Status, injected.Body));
@@ -71,6 +74,9 @@ public sealed class SecretInjectionEndToEndTests : IAsyncLifetime
         Assert.Equal("403 secret_scope_violation", wrongPort.Status);
         Assert.Equal("403 secret_scope_violation", wrongHeader.Status);
         Assert.Equal("403 host_not_allowed", notAllowed.Status);
+        Assert.Equal("400 gateway_path_unsafe", traversal.Status);
+        Assert.Equal("400 gateway_path_unsafe", dotDot.Status);
+        Assert.Equal("405 gateway_method_refused", trace.Status); // TRACE would echo the injected header back
         Assert.DoesNotContain(_api.Requests, r => r.Host.StartsWith("other.test", StringComparison.Ordinal) || r.Host.StartsWith("nowhere.test", StringComparison.Ordinal));
         Assert.Equal(4, _api.Requests.Count); // nothing refused was forwarded
         // The API echoed the Authorization header it got; the gateway dropped that header on the way back.
@@ -143,7 +149,7 @@ public sealed class SecretInjectionEndToEndTests : IAsyncLifetime
     {
         var quoted = string.Join(' ', curlArguments.Select(a => $"\"{a}\""));
         var run = await ExecAsync(sandboxId, "sh", "-c",
-            $"curl -sS -m 20 -D /tmp/h -o /tmp/b {quoted} \"http://$CLEANROOM_GATEWAY{pathAndQuery}\" >/dev/null; " +
+            $"curl -sS -m 20 --path-as-is -D /tmp/h -o /tmp/b {quoted} \"http://$CLEANROOM_GATEWAY{pathAndQuery}\" >/dev/null; " +
             "printf '%s %s\\n' \"$(head -1 /tmp/h | cut -d' ' -f2)\" \"$(grep -i '^x-cleanroom-error:' /tmp/h | cut -d' ' -f2 | tr -d '\\r')\"; " +
             "echo ---; cat /tmp/h; echo ---; cat /tmp/b");
         var parts = run.Stdout.Split("---\n");
