@@ -20,9 +20,10 @@ namespace Cleanroom.Server.Gateway;
 
 /// <summary>
 /// The host gateway (one per server): a Kestrel pipeline fed by one listening socket per sandbox link
-/// (<see cref="LinkListeners"/>), serving <c>/meta/</c> and git smart-HTTP for the hosts each sandbox's policy allows,
-/// with the host's credentials added on the upstream leg. <see cref="AttachAsync"/> makes a sandbox a caller (its
-/// listener, its identity, its own upstream client); disposing what it returns undoes all three.
+/// (<see cref="LinkListeners"/>), serving <c>/meta/</c>, git smart-HTTP and <c>/secrets/</c> for the hosts each sandbox's
+/// policy allows, with the host's credentials or the sandbox's bound secrets added on the upstream leg.
+/// <see cref="AttachAsync"/> makes a sandbox a caller (its listener, its identity, its own upstream client, its secret
+/// placeholders); disposing what it returns undoes all of it.
 /// </summary>
 public sealed class HostGateway : IAsyncDisposable
 {
