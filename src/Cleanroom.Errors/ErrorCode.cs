@@ -75,4 +75,9 @@ public static class ErrorCode
     public const string GatewayCredentialUnavailable = "gateway_credential_unavailable";
     /// <summary>The gateway could not reach the upstream host, or its address is one the gateway never connects to.</summary>
     public const string GatewayUpstreamFailed = "gateway_upstream_failed";
+    /// <summary>
+    /// A policy binds a secret the server's runtime config does not hold (or cannot read now): the sandbox is not created.
+    /// At request time, a bound secret that cannot be read fails the request; nothing is sent without it.
+    /// </summary>
+    public const string SecretUnavailable = "secret_unavailable";
 }

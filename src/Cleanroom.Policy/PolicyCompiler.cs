@@ -41,7 +41,7 @@ public static class PolicyCompiler
 
     private static CompiledPolicy? CompileDocument(SourceMapping root, PolicyDiagnostics diagnostics)
     {
-        var top = StrictMapping.Read(root, "", diagnostics, "version", "sandbox", "repository", "expose")!;
+        var top = StrictMapping.Read(root, "", diagnostics, "version", "sandbox", "repository", "expose", "secrets")!;
         ReadVersion(top, diagnostics);
 
         var repository = top["repository"] is { } repositoryNode
@@ -56,6 +56,9 @@ public static class PolicyCompiler
 
         var network = NetworkSection.Read(sandbox, repository, diagnostics);
         var expose = top["expose"] is { } exposeNode ? ExposeSection.Read(exposeNode, "expose", diagnostics) : null;
+        var secrets = top["secrets"] is { } secretsNode
+            ? SecretsSection.Read(secretsNode, "secrets", diagnostics.HasErrors ? null : network, diagnostics)
+            : [];
         if (sandbox is null)
         {
             return null;
@@ -79,7 +82,7 @@ public static class PolicyCompiler
 
         return diagnostics.HasErrors || image is null
             ? null
-            : new CompiledPolicy(image, network, repositoryPath, resources, dockerRequired, dependencies, services, runBefore, expose);
+            : new CompiledPolicy(image, network, repositoryPath, resources, dockerRequired, dependencies, services, runBefore, expose, secrets);
     }
 
     private static SourceSequence? Report(string path, SourceNode node, PolicyDiagnostics diagnostics)

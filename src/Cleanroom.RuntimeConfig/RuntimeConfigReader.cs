@@ -25,6 +25,7 @@ public static class RuntimeConfigReader
     private const string TopWarmPool = "warm_pool";
     private const string TopRoutes = "routes";
     private const string TopGateway = "gateway";
+    private const string TopSecrets = "secrets";
 
     /// <summary>Reads the file; a missing file is valid and means "all defaults".</summary>
     public static RuntimeConfigResult ReadFile(string path)
@@ -55,6 +56,7 @@ public static class RuntimeConfigReader
         var warmPool = WarmPoolSettings.Defaults;
         var routes = RouteSettings.Defaults;
         var gateway = GatewaySettings.Defaults;
+        var secrets = SecretSettings.None;
         var backends = ImmutableSortedDictionary.CreateBuilder<string, ImmutableSortedDictionary<string, string>>(StringComparer.Ordinal);
         foreach (var (keyNode, value) in root.Children)
         {
@@ -88,8 +90,11 @@ public static class RuntimeConfigReader
                 case TopGateway:
                     gateway = GatewaySectionReader.Read(value, problems) ?? GatewaySettings.Defaults;
                     break;
+                case TopSecrets:
+                    secrets = SecretsSectionReader.Read(value, problems);
+                    break;
                 default:
-                    problems.Add(At(keyNode, key, $"unknown field '{key}'; known fields are {TopDefaultBackend}, {TopDefaultImage}, {TopImages}, {TopNetwork}, {TopWorkspace}, {TopWarmPool}, {TopRoutes}, {TopGateway}, {TopBackends}"));
+                    problems.Add(At(keyNode, key, $"unknown field '{key}'; known fields are {TopDefaultBackend}, {TopDefaultImage}, {TopImages}, {TopNetwork}, {TopWorkspace}, {TopWarmPool}, {TopRoutes}, {TopGateway}, {TopSecrets}, {TopBackends}"));
                     break;
             }
         }
@@ -104,6 +109,7 @@ public static class RuntimeConfigReader
                 WarmPool = warmPool,
                 Routes = routes,
                 Gateway = gateway,
+                Secrets = secrets,
             }, problems)
             : new RuntimeConfigResult("", true, null, problems);
     }

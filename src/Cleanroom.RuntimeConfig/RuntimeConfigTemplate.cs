@@ -56,6 +56,11 @@ public static class RuntimeConfigTemplate
         text.AppendLine("  # upstream_ca_file: /etc/ssl/private-ca.pem");
         text.AppendLine("  # credentials: {hosts: {git.example.com: {token_env: GIT_EXAMPLE_TOKEN}}}   # or {token_file: /path}; optional username");
         text.AppendLine();
+        text.AppendLine("# Secrets a policy's secrets: bindings may name. The gateway adds the value to requests for the bound hosts;");
+        text.AppendLine("# a sandbox only ever sees a placeholder in CLEANROOM_SECRET_<ID>.");
+        text.AppendLine("secrets:");
+        text.AppendLine("  # api_token: {env: API_TOKEN}   # or {file: /path}");
+        text.AppendLine();
         text.AppendLine("backends:");
         foreach (var schema in BackendSectionSchema.Known)
         {

@@ -34,6 +34,12 @@ public sealed record RuntimeConfiguration(
     /// <summary>The host gateway (<c>gateway:</c>): its port on each sandbox link and the credentials it adds upstream.</summary>
     public GatewaySettings Gateway { get; init; } = GatewaySettings.Defaults;
 
+    /// <summary>
+    /// Secret values the gateway puts into requests for the hosts a policy's <c>secrets:</c> bindings name
+    /// (<c>secrets:</c>, id to source). Values live on the host only; a sandbox sees a placeholder.
+    /// </summary>
+    public ImmutableSortedDictionary<string, SecretSource> Secrets { get; init; } = SecretSettings.None;
+
     /// <summary>How the server reaches registries (<c>images:</c>).</summary>
     public ImageSettings Images { get; init; } = ImageSettings.Defaults;
 

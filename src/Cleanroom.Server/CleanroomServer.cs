@@ -159,9 +159,10 @@ public sealed class CleanroomServer : IAsyncDisposable
         // stops the server with the reason, rather than sandboxes quietly running without the git access they expect.
         try
         {
-            var gateway = await Gateway.HostGateway.StartAsync(configuration.Gateway, options.Pool, mirrorRoot, recorder, loggers, cancellationToken);
-            logger.LogInformation("host gateway on port {Port} of each sandbox link; credentials for {Hosts}", gateway.Port,
-                configuration.Gateway.CredentialHosts.Count == 0 ? "no host" : string.Join(", ", configuration.Gateway.CredentialHosts.Keys));
+            var gateway = await Gateway.HostGateway.StartAsync(configuration.Gateway, configuration.Secrets, options.Pool, mirrorRoot, recorder, loggers, cancellationToken);
+            logger.LogInformation("host gateway on port {Port} of each sandbox link; credentials for {Hosts}; secrets {Secrets}", gateway.Port,
+                configuration.Gateway.CredentialHosts.Count == 0 ? "no host" : string.Join(", ", configuration.Gateway.CredentialHosts.Keys),
+                configuration.Secrets.Count == 0 ? "none" : string.Join(", ", configuration.Secrets.Keys));
             return new EgressEnforcement(networks, recorder, gateway);
         }
         catch

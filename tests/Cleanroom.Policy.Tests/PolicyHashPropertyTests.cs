@@ -38,7 +38,18 @@ public sealed class PolicyHashPropertyTests
 
             Assert.Equal(model.Vcpus, policy.Resources.Vcpus);
             Assert.Equal(model.MemoryMiB * 1024 * 1024, policy.Resources.MemoryBytes);
+            Assert.Equal(
+                model.Secrets.Select(s => $"{s.Key}=" + string.Join(",", s.Value.Select(d => $"{d.Host}:{d.Port}").Order(StringComparer.Ordinal))),
+                policy.Secrets.Select(s => $"{s.Id}=" + string.Join(",", s.Hosts)));
         }, iter: Iterations, print: t => PolicyRenderer.Render(t.Item1, t.Item2));
+
+    [Fact]
+    public void The_generated_policies_bind_secrets_often_enough_to_test_them()
+    {
+        var models = Enumerable.Range(0, 200).Select(_ => PolicyGen.Model.Single()).ToList();
+
+        Assert.InRange(models.Count(m => m.Secrets.Count > 0), 60, 200);
+    }
 
     [Fact]
     public void A_change_of_meaning_changes_the_hash() =>

@@ -61,6 +61,7 @@ internal static class ApiSession
         ErrorCode.RouteInUse => "pick another route name; 'cleanroom sandbox ls' shows the sandboxes that hold routes",
         ErrorCode.ConnectionRefused => "start the program that listens on that port in the sandbox first",
         ErrorCode.GatewayUnavailable => "the host gateway could not listen on the sandbox's link; see the server log, or choose a free gateway.listen_port in the runtime config",
+        ErrorCode.SecretUnavailable => "add the secret's id to secrets: in the server's runtime config (env or file), or remove the binding from the policy; 'cleanroom doctor' shows which secrets load",
         ErrorCode.DiskLimitUnavailable => "free space where the server keeps sandboxes, or lower resources.disk (policy) or backends.gvisor.default_disk_mib (runtime config); 'cleanroom doctor' shows whether the gvisor backend can make sandbox disks here",
         _ => null,
     };

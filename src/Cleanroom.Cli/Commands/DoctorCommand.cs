@@ -33,6 +33,7 @@ internal static class DoctorCommand
         checks.Add(HostChecks.DefaultImage(HostImageStore.Open(directories), config.Configuration?.DefaultImage ?? RuntimeConfiguration.BuiltInDefaultImage));
         checks.Add(HostChecks.Forwarding());
         checks.AddRange(HostChecks.GatewayCredentials((config.Configuration ?? RuntimeConfiguration.Empty).Gateway, console.GetEnvironment));
+        checks.AddRange(HostChecks.Secrets((config.Configuration ?? RuntimeConfiguration.Empty).Secrets, console.GetEnvironment));
         checks.Add(await HostChecks.ServerAsync(DefaultApiAddress.ForClient(host, console.GetEnvironment), cancellationToken));
 
         var backends = new JsonArray();

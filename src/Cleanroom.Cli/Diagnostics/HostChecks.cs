@@ -57,6 +57,27 @@ internal static class HostChecks
         }
     }
 
+    /// <summary>
+    /// The runtime config's secrets, each read now the way the gateway reads it (in this process's environment, like the
+    /// credential hosts). Never shows a value.
+    /// </summary>
+    public static IEnumerable<HostCheck> Secrets(IReadOnlyDictionary<string, SecretSource> sources, Func<string, string?> environment)
+    {
+        if (sources.Count == 0)
+        {
+            yield return new HostCheck("secrets", CheckOutcome.Pass, "no secrets configured; policies binding secrets are refused with secret_unavailable");
+            yield break;
+        }
+
+        foreach (var (id, source, problem) in new Cleanroom.Server.Gateway.HostSecrets(sources, environment).Check())
+        {
+            yield return problem is null
+                ? new HostCheck($"secret {id}", CheckOutcome.Pass, $"value from {source} can be loaded")
+                : new HostCheck($"secret {id}", CheckOutcome.Fail, $"value from {source} cannot be loaded: {problem}",
+                    $"set it where the server runs (secrets.{id}); until then sandboxes whose policy binds {id} are refused with secret_unavailable");
+        }
+    }
+
     public static HostCheck Forwarding()
     {
         var value = File.Exists("/proc/sys/net/ipv4/ip_forward") ? File.ReadAllText("/proc/sys/net/ipv4/ip_forward").Trim() : "absent";

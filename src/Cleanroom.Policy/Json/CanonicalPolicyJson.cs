@@ -55,6 +55,20 @@ internal static class CanonicalPolicyJson
         json.Name("expose").StartObject().Name("https");
         WriteExposeHttps(json, policy.ExposeHttps);
         json.EndObject();
+        // Written only when there are bindings: policies without secrets keep the hash they had before secrets existed.
+        if (policy.Secrets.Length > 0)
+        {
+            json.Name("secrets").StartArray();
+            foreach (var binding in policy.Secrets)
+            {
+                json.StartObject().Name("id").String(binding.Id).Name("hosts");
+                WriteStrings(json, binding.Hosts);
+                json.Name("header").String(binding.Header).Name("format").String(binding.Format).EndObject();
+            }
+
+            json.EndArray();
+        }
+
         return json.EndObject().ToString();
     }
 

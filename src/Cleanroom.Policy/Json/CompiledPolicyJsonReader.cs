@@ -43,7 +43,7 @@ internal static class CompiledPolicyJsonReader
 
     private static CompiledPolicy Read(JsonElement rootElement)
     {
-        var root = Fields(rootElement, "", optional: ["policy_hash"],
+        var root = Fields(rootElement, "", optional: ["policy_hash", "secrets"],
             "version", "image", "network", "repository", "resources", "docker", "dependencies", "services", "run", "expose");
         if (Integer(root["version"], "version") != CompiledPolicy.SchemaVersion)
         {
@@ -73,7 +73,8 @@ internal static class CompiledPolicyJsonReader
         }
 
         var expose = ReadExpose(Fields(root["expose"], "expose", [], "https")["https"]);
-        return new CompiledPolicy(image, network, repositoryPath, resources, docker.GetBoolean(), dependencies, services, runBefore, expose);
+        var secrets = root.TryGetValue("secrets", out var secretsElement) ? ReadSecrets(secretsElement, network) : [];
+        return new CompiledPolicy(image, network, repositoryPath, resources, docker.GetBoolean(), dependencies, services, runBefore, expose, secrets);
     }
 
     private static ImageReference ReadImage(JsonElement element)
@@ -233,6 +234,37 @@ internal static class CompiledPolicyJsonReader
         return baseTemplate is null && routes.Length == 0
             ? throw Invalid("expose.https", "must be null rather than empty")
             : new ExposeHttps(baseTemplate, routes);
+    }
+
+    private static ImmutableArray<SecretBinding> ReadSecrets(JsonElement element, StageRules network)
+    {
+        var bindings = Items(element, "secrets").Select((item, i) =>
+        {
+            var at = $"secrets[{i}]";
+            var fields = Fields(item, at, [], "id", "hosts", "header", "format");
+            var id = Canonical(Text(fields["id"], at + ".id"), at + ".id", SecretRules.Id);
+            var hosts = Strings(fields["hosts"], at + ".hosts", SecretRules.Destination);
+            if (hosts.Length == 0)
+            {
+                throw Invalid(at + ".hosts", "a binding needs at least one host");
+            }
+
+            if (hosts.FirstOrDefault(h => !SecretRules.AllowedSomewhere(network, h)) is { } outside)
+            {
+                throw Invalid(at + ".hosts", $"{outside} is not allowed by any stage of the network");
+            }
+
+            return new SecretBinding(id, hosts,
+                Canonical(Text(fields["header"], at + ".header"), at + ".header", SecretRules.Header),
+                Canonical(Text(fields["format"], at + ".format"), at + ".format", SecretRules.Format));
+        }).ToImmutableArray();
+        if (bindings.Length == 0)
+        {
+            throw Invalid("secrets", "must be left out rather than empty");
+        }
+
+        Ascending(bindings.Select(b => b.Id).ToArray(), "secrets", "bindings (one per id, by id)");
+        return bindings;
     }
 
     private delegate string? Normalizer(string raw, out string error);

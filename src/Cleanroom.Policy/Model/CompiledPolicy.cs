@@ -27,7 +27,8 @@ public sealed record CompiledPolicy
         ImmutableArray<WorkloadBlock> dependencies,
         ImmutableArray<WorkloadBlock> services,
         string? runBefore,
-        ExposeHttps? exposeHttps)
+        ExposeHttps? exposeHttps,
+        ImmutableArray<SecretBinding> secrets)
     {
         Image = image;
         Network = network;
@@ -38,6 +39,7 @@ public sealed record CompiledPolicy
         Services = services;
         RunBefore = runBefore;
         ExposeHttps = exposeHttps;
+        Secrets = secrets.IsDefault ? [] : secrets;
         CanonicalJson = CanonicalPolicyJson.Write(this);
         PolicyHash = Json.PolicyHash.Compute(CanonicalJson);
     }
@@ -65,6 +67,9 @@ public sealed record CompiledPolicy
     public string? RunBefore { get; }
 
     public ExposeHttps? ExposeHttps { get; }
+
+    /// <summary>Secret bindings (<c>secrets:</c>) by id: which host secret the gateway may send where, never a value.</summary>
+    public ImmutableArray<SecretBinding> Secrets { get; }
 
     /// <summary>The canonical JSON (without the hash) that <see cref="PolicyHash"/> is computed over.</summary>
     public string CanonicalJson { get; }

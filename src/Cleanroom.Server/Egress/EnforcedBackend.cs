@@ -14,7 +14,8 @@ namespace Cleanroom.Server.Egress;
 /// Puts the egress enforcement around a backend that can run a sandbox inside a given network namespace: each
 /// sandbox first gets its own namespace, link, firewall chains and policy resolver (Cleanroom.Network), then the
 /// backend starts it there. With a host gateway, the sandbox also gets the gateway on its link (listener, identity,
-/// <c>CLEANROOM_GATEWAY</c> in every execution's environment, git's <c>insteadOf</c> config in /etc/gitconfig).
+/// <c>CLEANROOM_GATEWAY</c> and a placeholder per secret binding in every execution's environment, git's
+/// <c>insteadOf</c> config in /etc/gitconfig); a policy binding a secret the server cannot provide is refused first.
 /// Terminate removes the sandbox, then its network. If the network or its gateway cannot be made, the sandbox does not start.
 /// </summary>
 public sealed class EnforcedBackend(ISandboxBackend inner, SandboxNetworks networks, EgressEventRecorder recorder, ILogger logger, HostGateway? gateway = null) : ISandboxBackend
@@ -36,8 +37,10 @@ public sealed class EnforcedBackend(ISandboxBackend inner, SandboxNetworks netwo
     /// </summary>
     public async Task<IProvisionedSandbox> ProvisionAsync(SandboxSpec spec, CancellationToken cancellationToken)
     {
+        var policy = spec.Policy.Compiled;
+        RequireSecrets(policy);
         var stage = SandboxStages.StartingStage(spec.Policy);
-        var network = await networks.PrepareAsync(spec.SandboxId, stage, spec.Policy.Compiled.Network[stage], spec.Network.AllowAll, cancellationToken);
+        var network = await networks.PrepareAsync(spec.SandboxId, stage, policy.Network[stage], spec.Network.AllowAll, cancellationToken);
         if (spec.Network.AllowAll)
         {
             recorder.AllowAllGranted(spec.SandboxId);
@@ -50,8 +53,8 @@ public sealed class EnforcedBackend(ISandboxBackend inner, SandboxNetworks netwo
         try
         {
             await Task.WhenAll(opening, starting);
-            var attachment = gateway is null ? null : await gateway.AttachAsync(spec.SandboxId, spec.Policy.Hash, network);
-            return new EnforcedSandbox(starting.Result, network, spec.Policy, attachment, gateway?.AuthorityFor(network));
+            var attachment = gateway is null ? null : await gateway.AttachAsync(spec.SandboxId, spec.Policy.Hash, network, policy.Secrets);
+            return new EnforcedSandbox(starting.Result, network, spec.Policy, attachment);
         }
         catch (Exception e)
         {
@@ -80,15 +83,16 @@ public sealed class EnforcedBackend(ISandboxBackend inner, SandboxNetworks netwo
         foreach (var sandbox in result.Readopted)
         {
             var spec = expectedLive.First(s => s.SandboxId == sandbox.SandboxId);
-            // Only READY sandboxes are re-adopted, and a READY sandbox is in its execution stage.
-            var rules = spec.Policy.Compiled.Network.Execution;
+            var policy = spec.Policy.Compiled;
             try
             {
-                var network = await networks.AdoptAsync(sandbox.SandboxId, SandboxStages.Execution, rules, spec.Network.AllowAll, cancellationToken);
-                IAsyncDisposable? attachment = null;
+                // Only READY sandboxes are re-adopted, and a READY sandbox is in its execution stage.
+                var network = await networks.AdoptAsync(sandbox.SandboxId, SandboxStages.Execution, policy.Network.Execution, spec.Network.AllowAll, cancellationToken);
+                GatewayAttachment? attachment = null;
                 try
                 {
-                    attachment = gateway is null ? null : await gateway.AttachAsync(spec.SandboxId, spec.Policy.Hash, network);
+                    // Placeholders are made anew: executions started from now on get the new ones in their environment.
+                    attachment = gateway is null ? null : await gateway.AttachAsync(spec.SandboxId, spec.Policy.Hash, network, policy.Secrets);
                 }
                 catch
                 {
@@ -96,7 +100,7 @@ public sealed class EnforcedBackend(ISandboxBackend inner, SandboxNetworks netwo
                     throw;
                 }
 
-                adopted.Add(new EnforcedSandbox(sandbox, network, spec.Policy, attachment, gateway?.AuthorityFor(network)));
+                adopted.Add(new EnforcedSandbox(sandbox, network, spec.Policy, attachment));
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
@@ -107,6 +111,23 @@ public sealed class EnforcedBackend(ISandboxBackend inner, SandboxNetworks netwo
         }
 
         return result with { Readopted = adopted };
+    }
+
+    /// <summary>
+    /// Fail closed before anything starts: every secret the policy binds must be one this server holds and can read
+    /// now (<c>secret_unavailable</c>, naming the ids, never a value). Without a gateway no secret can be provided.
+    /// </summary>
+    private void RequireSecrets(CompiledPolicy policy)
+    {
+        if (policy.Secrets.IsEmpty)
+            return;
+        if (gateway is null)
+        {
+            throw new CleanroomException(ErrorCode.SecretUnavailable,
+                $"the policy binds secrets ({string.Join(", ", policy.Secrets.Select(s => s.Id))}) but this server has no host gateway to provide them");
+        }
+
+        gateway.Secrets.RequireAvailable(policy.Secrets);
     }
 
     private async Task<IProvisionedSandbox> ProvisionInnerAsync(SandboxSpec spec, SandboxNetwork network, ImmutableArray<EgressRule> rules, CancellationToken cancellationToken) =>
@@ -165,7 +186,7 @@ public sealed class EnforcedBackend(ISandboxBackend inner, SandboxNetworks netwo
         }
     }
 
-    private sealed class EnforcedSandbox(IProvisionedSandbox inner, SandboxNetwork network, SandboxPolicy policy, IAsyncDisposable? gatewayAttachment, string? gatewayAuthority)
+    private sealed class EnforcedSandbox(IProvisionedSandbox inner, SandboxNetwork network, SandboxPolicy policy, GatewayAttachment? gatewayAttachment)
         : IProvisionedSandbox, ISandboxFileTree, ISandboxPorts, ISandboxDisk, ISandboxStages
     {
         public string Stage => network.Stage;
@@ -197,11 +218,12 @@ public sealed class EnforcedBackend(ISandboxBackend inner, SandboxNetworks netwo
 
         public string SandboxId => inner.SandboxId;
 
-        // The gateway's address is the server's to say: a value the caller sent under the same name is replaced.
+        // The gateway's address and the secret placeholders are the server's to say: values the caller sent under the
+        // same names are replaced.
         public Task<IRunningExecution> StartExecutionAsync(ExecutionSpec spec, CancellationToken cancellationToken) =>
-            inner.StartExecutionAsync(gatewayAuthority is null ? spec : spec with
+            inner.StartExecutionAsync(gatewayAttachment is null ? spec : spec with
             {
-                Env = [.. spec.Env.Where(e => e.Key != HostGateway.EnvironmentVariable), new(HostGateway.EnvironmentVariable, gatewayAuthority)],
+                Env = [.. spec.Env.Where(e => !gatewayAttachment.GuestEnvironment.Any(g => g.Key == e.Key)), .. gatewayAttachment.GuestEnvironment],
             }, cancellationToken);
 
         public Task<Stream> OpenFileAsync(string guestPath, CancellationToken cancellationToken) => inner.OpenFileAsync(guestPath, cancellationToken);

@@ -6,7 +6,8 @@ namespace Cleanroom.Server.Gateway;
 /// <summary>
 /// One sandbox as the gateway knows it: its id and policy hash, the two ends of its link (the only source address
 /// the firewall lets it send from, and the host address the gateway listens on for it), and what its policy allows
-/// right now (the network's active stage, asked per request, so a stage switch applies at once).
+/// right now (the network's active stage, asked per request, so a stage switch applies at once), and its secret
+/// bindings with the placeholders that stand for them in this sandbox.
 /// </summary>
 internal sealed record GatewayCaller(
     string SandboxId,
@@ -14,7 +15,8 @@ internal sealed record GatewayCaller(
     IPAddress SandboxAddress,
     IPAddress GatewayAddress,
     int GatewayPort,
-    IGatewayCallerNetwork Network)
+    IGatewayCallerNetwork Network,
+    ImmutableArray<SandboxSecret> Secrets = default)
 {
     /// <summary>The gateway's address as this sandbox must name it in the Host header (and in CLEANROOM_GATEWAY).</summary>
     public string GatewayAuthority => $"{GatewayAddress}:{GatewayPort}";

@@ -43,47 +43,8 @@ public sealed class GatewayCredentials(IReadOnlyDictionary<string, GatewayCreden
             return (s.Host, s.Describe(), problem);
         });
 
-    private string? Read(GatewayCredentialSource source, out string? problem)
-    {
-        problem = null;
-        string? value;
-        if (source.TokenEnv is { } name)
-        {
-            value = environment(name);
-            if (value is null)
-            {
-                problem = "the variable is not set in the server's environment";
-                return null;
-            }
-        }
-        else
-        {
-            try
-            {
-                value = File.ReadAllText(source.TokenFile!);
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                problem = e is FileNotFoundException or DirectoryNotFoundException ? "the file does not exist" : "the file cannot be read";
-                return null;
-            }
-        }
-
-        value = value.Trim();
-        if (value.Length == 0)
-        {
-            problem = "it is empty";
-            return null;
-        }
-
-        if (value.Any(char.IsControl))
-        {
-            problem = "it holds control characters";
-            return null;
-        }
-
-        return value;
-    }
+    private string? Read(GatewayCredentialSource source, out string? problem) =>
+        HostSecretReader.Read(source.TokenEnv, source.TokenFile, environment, out problem);
 }
 
 /// <summary>A configured credential that cannot be read now; the message names its source, never a value.</summary>

@@ -11,12 +11,14 @@ namespace Cleanroom.Server.Gateway;
 /// <summary>
 /// One gateway request, start to end: who is calling (by the connection's addresses, never by anything the request
 /// says), what the request is (<see cref="GatewayRequestTarget"/>), whether the caller's policy allows the upstream,
-/// the upstream leg through the caller's own client with the host's credential, and the audit record.
+/// the upstream leg through the caller's own client with the host's credential (git) or the caller's bound secrets
+/// (secrets), and the audit record.
 /// </summary>
 internal sealed class GatewayRequestHandler(
     GatewayCallers callers,
     Func<string, UpstreamClient?> clientOf,
     GatewayCredentials credentials,
+    HostSecrets secrets,
     IHttpForwarder forwarder,
     GatewayAudit audit,
     RepositoryMirrors mirrors,
@@ -62,7 +64,58 @@ internal sealed class GatewayRequestHandler(
             case GitRoute git:
                 await ForwardGitAsync(context, caller, git);
                 return;
+            case SecretsRoute secretsRoute:
+                await ForwardSecretsAsync(context, caller, secretsRoute);
+                return;
         }
+    }
+
+    /// <summary>
+    /// <c>/secrets/HOST[:PORT]/PATH</c>: the destination must be allowed by the caller's active stage; every placeholder
+    /// of the caller's in the headers must belong to a binding that covers the destination, in the binding's header and
+    /// form (<see cref="SecretHeaders"/>), else nothing is sent. The values are read now and exist only in the upstream
+    /// request; the audit records whether one was added, never which value.
+    /// </summary>
+    private async Task ForwardSecretsAsync(HttpContext context, GatewayCaller caller, SecretsRoute route)
+    {
+        var target = new Destination(route.Host, route.Port, route.UpstreamPathAndQuery.Split('?')[0]);
+        if (caller.Network.AllowedPortsFor(route.Host) is not { } ports || (ports.Length > 0 && !ports.Contains(route.Port)))
+        {
+            await DenyAsync(context, caller, new GatewayRefusal(403, ErrorCode.HostNotAllowed,
+                $"{route.Host}:{route.Port} is not allowed by this sandbox's policy", "secrets"), target);
+            return;
+        }
+
+        var plan = SecretHeaders.Plan(caller.Secrets, route.Host, route.Port,
+            context.Request.Headers.Select(h => (h.Key, (IReadOnlyList<string>)h.Value.Select(v => v ?? "").ToArray())));
+        if (plan.Refusal is { } refusal)
+        {
+            logger.LogInformation("gateway: {Sandbox} secrets {Host}:{Port}: refused, {Reason}", caller.SandboxId, route.Host, route.Port, refusal.Message);
+            await DenyAsync(context, caller, refusal, target);
+            return;
+        }
+
+        var headers = new List<(string Header, string Value)>();
+        try
+        {
+            foreach (var (header, secret) in plan.Sets)
+                headers.Add((header, secret.Binding.Render(secrets.Value(secret.Binding.Id))));
+        }
+        catch (CredentialUnavailableException e)
+        {
+            logger.LogWarning("gateway: {Message}", e.Message);
+            await DenyAsync(context, caller, new GatewayRefusal(502, ErrorCode.SecretUnavailable,
+                $"{e.Message}; ask the host's operator (cleanroom doctor)", "secrets"), target);
+            return;
+        }
+
+        if (clientOf(caller.SandboxId) is not { } client)
+        {
+            await DenyAsync(context, caller, new GatewayRefusal(403, ErrorCode.GatewayCallerUnknown, "the sandbox is going away", "secrets"), target);
+            return;
+        }
+
+        await ForwardAsync(context, caller, "secrets", target, route.UpstreamUri, client, new SecretsTransformer(route, headers), headers.Count > 0);
     }
 
     private async Task ForwardGitAsync(HttpContext context, GatewayCaller caller, GitRoute route)
@@ -70,7 +123,7 @@ internal sealed class GatewayRequestHandler(
         if (caller.Network.AllowedPortsFor(route.Host) is not { } ports || (ports.Length > 0 && !ports.Contains(route.Port)))
         {
             await DenyAsync(context, caller, new GatewayRefusal(403, ErrorCode.HostNotAllowed,
-                $"{route.Host}:{route.Port} is not allowed by this sandbox's policy", "git"), route);
+                $"{route.Host}:{route.Port} is not allowed by this sandbox's policy", "git"), Of(route));
             return;
         }
 
@@ -83,43 +136,49 @@ internal sealed class GatewayRequestHandler(
         {
             logger.LogWarning("gateway: {Message}", e.Message);
             await DenyAsync(context, caller, new GatewayRefusal(502, ErrorCode.GatewayCredentialUnavailable,
-                $"the host's credential for {route.Host} cannot be loaded; ask the host's operator (cleanroom doctor)", "git"), route);
+                $"the host's credential for {route.Host} cannot be loaded; ask the host's operator (cleanroom doctor)", "git"), Of(route));
             return;
         }
 
         if (clientOf(caller.SandboxId) is not { } client)
         {
-            await DenyAsync(context, caller, new GatewayRefusal(403, ErrorCode.GatewayCallerUnknown, "the sandbox is going away", "git"), route);
+            await DenyAsync(context, caller, new GatewayRefusal(403, ErrorCode.GatewayCallerUnknown, "the sandbox is going away", "git"), Of(route));
             return;
         }
 
         if (authorization is not null && await TryMirrorAsync(context, caller, route, authorization))
             return;
 
+        await ForwardAsync(context, caller, "git", Of(route), route.UpstreamUri, client, new GitTransformer(route, authorization), authorization is not null);
+    }
+
+    /// <summary>The upstream leg (YARP: both bodies stream), its audit record, and a refusal when it fails before a response started.</summary>
+    private async Task ForwardAsync(HttpContext context, GatewayCaller caller, string service, Destination target, Uri upstream, UpstreamClient client,
+        HttpTransformer transformer, bool credential)
+    {
         var requestBody = new CountingStream(context.Request.Body);
         var responseBody = new CountingStream(context.Response.Body);
         context.Request.Body = requestBody;
         context.Response.Body = responseBody;
-        var error = await forwarder.SendAsync(context, $"{route.UpstreamUri.GetLeftPart(UriPartial.Authority)}/", client.Invoker, Config,
-            new GitTransformer(route, authorization));
+        var error = await forwarder.SendAsync(context, $"{upstream.GetLeftPart(UriPartial.Authority)}/", client.Invoker, Config, transformer);
         if (error == ForwarderError.None)
         {
-            Record(context, caller, "git", route, true, "ok", requestBody.Count, responseBody.Count, authorization is not null);
+            Record(context, caller, service, target, true, "ok", requestBody.Count, responseBody.Count, credential);
             return;
         }
 
         var failure = context.Features.Get<IForwarderErrorFeature>()?.Exception;
         // Only the gateway's own refusal text is passed to the sandbox; other exceptions are summarised by YARP's error name.
         var detail = FindRefusal(failure)?.Message ?? $"{error}";
-        logger.LogInformation("gateway: {Sandbox} git {Host}:{Port} failed upstream: {Error} {Detail}", caller.SandboxId, route.Host, route.Port, error, failure?.Message);
+        logger.LogInformation("gateway: {Sandbox} {Service} {Host}:{Port} failed upstream: {Error} {Detail}", caller.SandboxId, service, target.Host, target.Port, error, failure?.Message);
         if (!context.Response.HasStarted)
         {
             context.Response.Body = responseBody;
             await GatewayResponses.RefuseAsync(context, new GatewayRefusal(502, ErrorCode.GatewayUpstreamFailed,
-                $"the gateway could not complete the request to {route.Host}:{route.Port}: {detail}", "git"));
+                $"the gateway could not complete the request to {target.Host}:{target.Port}: {detail}", service));
         }
 
-        Record(context, caller, "git", route, false, ErrorCode.GatewayUpstreamFailed, requestBody.Count, responseBody.Count, authorization is not null);
+        Record(context, caller, service, target, false, ErrorCode.GatewayUpstreamFailed, requestBody.Count, responseBody.Count, credential);
     }
 
     /// <summary>
@@ -162,20 +221,25 @@ internal sealed class GatewayRequestHandler(
             return false;
         }
 
-        Record(context, caller, "git", route, true, "ok", body.Length, responseBody.Count, true, hit ? "hit" : "miss");
+        Record(context, caller, "git", Of(route), true, "ok", body.Length, responseBody.Count, true, hit ? "hit" : "miss");
         return true;
     }
 
-    private async Task DenyAsync(HttpContext context, GatewayCaller caller, GatewayRefusal refusal, GitRoute? route)
+    private async Task DenyAsync(HttpContext context, GatewayCaller caller, GatewayRefusal refusal, Destination? target)
     {
         await GatewayResponses.RefuseAsync(context, refusal);
-        Record(context, caller, refusal.Service, route, false, refusal.Code, 0, 0, false);
+        Record(context, caller, refusal.Service, target, false, refusal.Code, 0, 0, false);
     }
 
-    private void Record(HttpContext context, GatewayCaller caller, string service, GitRoute? route, bool allowed, string reason, long bytesIn, long bytesOut,
+    private void Record(HttpContext context, GatewayCaller caller, string service, Destination? target, bool allowed, string reason, long bytesIn, long bytesOut,
         bool credential, string? mirror = null) =>
-        audit.Record(new GatewayRequestRecord(caller, service, context.Request.Method, route?.Host, route?.Port,
-            route?.UpstreamPathAndQuery.Split('?')[0], allowed, reason, context.Response.StatusCode, bytesIn, bytesOut, credential, mirror));
+        audit.Record(new GatewayRequestRecord(caller, service, context.Request.Method, target?.Host, target?.Port,
+            target?.Path, allowed, reason, context.Response.StatusCode, bytesIn, bytesOut, credential, mirror));
+
+    private static Destination Of(GitRoute route) => new(route.Host, route.Port, route.UpstreamPathAndQuery.Split('?')[0]);
+
+    /// <summary>What the audit names of a request's upstream: host, port and path (no query, no header).</summary>
+    private sealed record Destination(string Host, int Port, string Path);
 
     private static UpstreamRefusedException? FindRefusal(Exception? e)
     {

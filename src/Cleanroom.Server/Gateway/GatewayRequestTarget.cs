@@ -59,7 +59,8 @@ internal static partial class GatewayRequestTarget
         {
             "meta" => MetaOnly(method, segments),
             "git" => Git(method, segments, queryText),
-            _ => Refuse(404, ErrorCode.GatewayRouteUnknown, "no such route; the gateway serves /meta/ and /git/HOST/REPO"),
+            "secrets" => Secrets(method, segments, queryText),
+            _ => Refuse(404, ErrorCode.GatewayRouteUnknown, "no such route; the gateway serves /meta/, /git/HOST/REPO and /secrets/HOST/PATH"),
         };
     }
 
@@ -130,6 +131,21 @@ internal static partial class GatewayRequestTarget
             return Refuse(404, ErrorCode.GatewayRouteUnknown, "git routes need a repository path before the service", "git");
         return new GitRoute(host, port, rest + query, push);
     }
+
+    private static GatewayRoute Secrets(string method, string[] segments, string query)
+    {
+        if (segments.Length < 2 || segments[1].Length == 0)
+            return Refuse(404, ErrorCode.GatewayRouteUnknown, "secrets routes are /secrets/HOST[:PORT]/PATH", "secrets");
+        // TRACE (and TRACK) echo the request, headers included, back to the sender: with a secret put in upstream,
+        // that would hand the value to the sandbox.
+        if (!SecretsMethods.Contains(method))
+            return Refuse(405, ErrorCode.GatewayMethodRefused, $"secrets routes take {string.Join(", ", SecretsMethods)}", "secrets");
+        if (ParseHost(segments[1]) is not var (host, port))
+            return Refuse(400, ErrorCode.GatewayPathUnsafe, $"'{Printable(segments[1])}' is not a lowercase host name with an optional :port", "secrets");
+        return new SecretsRoute(host, port, "/" + string.Join('/', segments[2..]) + query);
+    }
+
+    private static readonly string[] SecretsMethods = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"];
 
     private static (string Host, int Port)? ParseHost(string segment)
     {

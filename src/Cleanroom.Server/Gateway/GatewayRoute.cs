@@ -3,7 +3,7 @@ namespace Cleanroom.Server.Gateway;
 /// <summary>What a gateway request asks for, once its target has been checked and canonicalised.</summary>
 internal abstract record GatewayRoute
 {
-    /// <summary>The service an audit event names: <c>meta</c> or <c>git</c>.</summary>
+    /// <summary>The service an audit event names: <c>meta</c>, <c>git</c> or <c>secrets</c>.</summary>
     public abstract string Service { get; }
 }
 
@@ -26,6 +26,20 @@ internal sealed record GitRoute(string Host, int Port, string UpstreamPathAndQue
     public override string Service => "git";
 
     /// <summary>HTTPS for 443, plain HTTP for any other allowed port (the issue's interface; tests use plain HTTP).</summary>
+    public Uri UpstreamUri => new($"{(Port == 443 ? "https" : "http")}://{Host}:{Port}{UpstreamPathAndQuery}");
+}
+
+/// <summary>
+/// <c>/secrets/HOST[:PORT]/PATH</c>: one HTTP request for <paramref name="Host"/> on <paramref name="Port"/> (443 when
+/// the segment names none), into which the gateway puts the caller's secrets bound to that destination.
+/// <paramref name="UpstreamPathAndQuery"/> is the request's own path below the host segment (at least <c>/</c>), every
+/// segment as the client sent it (already checked to be safe), with its query.
+/// </summary>
+internal sealed record SecretsRoute(string Host, int Port, string UpstreamPathAndQuery) : GatewayRoute
+{
+    public override string Service => "secrets";
+
+    /// <summary>HTTPS for 443, plain HTTP for any other allowed port, as for git.</summary>
     public Uri UpstreamUri => new($"{(Port == 443 ? "https" : "http")}://{Host}:{Port}{UpstreamPathAndQuery}");
 }
 

@@ -1,9 +1,11 @@
 using System.Collections.Concurrent;
+using System.Collections.Immutable;
 using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography.X509Certificates;
 using Cleanroom.Errors;
 using Cleanroom.Network;
+using Cleanroom.Policy;
 using Cleanroom.RuntimeConfig;
 using Cleanroom.Server.Egress;
 using Microsoft.AspNetCore.Builder;
@@ -18,9 +20,10 @@ namespace Cleanroom.Server.Gateway;
 
 /// <summary>
 /// The host gateway (one per server): a Kestrel pipeline fed by one listening socket per sandbox link
-/// (<see cref="LinkListeners"/>), serving <c>/meta/</c> and git smart-HTTP for the hosts each sandbox's policy allows,
-/// with the host's credentials added on the upstream leg. <see cref="AttachAsync"/> makes a sandbox a caller (its
-/// listener, its identity, its own upstream client); disposing what it returns undoes all three.
+/// (<see cref="LinkListeners"/>), serving <c>/meta/</c>, git smart-HTTP and <c>/secrets/</c> for the hosts each sandbox's
+/// policy allows, with the host's credentials or the sandbox's bound secrets added on the upstream leg.
+/// <see cref="AttachAsync"/> makes a sandbox a caller (its listener, its identity, its own upstream client, its secret
+/// placeholders); disposing what it returns undoes all of it.
 /// </summary>
 public sealed class HostGateway : IAsyncDisposable
 {
@@ -32,7 +35,8 @@ public sealed class HostGateway : IAsyncDisposable
     private readonly X509Certificate2Collection _extraRoots;
 
     private HostGateway(int port, WebApplication app, LinkListeners listeners, GatewayCallers callers,
-        ConcurrentDictionary<string, UpstreamClient> clients, UpstreamAddressPolicy addresses, X509Certificate2Collection extraRoots, GatewayCredentials credentials)
+        ConcurrentDictionary<string, UpstreamClient> clients, UpstreamAddressPolicy addresses, X509Certificate2Collection extraRoots, GatewayCredentials credentials,
+        HostSecrets secrets)
     {
         Port = port;
         _app = app;
@@ -42,6 +46,7 @@ public sealed class HostGateway : IAsyncDisposable
         _addresses = addresses;
         _extraRoots = extraRoots;
         Credentials = credentials;
+        Secrets = secrets;
     }
 
     /// <summary>The port the gateway listens on at each sandbox link's host address (<c>gateway.listen_port</c>).</summary>
@@ -49,17 +54,22 @@ public sealed class HostGateway : IAsyncDisposable
 
     internal GatewayCredentials Credentials { get; }
 
+    /// <summary>The runtime config's <c>secrets:</c>, whose values the gateway puts into <c>/secrets/</c> requests.</summary>
+    public HostSecrets Secrets { get; }
+
     /// <summary>
     /// Starts the gateway's pipeline (no socket yet: each sandbox link gets its own). Fails with <c>config_invalid</c>
     /// when <c>gateway.upstream_ca_file</c> cannot be read as PEM certificates.
     /// </summary>
     public static async Task<HostGateway> StartAsync(
-        GatewaySettings settings, string sandboxPool, string mirrorRoot, EgressEventRecorder recorder, ILoggerFactory loggers, CancellationToken cancellationToken)
+        GatewaySettings settings, IReadOnlyDictionary<string, SecretSource> secretSources, string sandboxPool, string mirrorRoot, EgressEventRecorder recorder,
+        ILoggerFactory loggers, CancellationToken cancellationToken)
     {
         var extraRoots = LoadExtraRoots(settings.UpstreamCaFile);
         Directory.CreateDirectory(mirrorRoot);
         var caBundle = settings.UpstreamCaFile is null ? null : WriteCaBundle(mirrorRoot, settings.UpstreamCaFile);
         var credentials = new GatewayCredentials(settings.CredentialHosts);
+        var secrets = new HostSecrets(secretSources);
         var callers = new GatewayCallers();
         var clients = new ConcurrentDictionary<string, UpstreamClient>(StringComparer.Ordinal);
         var listeners = new LinkListeners(loggers);
@@ -79,7 +89,7 @@ public sealed class HostGateway : IAsyncDisposable
         });
         var app = builder.Build();
         var addresses = new UpstreamAddressPolicy(sandboxPool);
-        var handler = new GatewayRequestHandler(callers, id => clients.GetValueOrDefault(id), credentials,
+        var handler = new GatewayRequestHandler(callers, id => clients.GetValueOrDefault(id), credentials, secrets,
             app.Services.GetRequiredService<IHttpForwarder>(), new GatewayAudit(recorder, TimeProvider.System),
             new RepositoryMirrors(mirrorRoot, caBundle, logger), addresses, logger);
         app.Run(handler.HandleAsync);
@@ -93,17 +103,19 @@ public sealed class HostGateway : IAsyncDisposable
             throw new CleanroomException(ErrorCode.GatewayUnavailable, $"the host gateway did not start: {e.Message}", e);
         }
 
-        return new HostGateway(settings.ListenPort, app, listeners, callers, clients, addresses, extraRoots, credentials);
+        return new HostGateway(settings.ListenPort, app, listeners, callers, clients, addresses, extraRoots, credentials, secrets);
     }
 
     /// <summary>
     /// Serves the sandbox from now on: a listener on its link's host address, its identity (its link addresses), its
-    /// own upstream client. Fails with <c>gateway_unavailable</c> when the port cannot be bound there: the caller
-    /// then does not hand the sandbox out (fail closed: a sandbox is never told of a gateway that is not there).
+    /// own upstream client, a fresh placeholder for each of its secret bindings. Fails with <c>gateway_unavailable</c>
+    /// when the port cannot be bound there: the caller then does not hand the sandbox out (fail closed: a sandbox is
+    /// never told of a gateway that is not there). The attachment says what the guest's environment gets.
     /// </summary>
-    public Task<IAsyncDisposable> AttachAsync(string sandboxId, string policyHash, SandboxNetwork network)
+    public Task<GatewayAttachment> AttachAsync(string sandboxId, string policyHash, SandboxNetwork network, ImmutableArray<SecretBinding> secrets)
     {
-        var caller = new GatewayCaller(sandboxId, policyHash, network.SandboxAddress, network.HostAddress, Port, new SandboxNetworkCaller(network));
+        var sandboxSecrets = SandboxSecret.For(secrets);
+        var caller = new GatewayCaller(sandboxId, policyHash, network.SandboxAddress, network.HostAddress, Port, new SandboxNetworkCaller(network), sandboxSecrets);
         IAsyncDisposable socket;
         try
         {
@@ -119,7 +131,9 @@ public sealed class HostGateway : IAsyncDisposable
         var client = new UpstreamClient(caller, _addresses, _extraRoots);
         _clients[sandboxId] = client;
         _callers.Add(caller);
-        return Task.FromResult<IAsyncDisposable>(new Attachment(this, caller, socket, client));
+        List<KeyValuePair<string, string>> environment = [new(EnvironmentVariable, AuthorityFor(network))];
+        environment.AddRange(sandboxSecrets.Select(s => new KeyValuePair<string, string>(s.Binding.EnvironmentVariable, s.Placeholder)));
+        return Task.FromResult(new GatewayAttachment(environment, () => DetachAsync(caller, socket, client)));
     }
 
     public async ValueTask DisposeAsync()
@@ -163,18 +177,11 @@ public sealed class HostGateway : IAsyncDisposable
         return roots;
     }
 
-    private sealed class Attachment(HostGateway gateway, GatewayCaller caller, IAsyncDisposable socket, UpstreamClient client) : IAsyncDisposable
+    private async ValueTask DetachAsync(GatewayCaller caller, IAsyncDisposable socket, UpstreamClient client)
     {
-        private int _disposed;
-
-        public async ValueTask DisposeAsync()
-        {
-            if (Interlocked.Exchange(ref _disposed, 1) != 0)
-                return;
-            gateway._callers.Remove(caller);
-            await socket.DisposeAsync();
-            gateway._clients.TryRemove(new KeyValuePair<string, UpstreamClient>(caller.SandboxId, client));
-            client.Dispose();
-        }
+        _callers.Remove(caller);
+        await socket.DisposeAsync();
+        _clients.TryRemove(new KeyValuePair<string, UpstreamClient>(caller.SandboxId, client));
+        client.Dispose();
     }
 }

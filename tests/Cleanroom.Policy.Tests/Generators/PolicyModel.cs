@@ -34,4 +34,27 @@ public sealed record PolicyModel(
 
     /// <summary>The rules of a stage as the compiled policy should have them.</summary>
     public ImmutableSortedSet<(string Host, int Port)> Effective(int stage) => AllStages ? Stages[0] : Stages[stage];
+
+    /// <summary>Secret bindings: id to the destinations it may go to (each allowed by some stage, host names only).</summary>
+    public ImmutableSortedDictionary<string, ImmutableSortedSet<(string Host, int Port)>> Secrets { get; init; } =
+        ImmutableSortedDictionary<string, ImmutableSortedSet<(string Host, int Port)>>.Empty.WithComparers(StringComparer.Ordinal);
+
+    public static readonly string[] SecretIds = ["api_token", "deploy", "npm_token"];
+
+    /// <summary>The destinations a secret may be bound to: allowed in some stage, and a host name (not an IP literal).</summary>
+    public ImmutableSortedSet<(string Host, int Port)> SecretDestinations() =>
+        Enumerable.Range(0, 4).SelectMany(Effective)
+            .Where(p => !System.Net.IPAddress.TryParse(p.Host, out _))
+            .ToImmutableSortedSet();
+
+    /// <summary>The same model with each binding cut to destinations still allowed, bindings left with none dropped.</summary>
+    public PolicyModel WithValidSecrets()
+    {
+        var allowed = SecretDestinations();
+        return this with
+        {
+            Secrets = Secrets.Select(s => (s.Key, Hosts: s.Value.Intersect(allowed))).Where(s => s.Hosts.Count > 0)
+                .ToImmutableSortedDictionary(s => s.Key, s => s.Hosts, StringComparer.Ordinal),
+        };
+    }
 }

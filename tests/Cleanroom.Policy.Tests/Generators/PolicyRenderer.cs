@@ -84,7 +84,34 @@ public static class PolicyRenderer
             yaml.Append(repositoryStage);
         }
 
+        yaml.Append(Secrets(model, random));
         return yaml.ToString();
+    }
+
+    /// <summary>Bindings in any order, hosts in any spelling and order (443 written or not, duplicates), defaults written or not.</summary>
+    private static string Secrets(PolicyModel model, Random random)
+    {
+        if (model.Secrets.Count == 0)
+            return random.Next(3) switch { 0 => "secrets: []\n", 1 => "secrets:\n", _ => "" };
+        var text = new StringBuilder("secrets:\n");
+        foreach (var (id, destinations) in model.Secrets.OrderBy(_ => random.Next()))
+        {
+            var hosts = destinations.Select(d =>
+            {
+                var spellings = PolicyModel.Hosts.Single(h => h.Canonical == d.Host).Spellings;
+                var spelling = spellings[random.Next(spellings.Length)];
+                return d.Port == 443 && random.Next(2) == 0 ? $"\"{spelling}\"" : $"\"{spelling}:{d.Port}\"";
+            }).ToList();
+            if (random.Next(4) == 0)
+                hosts.Add(hosts[random.Next(hosts.Count)]); // a duplicate host changes nothing
+            text.Append("  - id: ").Append(id).Append("\n    hosts: [").Append(string.Join(", ", hosts.OrderBy(_ => random.Next()))).Append("]\n");
+            if (random.Next(2) == 0)
+                text.Append("    header: Authorization\n");
+            if (random.Next(2) == 0)
+                text.Append("    format: \"Bearer {value}\"\n");
+        }
+
+        return text.ToString();
     }
 
     private static string AllowList(IEnumerable<(string Host, int Port)> pairs, string indent, Random random)

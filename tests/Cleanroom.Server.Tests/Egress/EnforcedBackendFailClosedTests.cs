@@ -115,6 +115,21 @@ public sealed class EnforcedBackendFailClosedTests : IAsyncLifetime
         await AssertNothingLeftOfAsync(id);
     }
 
+    [HostNetworkFact]
+    public async Task A_policy_binding_secrets_with_no_gateway_to_provide_them_is_refused_before_anything_starts()
+    {
+        var inner = new RecordingBackend();
+        var id = NewSandboxId();
+
+        var error = await Assert.ThrowsAsync<CleanroomException>(() =>
+            Enforced(inner).ProvisionAsync(Spec(id, "secrets:\n  - id: api_token\n    hosts: [api.test:443]\n"), CancellationToken.None));
+
+        Assert.Equal(ErrorCode.SecretUnavailable, error.Code);
+        Assert.Contains("api_token", error.Message);
+        Assert.Null(inner.Started);
+        await AssertNothingLeftOfAsync(id);
+    }
+
     private EnforcedBackend Enforced(ISandboxBackend inner) => new(inner, _networks!, _recorder!, NullLogger.Instance);
 
     /// <summary>The sandbox's allow set made in advance with another type: nft rejects the sandbox's whole transaction.</summary>
@@ -140,10 +155,10 @@ public sealed class EnforcedBackendFailClosedTests : IAsyncLifetime
     /// <summary>Host names derive from the first 4 bytes of SHA-256(sandbox id) (Cleanroom.Network's README).</summary>
     private static string Key(string id) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(id)).AsSpan(0, 4));
 
-    private static SandboxSpec Spec(string id)
+    private static SandboxSpec Spec(string id, string secrets = "")
     {
         var policy = PolicyCompiler.Compile(
-            "version: 1\nsandbox:\n  image:\n    ref: alpine@sha256:" + new string('a', 64) + "\n  network:\n    default: deny\n    allow:\n      - api.test:443\n",
+            "version: 1\nsandbox:\n  image:\n    ref: alpine@sha256:" + new string('a', 64) + "\n  network:\n    default: deny\n    allow:\n      - api.test:443\n" + secrets,
             "test.yaml").Policy!;
         return new SandboxSpec
         {

@@ -109,7 +109,7 @@ public class GatewayRequestTargetTests
     }
 
     [Theory]
-    [InlineData("GET", "/secrets/x")]
+    [InlineData("GET", "/other/x")]
     [InlineData("GET", "/")]
     [InlineData("GET", "/meta/other")]
     [InlineData("GET", "/git/git.test/org/repo/HEAD")]
@@ -118,7 +118,7 @@ public class GatewayRequestTargetTests
     [InlineData("GET", "/git/git.test/org/repo/info/refs?service=other")]
     [InlineData("GET", "/git/git.test/api/v3/user")]
     [InlineData("GET", "/git/git.test/info/refs?service=git-upload-pack")]
-    public void Anything_but_meta_and_git_smart_http_is_an_unknown_route(string method, string target)
+    public void Anything_but_meta_git_smart_http_and_secrets_is_an_unknown_route(string method, string target)
     {
         Assert.Equal(ErrorCode.GatewayRouteUnknown, Refused(Parse(method, target)).Code);
     }

@@ -22,7 +22,7 @@ public class HostGatewayStartTests
             using var recorder = new EgressEventRecorder(() => null, Path.Combine(directory, "audit.jsonl"), NullLogger.Instance);
 
             var error = await Assert.ThrowsAsync<CleanroomException>(() => HostGateway.StartAsync(
-                GatewaySettings.Defaults with { UpstreamCaFile = path }, "10.77.0.0/16", Path.Combine(directory, "mirrors"), recorder, NullLoggerFactory.Instance, CancellationToken.None));
+                GatewaySettings.Defaults with { UpstreamCaFile = path }, SecretSettings.None, "10.77.0.0/16", Path.Combine(directory, "mirrors"), recorder, NullLoggerFactory.Instance, CancellationToken.None));
 
             Assert.Equal(ErrorCode.ConfigInvalid, error.Code);
             Assert.Contains("gateway.upstream_ca_file", error.Message);
