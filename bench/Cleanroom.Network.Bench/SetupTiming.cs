@@ -35,6 +35,28 @@ internal static class SetupTiming
         Console.WriteLine($"  prepare (namespace, link, addresses, route) {Describe(prepare)}");
         Console.WriteLine($"  open (firewall, link up, resolver)          {Describe(open)}");
         Console.WriteLine($"network teardown {Describe(teardown)}");
+        Console.WriteLine($"stage switch     {Describe(await StageSwitchesAsync(world, runs))}");
+    }
+
+    /// <summary>
+    /// One sandbox network moved from stage to stage (two rule sets in turn), each move being what a setup does between
+    /// two blocks' stages: the allow set and the forward chain replaced in one transaction, the resolver's rules swapped.
+    /// </summary>
+    private static async Task<List<double>> StageSwitchesAsync(EgressWorld world, int runs)
+    {
+        var dependencies = EgressWorld.Rules(("api.test", EgressWorld.EchoPort), (world.Api.Address.ToString(), EgressWorld.SinkPort));
+        var execution = EgressWorld.Rules(("other.test", EgressWorld.EchoPort));
+        await using var network = await world.Networks.CreateAsync(EgressWorld.NewSandboxId(), "repository", [], false, CancellationToken.None);
+        var samples = new List<double>();
+        for (var i = 0; i < runs + 1; i++)
+        {
+            var (stage, rules) = i % 2 == 0 ? ("dependencies", dependencies) : ("execution", execution);
+            var clock = Stopwatch.StartNew();
+            await network.ApplyStageAsync(stage, rules, CancellationToken.None);
+            if (i > 0)
+                samples.Add(clock.Elapsed.TotalMilliseconds);
+        }
+        return samples;
     }
 
     private static string Describe(List<double> samples)

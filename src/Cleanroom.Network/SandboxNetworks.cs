@@ -203,6 +203,7 @@ public sealed class SandboxNetworks : IAsyncDisposable
             if (network.Resolver is { } resolver)
                 await resolver.DisposeAsync().ConfigureAwait(false);
         _upstream?.Dispose();
+        Firewall.Dispose();
     }
 
     /// <summary>Deletes the whole table. Only for tests and uninstall: live sandboxes would lose all filtering.</summary>

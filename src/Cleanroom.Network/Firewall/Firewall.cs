@@ -3,13 +3,15 @@ using Cleanroom.Errors;
 namespace Cleanroom.Network;
 
 /// <summary>
-/// Applies <see cref="FirewallScript"/> scripts with <c>nft -f -</c> (one transaction each) and reads the
-/// table back with <c>nft -j</c>. Scripts are serialised here: nft transactions are atomic on their own,
-/// but the add/delete/add refresh of one answer must not interleave with a stage switch's flush.
+/// Applies <see cref="FirewallScript"/> scripts through libnftables in this process (one transaction each, exactly as
+/// <c>nft -f -</c> would, without a program start per script) and reads the table back with <c>nft -j</c>. Scripts are
+/// serialised here: transactions are atomic on their own, but the add/delete/add refresh of one answer must not
+/// interleave with a stage switch's flush, and a libnftables context is not thread-safe.
 /// </summary>
-internal sealed class Firewall(CommandRunner commands, FirewallScript scripts, string table, string linkPrefix)
+internal sealed class Firewall(CommandRunner commands, FirewallScript scripts, string table, string linkPrefix) : IDisposable
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
+    private NftablesContext? _nftables;
 
     public FirewallScript Scripts => scripts;
 
@@ -18,10 +20,26 @@ internal sealed class Firewall(CommandRunner commands, FirewallScript scripts, s
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            var result = await commands.RunAsync(["nft", "-f", "-"], script, cancellationToken).ConfigureAwait(false);
-            if (!result.Succeeded)
+            // Fail closed: without the library there is no way to install rules, so nothing may start.
+            _nftables ??= NftablesContext.TryOpen() ?? throw new CleanroomException(ErrorCode.NetworkSetupFailed,
+                "libnftables.so.1 cannot be loaded (Debian: apt-get install nftables); egress cannot be enforced");
+            if (_nftables.Apply(script) is { } error)
                 throw new CleanroomException(ErrorCode.NetworkSetupFailed,
-                    $"nft rejected a ruleset change for table inet {table}: {CommandRunner.Tail(result.Stderr)}");
+                    $"nftables rejected a ruleset change for table inet {table}: {CommandRunner.Tail(error)}");
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    public void Dispose()
+    {
+        _gate.Wait();
+        try
+        {
+            _nftables?.Dispose();
+            _nftables = null;
         }
         finally
         {
