@@ -77,13 +77,13 @@ internal sealed class GatewayRequestHandler(
         AuthenticationHeaderValue? authorization;
         try
         {
-            authorization = credentials.AuthorizationFor(route.Host);
+            authorization = await credentials.AuthorizationForAsync(route.Host, RepositoryMirrors.RepositoryPath(route), context.RequestAborted);
         }
         catch (CredentialUnavailableException e)
         {
             logger.LogWarning("gateway: {Message}", e.Message);
-            await DenyAsync(context, caller, new GatewayRefusal(502, ErrorCode.GatewayCredentialUnavailable,
-                $"the host's credential for {route.Host} cannot be loaded; ask the host's operator (cleanroom doctor)", "git"), route);
+            await DenyAsync(context, caller, new GatewayRefusal(502, e.Code,
+                $"the host's credential for {route.Host} cannot be had ({e.Code}); ask the host's operator (cleanroom doctor, the server log)", "git"), route);
             return;
         }
 
