@@ -142,6 +142,7 @@ internal sealed class GatewayRequestHandler(
 
         var responseBody = new CountingStream(context.Response.Body);
         bool hit;
+        using var lease = mirrors.Lease(route);
         try
         {
             var refusals = new List<string>();

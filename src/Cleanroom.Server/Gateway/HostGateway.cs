@@ -80,9 +80,12 @@ public sealed class HostGateway : IAsyncDisposable
         });
         var app = builder.Build();
         var addresses = new UpstreamAddressPolicy(sandboxPool);
+        var housekeeping = new MirrorHousekeeping(mirrorRoot, settings.Mirrors, TimeProvider.System, logger);
+        // Mirrors left by an earlier run may be past their bounds (or the bounds smaller now).
+        _ = housekeeping.SweepAsync();
         var handler = new GatewayRequestHandler(callers, id => clients.GetValueOrDefault(id), credentials,
             app.Services.GetRequiredService<IHttpForwarder>(), new GatewayAudit(recorder, TimeProvider.System),
-            new RepositoryMirrors(mirrorRoot, caBundle, logger), addresses, logger);
+            new RepositoryMirrors(mirrorRoot, caBundle, housekeeping, logger), addresses, logger);
         app.Run(handler.HandleAsync);
         try
         {
