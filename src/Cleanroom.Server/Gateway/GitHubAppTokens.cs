@@ -45,9 +45,20 @@ public sealed class GitHubAppTokens(GitHubAppSettings settings, RSA key, HttpMes
     {
         await Task.Yield();
         using var timeout = new CancellationTokenSource(MintTimeout);
-        var endpoint = new Uri($"{settings.ApiUrl}/app/installations/{settings.InstallationId}/access_tokens");
+        // A root URL prints with its slash (https://api.github.com/); a GitHub Enterprise one (.../api/v3) without.
+        var endpoint = new Uri($"{settings.ApiUrl.ToString().TrimEnd('/')}/app/installations/{settings.InstallationId}/access_tokens");
         using var request = new HttpRequestMessage(HttpMethod.Post, endpoint);
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", GitHubAppJwt.Create(settings.AppId, key, clock.GetUtcNow()));
+        string jwt;
+        try
+        {
+            jwt = GitHubAppJwt.Create(settings.AppId, key, clock.GetUtcNow());
+        }
+        catch (Exception e) when (e is CryptographicException or InvalidOperationException or ArgumentException)
+        {
+            throw Failed($"the App's JWT cannot be signed ({e.GetType().Name})");
+        }
+
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", jwt);
         request.Headers.Accept.ParseAdd("application/vnd.github+json");
         request.Headers.UserAgent.ParseAdd("cleanroom-gateway");
         request.Headers.Add("X-GitHub-Api-Version", "2022-11-28");

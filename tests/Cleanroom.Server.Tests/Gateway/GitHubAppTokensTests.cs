@@ -36,6 +36,17 @@ public sealed class GitHubAppTokensTests : IDisposable
     }
 
     [Fact]
+    public async Task A_root_api_url_gets_no_double_slash()
+    {
+        var api = new FakeApi(this, TimeSpan.FromHours(1));
+        var tokens = new GitHubAppTokens(App with { ApiUrl = new Uri("https://api.github.com") }, _key, new HttpMessageInvoker(api), _clock);
+
+        await tokens.TokenAsync(default);
+
+        Assert.Equal("https://api.github.com/app/installations/678/access_tokens", api.Requests.Single().Uri);
+    }
+
+    [Fact]
     public async Task Requests_arriving_together_share_one_mint()
     {
         var api = new FakeApi(this, TimeSpan.FromHours(1)) { Gate = new TaskCompletionSource() };
