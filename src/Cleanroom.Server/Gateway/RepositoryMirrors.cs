@@ -108,6 +108,9 @@ internal sealed class RepositoryMirrors(string root, string? caBundle, MirrorHou
             ("http.extraHeader", $"Authorization: {authorization}"),
             ("http.curloptResolve", $"{route.Host}:{route.Port}:{address}"),
             ("http.followRedirects", "false"),
+            // Keep what arrives as a pack, however few objects it holds: git would explode a small fetch (under 100
+            // objects, such as one large blob) into loose objects, which every later serve must deflate again.
+            ("fetch.unpackLimit", "1"),
             ("protocol.allow", "never"),
             ("protocol.http.allow", "always"),
             ("protocol.https.allow", "always"),
