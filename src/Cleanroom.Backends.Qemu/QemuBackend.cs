@@ -156,7 +156,21 @@ public sealed class QemuBackend : ISandboxBackend
         }
         _logger.LogInformation("sandbox {SandboxId} ready: QEMU pid {Pid} ({Accelerator}, {Vcpus} vCPU, {Memory} MiB), image {Image}, network {Network}",
             spec.SandboxId, vm.Process.Pid, decision.Accelerator, vcpus, memoryMib, spec.ImageRef, network?.GuestAddress ?? "none");
-        return new QemuSandbox(vm, image.Config, _teardown, network is null ? null : () => _bridge.RemoveTapAsync(network.NetnsPath));
+        var sandbox = new QemuSandbox(vm, image.Config, _teardown, network is null ? null : () => _bridge.RemoveTapAsync(network.NetnsPath));
+        if (spec.Attachment is { GuestFiles.Count: > 0 } withFiles)
+        {
+            try
+            {
+                await GuestFileWriter.WriteAsync(sandbox, withFiles.GuestFiles, cancellationToken).ConfigureAwait(false);
+            }
+            catch
+            {
+                // Fail closed, as gVisor does when it cannot mount them: no sandbox without the files it was promised.
+                await sandbox.TerminateAsync(CancellationToken.None).ConfigureAwait(false);
+                throw;
+            }
+        }
+        return sandbox;
     }
 
     /// <summary>Takes back the expected VMs that still run and answer, and removes every other VM and run directory (<see cref="VmReadoption"/>).</summary>

@@ -27,8 +27,9 @@ public sealed record NetworkAttachment(string NamespacePath, string ResolvConf)
 
     /// <summary>
     /// Files the sandbox sees read-only at these guest paths, made by the host for this network (the host gateway's
-    /// <c>/etc/gitconfig</c>). Backends that claim <see cref="CapabilityNames.NetworkNamespaceAttach"/> and can mount
-    /// files put them in place; the gVisor backend does.
+    /// <c>/etc/gitconfig</c>). Backends that claim <see cref="CapabilityNames.NetworkNamespaceAttach"/> put them in
+    /// place: gVisor bind-mounts them read-only, QEMU has the guest agent write them (root-owned, 0444) before the
+    /// sandbox is handed out.
     /// </summary>
     public IReadOnlyDictionary<string, string> GuestFiles { get; init; } = new Dictionary<string, string>();
 }

@@ -73,6 +73,13 @@ public static class ErrorCode
     public const string GatewayRouteUnknown = "gateway_route_unknown";
     /// <summary>The runtime config names a credential for the host, but it cannot be read now; nothing is sent upstream without it.</summary>
     public const string GatewayCredentialUnavailable = "gateway_credential_unavailable";
+    /// <summary>
+    /// A repository the runtime config's GitHub App covers, but no installation token could be minted (key unreadable,
+    /// the API refused or did not answer); nothing is sent upstream without it.
+    /// </summary>
+    public const string GitHubAppTokenFailed = "github_app_token_failed";
+    /// <summary>The git credential helper configured for the host failed, timed out or answered no password; nothing is sent upstream without it.</summary>
+    public const string CredentialHelperFailed = "credential_helper_failed";
     /// <summary>The gateway could not reach the upstream host, or its address is one the gateway never connects to.</summary>
     public const string GatewayUpstreamFailed = "gateway_upstream_failed";
     /// <summary>

@@ -54,7 +54,11 @@ public static class RuntimeConfigTemplate
         text.AppendLine("gateway:");
         text.AppendLine($"  # listen_port: {GatewaySettings.DefaultPort}");
         text.AppendLine("  # upstream_ca_file: /etc/ssl/private-ca.pem");
-        text.AppendLine("  # credentials: {hosts: {git.example.com: {token_env: GIT_EXAMPLE_TOKEN}}}   # or {token_file: /path}; optional username");
+        text.AppendLine("  # credentials:");
+        text.AppendLine("  #   hosts:");
+        text.AppendLine("  #     git.example.com: {token_env: GIT_EXAMPLE_TOKEN}   # or {token_file: /path}; optional username; or {helper: store}");
+        text.AppendLine("  #   github_app: {app_id: \"1\", installation_id: \"2\", private_key_file: /path/key.pem, repo_prefixes: [org/]}");
+        text.AppendLine($"  # mirrors: {{max_bytes: {MirrorSettings.Defaults.MaxBytes}, expire_after_days: {MirrorSettings.Defaults.ExpireAfterDays}}}");
         text.AppendLine();
         text.AppendLine("# Secrets a policy's secrets: bindings may name. The gateway adds the value to requests for the bound hosts;");
         text.AppendLine("# a sandbox only ever sees a placeholder in CLEANROOM_SECRET_<ID>.");

@@ -28,6 +28,9 @@ public sealed class QemuEgressTests(QemuAssets assets, QemuEgressWorld world) : 
 {
     private readonly QemuTestHost _host = new(assets);
 
+    private static string GitConfig(SandboxNetwork network) =>
+        $"[url \"http://{network.HostAddress}:8170/git/api.test/\"]\n\tinsteadOf = https://api.test/\n";
+
     [QemuNetworkFact]
     public async Task The_guest_owns_the_sandbox_address_and_egress_is_enforced_on_its_link()
     {
@@ -46,8 +49,13 @@ public sealed class QemuEgressTests(QemuAssets assets, QemuEgressWorld world) : 
                     SandboxAddress = network.SandboxAddress,
                     GatewayAddress = network.HostAddress,
                     PrefixLength = network.PrefixLength,
+                    GuestFiles = new Dictionary<string, string> { ["/etc/gitconfig"] = GitConfig(network) },
                 },
             }, CancellationToken.None);
+
+            // The host gateway's git config is in place before the sandbox is handed out, root's and read-only.
+            Assert.Equal(GitConfig(network), await GuestRun.StdoutAsync(sandbox, "cat /etc/gitconfig"));
+            Assert.Equal("444 0:0\n", await GuestRun.StdoutAsync(sandbox, "stat -c '%a %u:%g' /etc/gitconfig"));
 
             // The guest holds the sandbox address; the namespace holds none (it is only a bridge now).
             Assert.Equal(network.ResolvConf, await GuestRun.StdoutAsync(sandbox, "cat /etc/resolv.conf"));

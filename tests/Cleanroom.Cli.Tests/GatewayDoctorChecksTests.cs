@@ -49,4 +49,43 @@ public class GatewayDoctorChecksTests
         Assert.Equal(CheckOutcome.Pass, check.Outcome);
         Assert.Contains("port 8170", check.Detail);
     }
+
+    [Fact]
+    public void Doctor_lists_helper_hosts_and_the_github_app_with_whether_its_key_loads()
+    {
+        var directory = Directory.CreateTempSubdirectory("cleanroom-doctor-app-");
+        try
+        {
+            using var rsa = System.Security.Cryptography.RSA.Create(2048);
+            var pem = rsa.ExportRSAPrivateKeyPem();
+            var key = Path.Combine(directory.FullName, "app.pem");
+            File.WriteAllText(key, pem);
+            var helperHost = new GatewayCredentialSource("helper.test", null, null, null) { Helper = "!echo password=inline-secret" };
+            GatewaySettings With(string keyFile) => GatewaySettings.Defaults with
+            {
+                CredentialHosts = ImmutableSortedDictionary.CreateRange(StringComparer.Ordinal,
+                    new Dictionary<string, GatewayCredentialSource> { ["helper.test"] = helperHost }),
+                GitHubApp = new GitHubAppSettings("123", "456", keyFile, ["org/"], GitHubAppSettings.DefaultApiUrl, "github.com"),
+            };
+
+            var good = HostChecks.GatewayCredentials(With(key), _ => null).ToList();
+            var bad = HostChecks.GatewayCredentials(With(Path.Combine(directory.FullName, "absent.pem")), _ => null).ToList();
+
+            Assert.Equal(CheckOutcome.Pass, good.Single(c => c.Name == "gateway credential helper.test").Outcome);
+            Assert.Contains("shell credential helper", good.Single(c => c.Name == "gateway credential helper.test").Detail);
+            var app = good.Single(c => c.Name == "gateway GitHub App 123");
+            Assert.Equal(CheckOutcome.Pass, app.Outcome);
+            Assert.Contains("org/", app.Detail);
+            var broken = bad.Single(c => c.Name == "gateway GitHub App 123");
+            Assert.Equal(CheckOutcome.Fail, broken.Outcome);
+            Assert.Contains("does not exist", broken.Detail);
+            var text = string.Join("\n", good.Concat(bad).Select(c => $"{c.Name} {c.Detail} {c.Fix}"));
+            Assert.DoesNotContain("inline-secret", text);
+            Assert.DoesNotContain("PRIVATE KEY", text);
+        }
+        finally
+        {
+            directory.Delete(recursive: true);
+        }
+    }
 }

@@ -34,15 +34,15 @@ internal static class HostChecks
         }
     }
 
-    /// <summary>IPv4 forwarding carries allowed sandbox traffic out; the server turns it on when it starts enforcement.</summary>
     /// <summary>
-    /// The host gateway's credential hosts, each read now the way the server reads it (in this process's environment:
-    /// a server started from another shell may see other variables). Never shows a value.
+    /// The host gateway's credentials: each token host read now the way the server reads it (in this process's
+    /// environment: a server started from another shell may see other variables), each helper host (not run: a helper
+    /// may prompt or have effects), and the GitHub App with whether its private key loads. Never shows a value.
     /// </summary>
     public static IEnumerable<HostCheck> GatewayCredentials(GatewaySettings gateway, Func<string, string?> environment)
     {
         var credentials = new Cleanroom.Server.Gateway.GatewayCredentials(gateway.CredentialHosts, environment);
-        if (gateway.CredentialHosts.Count == 0)
+        if (gateway.CredentialHosts.Count == 0 && gateway.GitHubApp is null)
         {
             yield return new HostCheck("gateway", CheckOutcome.Pass, $"port {gateway.ListenPort} on each sandbox link; no credential hosts configured");
             yield break;
@@ -50,10 +50,24 @@ internal static class HostChecks
 
         foreach (var (host, source, problem) in credentials.Check())
         {
-            yield return problem is null
-                ? new HostCheck($"gateway credential {host}", CheckOutcome.Pass, $"token from {source} can be loaded")
-                : new HostCheck($"gateway credential {host}", CheckOutcome.Fail, $"token from {source} cannot be loaded: {problem}",
-                    $"set it where the server runs (gateway.credentials.hosts.{host}); until then git requests for {host} are refused with gateway_credential_unavailable");
+            var helper = gateway.CredentialHosts[host].Helper is not null;
+            yield return problem is not null
+                ? new HostCheck($"gateway credential {host}", CheckOutcome.Fail, $"token from {source} cannot be loaded: {problem}",
+                    $"set it where the server runs (gateway.credentials.hosts.{host}); until then git requests for {host} are refused with gateway_credential_unavailable")
+                : helper
+                    ? new HostCheck($"gateway credential {host}", CheckOutcome.Pass, $"asks {source} for each request (not run by doctor; a failure refuses the request with credential_helper_failed)")
+                    : new HostCheck($"gateway credential {host}", CheckOutcome.Pass, $"token from {source} can be loaded");
+        }
+
+        if (gateway.GitHubApp is { } app)
+        {
+            var name = $"gateway GitHub App {app.AppId}";
+            var scope = $"installation {app.InstallationId}, {app.Host} repositories under {string.Join(", ", app.RepoPrefixes)}, tokens from {app.ApiUrl}";
+            using var key = Cleanroom.Server.Gateway.GitHubAppKey.TryLoad(app.PrivateKeyFile, out var problem);
+            yield return key is not null
+                ? new HostCheck(name, CheckOutcome.Pass, $"{scope}; its private key loads")
+                : new HostCheck(name, CheckOutcome.Fail, $"{scope}; the private key cannot be used: {problem}",
+                    "fix gateway.credentials.github_app.private_key_file; the server does not start with it (config_invalid)");
         }
     }
 
@@ -78,6 +92,7 @@ internal static class HostChecks
         }
     }
 
+    /// <summary>IPv4 forwarding carries allowed sandbox traffic out; the server turns it on when it starts enforcement.</summary>
     public static HostCheck Forwarding()
     {
         var value = File.Exists("/proc/sys/net/ipv4/ip_forward") ? File.ReadAllText("/proc/sys/net/ipv4/ip_forward").Trim() : "absent";

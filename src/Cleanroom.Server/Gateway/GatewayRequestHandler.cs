@@ -130,13 +130,13 @@ internal sealed class GatewayRequestHandler(
         AuthenticationHeaderValue? authorization;
         try
         {
-            authorization = credentials.AuthorizationFor(route.Host);
+            authorization = await credentials.AuthorizationForAsync(route.Host, RepositoryMirrors.RepositoryPath(route), context.RequestAborted);
         }
         catch (CredentialUnavailableException e)
         {
             logger.LogWarning("gateway: {Message}", e.Message);
-            await DenyAsync(context, caller, new GatewayRefusal(502, ErrorCode.GatewayCredentialUnavailable,
-                $"the host's credential for {route.Host} cannot be loaded; ask the host's operator (cleanroom doctor)", "git"), Of(route));
+            await DenyAsync(context, caller, new GatewayRefusal(502, e.Code,
+                $"the host's credential for {route.Host} cannot be had ({e.Code}); ask the host's operator (cleanroom doctor, the server log)", "git"), Of(route));
             return;
         }
 
@@ -201,6 +201,7 @@ internal sealed class GatewayRequestHandler(
 
         var responseBody = new CountingStream(context.Response.Body);
         bool hit;
+        using var lease = mirrors.Lease(route);
         try
         {
             var refusals = new List<string>();

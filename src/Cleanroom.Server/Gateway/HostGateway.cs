@@ -68,12 +68,13 @@ public sealed class HostGateway : IAsyncDisposable
         var extraRoots = LoadExtraRoots(settings.UpstreamCaFile);
         Directory.CreateDirectory(mirrorRoot);
         var caBundle = settings.UpstreamCaFile is null ? null : WriteCaBundle(mirrorRoot, settings.UpstreamCaFile);
-        var credentials = new GatewayCredentials(settings.CredentialHosts);
+        var logger = loggers.CreateLogger<HostGateway>();
+        var credentials = new GatewayCredentials(settings.CredentialHosts, Environment.GetEnvironmentVariable,
+            settings.GitHubApp is { } gitHubApp ? StartGitHubApp(gitHubApp) : null, new GitCredentialHelper(logger));
         var secrets = new HostSecrets(secretSources);
         var callers = new GatewayCallers();
         var clients = new ConcurrentDictionary<string, UpstreamClient>(StringComparer.Ordinal);
         var listeners = new LinkListeners(loggers);
-        var logger = loggers.CreateLogger<HostGateway>();
 
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -89,9 +90,12 @@ public sealed class HostGateway : IAsyncDisposable
         });
         var app = builder.Build();
         var addresses = new UpstreamAddressPolicy(sandboxPool);
+        var housekeeping = new MirrorHousekeeping(mirrorRoot, settings.Mirrors, TimeProvider.System, logger);
+        // Mirrors left by an earlier run may be past their bounds (or the bounds smaller now).
+        _ = housekeeping.SweepAsync();
         var handler = new GatewayRequestHandler(callers, id => clients.GetValueOrDefault(id), credentials, secrets,
             app.Services.GetRequiredService<IHttpForwarder>(), new GatewayAudit(recorder, TimeProvider.System),
-            new RepositoryMirrors(mirrorRoot, caBundle, logger), addresses, logger);
+            new RepositoryMirrors(mirrorRoot, caBundle, housekeeping, logger), addresses, logger);
         app.Run(handler.HandleAsync);
         try
         {
@@ -148,6 +152,25 @@ public sealed class HostGateway : IAsyncDisposable
     public const string EnvironmentVariable = "CLEANROOM_GATEWAY";
 
     public string AuthorityFor(SandboxNetwork network) => $"{network.HostAddress}:{Port}";
+
+    /// <summary>
+    /// The App's token source. A key that cannot be used stops the server at start (<c>config_invalid</c> with the
+    /// setting's path) rather than failing every clone later. The API is reached from the host (system trust, no
+    /// proxy, no redirects); it is the operator's endpoint, not a sandbox's destination.
+    /// </summary>
+    private static GitHubAppTokens StartGitHubApp(GitHubAppSettings app)
+    {
+        var key = GitHubAppKey.TryLoad(app.PrivateKeyFile, out var problem)
+            ?? throw new CleanroomException(ErrorCode.ConfigInvalid, $"gateway.credentials.github_app.private_key_file: {problem}");
+        var http = new HttpMessageInvoker(new SocketsHttpHandler
+        {
+            UseProxy = false,
+            AllowAutoRedirect = false,
+            UseCookies = false,
+            ConnectTimeout = TimeSpan.FromSeconds(15),
+        });
+        return new GitHubAppTokens(app, key, http, TimeProvider.System);
+    }
 
     /// <summary>git's own TLS (filling mirrors) trusts one bundle file: the system's roots plus the configured extra CA.</summary>
     private static string WriteCaBundle(string mirrorRoot, string extraCaFile)

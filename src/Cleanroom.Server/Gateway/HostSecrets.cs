@@ -45,9 +45,9 @@ public sealed class HostSecrets(IReadOnlyDictionary<string, SecretSource> source
     internal string Value(string id)
     {
         if (!sources.TryGetValue(id, out var source))
-            throw new CredentialUnavailableException($"secret {id} is not in the server's runtime config");
+            throw new CredentialUnavailableException(ErrorCode.SecretUnavailable, $"secret {id} is not in the server's runtime config");
         return HostSecretReader.Read(source.Env, source.File, environment, out var problem)
-            ?? throw new CredentialUnavailableException($"secret {id} ({source.Describe()}) cannot be read: {problem}");
+            ?? throw new CredentialUnavailableException(ErrorCode.SecretUnavailable, $"secret {id} ({source.Describe()}) cannot be read: {problem}");
     }
 
     /// <summary>For <c>doctor</c>: each configured id, its source and, when it cannot be read now, why (never the value).</summary>

@@ -12,9 +12,10 @@ namespace Cleanroom.Server.Gateway;
 /// host credential are mirrored: every sandbox then reaches the upstream under the same identity, so a mirror holds
 /// nothing a sandbox allowed that host could not fetch itself (with a guest's own token it could).
 /// Refs always come from the upstream (info/refs and ls-refs are never answered here), so a mirror never makes a
-/// client see stale branches; at worst it lacks objects, which is a miss.
+/// client see stale branches; at worst it lacks objects, which is a miss. Size and age are bounded by
+/// <see cref="MirrorHousekeeping"/>: a request holds <see cref="Lease"/> on its mirror while it fills or serves it.
 /// </summary>
-internal sealed class RepositoryMirrors(string root, string? caBundle, ILogger logger)
+internal sealed class RepositoryMirrors(string root, string? caBundle, MirrorHousekeeping housekeeping, ILogger logger)
 {
     private static readonly TimeSpan FillTimeout = TimeSpan.FromMinutes(30);
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _locks = new(StringComparer.Ordinal);
@@ -23,6 +24,9 @@ internal sealed class RepositoryMirrors(string root, string? caBundle, ILogger l
     /// <summary>The mirror directory of a git route: its host, port and repository path (the segments before the service).</summary>
     public string PathOf(GitRoute route) =>
         Path.Combine(root, $"{route.Host}_{route.Port}", RepositoryPath(route).TrimStart('/').Replace('/', Path.DirectorySeparatorChar));
+
+    /// <summary>Keeps the route's mirror from being removed by the housekeeping until disposed (and marks it used).</summary>
+    public IDisposable Lease(GitRoute route) => housekeeping.Lease(PathOf(route));
 
     public static string RepositoryPath(GitRoute route)
     {
@@ -51,6 +55,8 @@ internal sealed class RepositoryMirrors(string root, string? caBundle, ILogger l
             if (Directory.Exists(mirror) && await HasAllAsync(mirror, wants, cancellationToken))
                 return true;
             await FillAsync(route, mirror, address, authorization, cancellationToken);
+            // The mirrors grew: bring them back within their bounds (this one is leased by the caller, so it stays).
+            _ = housekeeping.SweepAsync();
             if (!await HasAllAsync(mirror, wants, cancellationToken))
                 throw new CleanroomException(ErrorCode.GatewayUpstreamFailed, "the upstream's refs do not reach every object the fetch wants");
             return false;
@@ -102,6 +108,9 @@ internal sealed class RepositoryMirrors(string root, string? caBundle, ILogger l
             ("http.extraHeader", $"Authorization: {authorization}"),
             ("http.curloptResolve", $"{route.Host}:{route.Port}:{address}"),
             ("http.followRedirects", "false"),
+            // Keep what arrives as a pack, however few objects it holds: git would explode a small fetch (under 100
+            // objects, such as one large blob) into loose objects, which every later serve must deflate again.
+            ("fetch.unpackLimit", "1"),
             ("protocol.allow", "never"),
             ("protocol.http.allow", "always"),
             ("protocol.https.allow", "always"),

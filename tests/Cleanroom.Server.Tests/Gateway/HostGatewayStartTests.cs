@@ -32,4 +32,37 @@ public class HostGatewayStartTests
             Directory.Delete(directory, recursive: true);
         }
     }
+
+    [Theory]
+    [InlineData(null, "does not exist")]
+    [InlineData("-----BEGIN RSA PRIVATE KEY-----\nnot base64\n-----END RSA PRIVATE KEY-----\n", "PEM RSA private key")]
+    [InlineData("ec", "RSA")]
+    public async Task A_github_app_key_that_is_missing_unreadable_or_not_rsa_stops_the_gateway_with_config_invalid(string? content, string expected)
+    {
+        var directory = Directory.CreateTempSubdirectory("cleanroom-gw-app-").FullName;
+        try
+        {
+            var path = Path.Combine(directory, "app.pem");
+            if (content == "ec")
+            {
+                using var ec = System.Security.Cryptography.ECDsa.Create(System.Security.Cryptography.ECCurve.NamedCurves.nistP256);
+                await File.WriteAllTextAsync(path, ec.ExportECPrivateKeyPem());
+            }
+            else if (content is not null)
+                await File.WriteAllTextAsync(path, content);
+            using var recorder = new EgressEventRecorder(() => null, Path.Combine(directory, "audit.jsonl"), NullLogger.Instance);
+            var app = new GitHubAppSettings("1", "2", path, ["org/"], GitHubAppSettings.DefaultApiUrl, GitHubAppSettings.DefaultHost);
+
+            var error = await Assert.ThrowsAsync<CleanroomException>(() => HostGateway.StartAsync(
+                GatewaySettings.Defaults with { GitHubApp = app }, SecretSettings.None, "10.77.0.0/16", Path.Combine(directory, "mirrors"), recorder, NullLoggerFactory.Instance, CancellationToken.None));
+
+            Assert.Equal(ErrorCode.ConfigInvalid, error.Code);
+            Assert.Contains("gateway.credentials.github_app.private_key_file", error.Message);
+            Assert.Contains(expected, error.Message);
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
 }
