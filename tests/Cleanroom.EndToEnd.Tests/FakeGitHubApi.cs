@@ -7,7 +7,7 @@ namespace Cleanroom.EndToEnd.Tests;
 
 /// <summary>
 /// GitHub's installation-token endpoint as the test's own host (HttpListener on the host end of the test's upstream
-/// link, 198.18.200.1): <c>POST /app/installations/{id}/access_tokens</c> answers <see cref="Token"/> only to a JWT
+/// link, UpstreamNamespace.HostAddress): <c>POST /app/installations/{id}/access_tokens</c> answers <see cref="Token"/> only to a JWT
 /// signed by the App's real RSA key (<see cref="PrivateKeyPem"/>; verified with the public key here) whose
 /// <c>iss</c> is the App's id and whose <c>iat</c>/<c>exp</c> GitHub would accept. Counts the tokens it mints;
 /// <see cref="Refuse"/> makes it answer 401 like GitHub does for a bad App.

@@ -5,7 +5,7 @@ namespace Cleanroom.EndToEnd.Tests;
 
 /// <summary>
 /// The host gateway through the whole product: real git in a gVisor sandbox clones, fetches and pushes a private
-/// repository of a token-protected <c>git http-backend</c> (the test's own host on 198.18.200.2, named git.test through
+/// repository of a token-protected <c>git http-backend</c> (the test's own host at UpstreamNamespace.Address, named git.test through
 /// <c>network.dns.hosts</c>) while the token exists only in a file on the host; the sandbox never learns it. And the
 /// gateway is no way around the policy: a sandbox whose policy does not name the host, a host process, another
 /// sandbox and malformed requests are all refused.

@@ -2,7 +2,7 @@ namespace Cleanroom.EndToEnd.Tests;
 
 /// <summary>
 /// A private git host the test owns: <c>git http-backend</c> as a CGI program of busybox httpd in an
-/// <see cref="UpstreamNamespace"/> (198.18.200.2:8080), serving the bare repository <c>org/repo.git</c> (branch
+/// <see cref="UpstreamNamespace"/> (its address, port 8080), serving the bare repository <c>org/repo.git</c> (branch
 /// <c>main</c>, one commit with <c>README</c>) at <see cref="RepositoryPath"/>, fetch and push, and only to requests that
 /// carry <see cref="Token"/> in HTTP Basic: a clone without it fails.
 /// </summary>

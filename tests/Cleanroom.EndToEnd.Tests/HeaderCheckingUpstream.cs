@@ -10,7 +10,7 @@ using System.Text;
 namespace Cleanroom.EndToEnd.Tests;
 
 /// <summary>
-/// An API host the test owns, for secret injection: a network namespace at 198.18.202.2 behind a veth from the host,
+/// An API host the test owns, for secret injection: a network namespace at this run's <see cref="TestAddresses"/> .6 behind a veth from the host,
 /// answering HTTPS on 443 (a certificate for <see cref="TlsName"/> from a CA made here, <see cref="CaFile"/>) and plain
 /// HTTP on 8080. Each port requires one header: 200 <c>authorized PATH</c> only when it is exactly the expected value,
 /// else 401. Every response also echoes the Authorization header it got (<c>X-Echo-Authorization</c>), as a careless
@@ -20,8 +20,8 @@ namespace Cleanroom.EndToEnd.Tests;
 /// </summary>
 public sealed class HeaderCheckingUpstream : IAsyncDisposable
 {
-    public const string Address = "198.18.202.2";
-    public const string HostAddress = "198.18.202.1";
+    public static readonly string Address = TestAddresses.At(6);
+    public static readonly string HostAddress = TestAddresses.At(5);
     public const string TlsName = "api.test";
     public const int PlainPort = 8080;
 

@@ -6,7 +6,7 @@ namespace Cleanroom.EndToEnd.Tests;
 /// <summary>
 /// Secret injection through the whole product: a guest's curl sends <c>$CLEANROOM_SECRET_API_TOKEN</c> (a placeholder)
 /// to <c>http://$CLEANROOM_GATEWAY/secrets/api.test/...</c>; the gateway makes the request over TLS to the test's own
-/// API host (198.18.202.2, named through <c>network.dns.hosts</c>, its certificate from a test CA trusted through
+/// API host (HeaderCheckingUpstream.Address, named through <c>network.dns.hosts</c>, its certificate from a test CA trusted through
 /// <c>gateway.upstream_ca_file</c>), which answers 200 only to the real header. The same placeholder for another
 /// allowed host is refused with <c>secret_scope_violation</c> and never forwarded; the value exists only in a file on
 /// the host and is found nowhere in the guest, the events or the server's files.

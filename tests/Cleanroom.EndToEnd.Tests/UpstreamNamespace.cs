@@ -3,17 +3,17 @@ using System.Diagnostics;
 namespace Cleanroom.EndToEnd.Tests;
 
 /// <summary>
-/// An "internet host" the test owns: a network namespace at 198.18.200.2 behind a veth from the host, serving
+/// An "internet host" the test owns: a network namespace at this run's <see cref="TestAddresses"/> .2 behind a veth from the host, serving
 /// files over HTTP (busybox httpd) on <see cref="Port"/>. Per the network-safety rule, egress tests aim only here.
 /// <see cref="StartAsync(Func{string, Task{string[]}})"/> lets a test lay out the served tree (and httpd's config, CGI
 /// programs) itself in <see cref="ContentDirectory"/>.
 /// </summary>
 public sealed class UpstreamNamespace : IAsyncDisposable
 {
-    public const string Address = "198.18.200.2";
+    public static readonly string Address = TestAddresses.At(2);
 
     /// <summary>The host's end of the link: where a test serves what the namespace's peers reach on the host (a resolver).</summary>
-    public const string HostAddress = "198.18.200.1";
+    public static readonly string HostAddress = TestAddresses.At(1);
     public const int Port = 8080;
     private readonly string _name = $"crtE2e{Random.Shared.Next(0x10000):x4}";
     private readonly string _content = Directory.CreateTempSubdirectory("cleanroom-e2e-www-").FullName;
@@ -45,7 +45,7 @@ public sealed class UpstreamNamespace : IAsyncDisposable
             await Shell.CheckAsync("ip", "-n", upstream._name, "addr", "add", $"{Address}/30", "dev", "up0");
             await Shell.CheckAsync("ip", "-n", upstream._name, "link", "set", "up0", "up");
             await Shell.CheckAsync("ip", "-n", upstream._name, "link", "set", "lo", "up");
-            await Shell.CheckAsync("ip", "-n", upstream._name, "route", "add", "default", "via", "198.18.200.1");
+            await Shell.CheckAsync("ip", "-n", upstream._name, "route", "add", "default", "via", HostAddress);
             var start = new ProcessStartInfo("nsenter") { UseShellExecute = false };
             string[] argv = [$"--net=/var/run/netns/{upstream._name}", "busybox", "httpd", "-f", "-p", Port.ToString(), .. served];
             foreach (var arg in argv)
