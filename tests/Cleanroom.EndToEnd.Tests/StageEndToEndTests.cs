@@ -27,8 +27,10 @@ public sealed class StageEndToEndTests : IAsyncLifetime
         await _upstream.DisposeAsync();
     }
 
-    [Fact]
-    public async Task A_dependency_block_reaches_what_its_stage_allows_and_executions_do_not()
+    [Theory]
+    [InlineData("gvisor")]
+    [InlineData("qemu")]
+    public async Task A_dependency_block_reaches_what_its_stage_allows_and_executions_do_not(string backend)
     {
         await WritePolicyAsync(
             "  network:\n    dependencies:\n      allow:\n        - upstream.test:" + UpstreamNamespace.Port + "\n"
@@ -36,7 +38,7 @@ public sealed class StageEndToEndTests : IAsyncLifetime
             + $"      command: curl -sS -m 10 -o /tmp/fetched.txt http://upstream.test:{UpstreamNamespace.Port}/hello.txt\n"
             + "  run:\n    before: echo ran >> /tmp/before.txt\n");
 
-        var created = await _server.CleanroomAsync("create", "--chdir", _repo);
+        var created = await _server.CleanroomAsync("create", "--chdir", _repo, "--backend", backend);
         Assert.True(created.ExitCode == 0, created.ToString());
         Assert.Contains("dependencies block 'fetch' succeeded", created.Stderr);
         var sandboxId = created.Stdout.Trim();
