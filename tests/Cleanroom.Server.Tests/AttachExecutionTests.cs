@@ -206,6 +206,35 @@ public sealed class AttachExecutionTests : IAsyncLifetime
         Assert.Equal("eof\n", run.Out);
     }
 
+    [Fact]
+    public async Task Stdin_sent_to_a_command_that_ended_before_the_session_took_its_stdin_is_dropped_not_refused()
+    {
+        // run.before fails, so the execution has ended (FAILED) before the session could claim its stdin.
+        var policy = Cleanroom.Policy.PolicyCompiler.Compile(
+            $"version: 1\nsandbox:\n  image:\n    ref: busybox@{ServerUnderTest.Digest}\n  run:\n    before: echo not today >&2; exit 4\n", "test").Policy!;
+        var sandboxId = (await _client.Sandboxes.CreateSandboxAsync(new CreateSandboxRequest { PolicyJson = policy.CanonicalJson })).Sandbox.SandboxId;
+        var request = new CreateExecutionRequest { SandboxId = sandboxId, Options = new ExecutionOptions { Stdin = true, Workdir = "/tmp" } };
+        request.Command.Add("cat");
+        using var call = _client.Executions.AttachExecution();
+        await call.RequestStream.WriteAsync(new AttachExecutionRequest { Create = request });
+        await call.RequestStream.WriteAsync(new AttachExecutionRequest { Stdin = ByteString.CopyFromUtf8("ignored\n") });
+        await call.RequestStream.WriteAsync(new AttachExecutionRequest { CloseStdin = true });
+        await call.RequestStream.CompleteAsync();
+
+        var stderr = new StringBuilder();
+        ExecutionExit? exit = null;
+        while (await call.ResponseStream.MoveNext(CancellationToken.None))
+        {
+            stderr.Append(call.ResponseStream.Current.Stderr.ToStringUtf8());
+            if (call.ResponseStream.Current.PayloadCase == ExecutionStreamEvent.PayloadOneofCase.Exit)
+                exit = call.ResponseStream.Current.Exit;
+        }
+
+        Assert.NotNull(exit);
+        Assert.Equal(ExecutionStatus.Failed, exit.Status);
+        Assert.Contains("not today", stderr.ToString());
+    }
+
     private AttachExecutionRequest Create(params string[] command)
     {
         var request = new CreateExecutionRequest { SandboxId = _sandboxId, Options = new ExecutionOptions { Stdin = true } };

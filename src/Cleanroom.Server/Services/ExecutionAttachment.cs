@@ -60,7 +60,7 @@ internal sealed class ExecutionAttachment(
                 var request = ExecutionRequests.For(first.Create, control, liveStdin: false);
                 var created = await control.CreateExecutionAsync(request, cancellationToken);
                 var claim = request.Spec.Stdin ? TryClaimStdin(created.Id) : null;
-                if (claim is not null && !first.Create.StdinData.IsEmpty)
+                if (claim is not null and not EndedStdin && !first.Create.StdinData.IsEmpty)
                 {
                     await control.WriteStdinAsync(created.Id, first.Create.StdinData.Memory, cancellationToken);
                 }
@@ -74,8 +74,10 @@ internal sealed class ExecutionAttachment(
         }
     }
 
-    // A command that ended before it could be attached to (true, say) has no stdin left to write; that is no error.
-    private IDisposable? TryClaimStdin(string executionId)
+    // A command that ended before it could be attached to (true, say, or one whose run.before failed) has no stdin left
+    // to write; that is no error. The session still counts as the writer, so the client's stdin, close and resize,
+    // already on their way, are dropped like those for any ended execution (WhileRunning) instead of refused.
+    private IDisposable TryClaimStdin(string executionId)
     {
         try
         {
@@ -83,7 +85,16 @@ internal sealed class ExecutionAttachment(
         }
         catch (CleanroomException e) when (e.Code == ErrorCode.InvalidArgument)
         {
-            return null;
+            return EndedStdin.Instance;
+        }
+    }
+
+    private sealed class EndedStdin : IDisposable
+    {
+        public static readonly EndedStdin Instance = new();
+
+        public void Dispose()
+        {
         }
     }
 
