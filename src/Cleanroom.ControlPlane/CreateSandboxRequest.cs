@@ -26,6 +26,11 @@ public sealed record CreateSandboxRequest
     /// </summary>
     public bool WorkspaceFollows { get; init; }
     /// <summary>
+    /// The server's own checkout of the repository, written into the sandbox once it has started and before its setup
+    /// blocks run (the repository stage). Not with <see cref="WorkspaceFollows"/>: a sandbox has one repository.
+    /// </summary>
+    public RepositorySource? Repository { get; init; }
+    /// <summary>
     /// Work that must be done before the backend provisions (the server pulls a missing image here), given the
     /// sandbox's id. It runs in the background while the sandbox is PROVISIONING, so callers can follow the events
     /// it records; a <see cref="Cleanroom.Errors.CleanroomException"/> fails the sandbox with its code. Terminating

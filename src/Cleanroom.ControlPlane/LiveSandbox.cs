@@ -34,6 +34,9 @@ internal sealed class LiveSandbox(string id, SandboxStatus status)
 
     public bool WorkspaceFollows { get; init; }
 
+    /// <summary>The server-side checkout written in the repository stage; null when the caller brings the workspace.</summary>
+    public RepositorySource? Repository { get; init; }
+
     public CancellationTokenSource ProvisioningCancel { get; } = new();
 
     /// <summary>The provisioning work; it records its own outcome and never faults.</summary>

@@ -20,6 +20,8 @@ internal static partial class RequestValidation
             throw Invalid("resource limits must be positive when set");
         if (request.Labels.Keys.Any(string.IsNullOrWhiteSpace))
             throw Invalid("label names must not be empty");
+        if (request.Repository is not null && request.WorkspaceFollows)
+            throw Invalid("a sandbox has one repository: a server-side checkout and a workspace that follows cannot both be asked for");
     }
 
     public static void Check(CreateExecutionRequest request)

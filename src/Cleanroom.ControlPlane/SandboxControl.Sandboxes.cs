@@ -43,6 +43,7 @@ public sealed partial class SandboxControl
         {
             RunBefore = RunBeforeCommand.Of(request.Policy),
             WorkspaceFollows = request.WorkspaceFollows,
+            Repository = request.Repository,
         };
         _store.InsertSandbox(sandbox);
         _live[sandbox.Id] = live;
@@ -249,10 +250,12 @@ public sealed partial class SandboxControl
     {
         var sandboxId = live.Id;
         var policy = spec.Policy.Compiled;
-        if (!SandboxSetup.IsNeeded(policy) && !live.WorkspaceFollows)
+        if (!SandboxSetup.IsNeeded(policy) && !live.WorkspaceFollows && live.Repository is null)
             return;
         try
         {
+            if (live.Repository is { } repository)
+                await CheckOutAsync(live, handle, repository, policy.RepositoryPath, cancellationToken).ConfigureAwait(false);
             if (live.WorkspaceFollows)
                 await AwaitWorkspaceAsync(live, handle, cancellationToken).ConfigureAwait(false);
             if (SandboxSetup.IsNeeded(policy))

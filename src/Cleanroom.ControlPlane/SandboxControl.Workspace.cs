@@ -68,4 +68,30 @@ public sealed partial class SandboxControl
                 $"the workspace was not completed within {_options.WorkspaceWait.TotalSeconds:0} s of the sandbox starting; its setup never ran");
         }
     }
+
+    /// <summary>
+    /// The repository stage of a sandbox the server checks the repository out for: the checkout is written at the
+    /// policy's repository path before any setup block runs, with the stage's start and end as events.
+    /// </summary>
+    private async Task CheckOutAsync(LiveSandbox live, IProvisionedSandbox started, RepositorySource repository, string repositoryPath, CancellationToken cancellationToken)
+    {
+        var tree = started as ISandboxFileTree ?? throw new CleanroomException(ErrorCode.BackendCapabilityMismatch,
+            $"backend '{live.Backend?.Name}' cannot take a repository checkout: it lacks {CapabilityNames.FileTree}");
+        RecordEvent(live.Id, SandboxEventTypes.Stage, new JsonObject
+        {
+            ["stage"] = SandboxStages.Repository,
+            ["state"] = "started",
+            ["message"] = $"repository stage started: {repository.Description} into {repositoryPath}",
+        }.ToJsonString());
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        await repository.WriteAsync(tree, repositoryPath, cancellationToken).ConfigureAwait(false);
+        var elapsed = (long)clock.Elapsed.TotalMilliseconds;
+        RecordEvent(live.Id, SandboxEventTypes.Stage, new JsonObject
+        {
+            ["stage"] = SandboxStages.Repository,
+            ["state"] = "succeeded",
+            ["duration_ms"] = elapsed,
+            ["message"] = $"repository stage succeeded in {elapsed} ms",
+        }.ToJsonString());
+    }
 }

@@ -21,6 +21,8 @@ public static class ErrorCode
     public const string RunBeforeFailed = "run_before_failed";
     /// <summary>A sandbox created with workspace_follows did not get CompleteWorkspace in time: its setup never ran.</summary>
     public const string WorkspaceIncomplete = "workspace_incomplete";
+    /// <summary>A server-side repository checkout (<c>--repo-url</c>) could not be fetched, or its commit or ref is not there.</summary>
+    public const string RepositoryCheckoutFailed = "repository_checkout_failed";
     public const string RegistryNotAllowed = "registry_not_allowed";
     public const string LockfileViolation = "lockfile_violation";
     public const string SecretScopeViolation = "secret_scope_violation";

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Collections.Immutable;
+using System.Net;
 using Cleanroom.Errors;
 using Cleanroom.Policy;
 using Microsoft.Extensions.Logging;
@@ -53,6 +54,18 @@ public sealed class SandboxNetworks : IAsyncDisposable
 
     /// <summary>The forwarding leg every sandbox's resolver shares (static hosts, then the upstream); set by <see cref="StartAsync"/>.</summary>
     internal UpstreamResolver Upstream => _upstream ?? throw new InvalidOperationException("call StartAsync first");
+
+    /// <summary>
+    /// The IPv4 addresses of <paramref name="host"/> by the rules every sandbox's resolver forwards with
+    /// (<c>network.dns.hosts</c>, then the upstream), for work the server does on the host on behalf of a sandbox
+    /// that does not exist yet (a server-side repository checkout). The caller decides whether the name may be
+    /// reached; empty when it has no address.
+    /// </summary>
+    public async Task<ImmutableArray<IPAddress>> ResolveOnHostAsync(string host, CancellationToken cancellationToken)
+    {
+        var answer = await Upstream.ResolveAsync(ActiveRules.Normalize(host), cancellationToken).ConfigureAwait(false);
+        return answer.ReturnCode == ARSoft.Tools.Net.Dns.ReturnCode.NoError ? answer.Addresses : [];
+    }
 
     /// <summary>
     /// Makes the host ready: the table and its base chains (kept if present), IPv4 forwarding on, the

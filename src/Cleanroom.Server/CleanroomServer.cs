@@ -100,6 +100,11 @@ public sealed class CleanroomServer : IAsyncDisposable
                     services.AddSingleton(HostImagePuller.Create(images, configuration));
                     services.AddSingleton<LazyImagePull>();
                 }
+                if (enforcement?.Gateway is { } gateway)
+                {
+                    services.AddSingleton(new Checkouts.RepositoryCheckouts(enforcement.Networks, gateway,
+                        Path.Combine(directories.CacheHome, "checkouts"), loggers.CreateLogger<Checkouts.RepositoryCheckouts>()));
+                }
                 services.AddSingleton<V1.SandboxService.SandboxServiceBase, SandboxApi>();
                 services.AddSingleton<V1.ExecutionService.ExecutionServiceBase, ExecutionApi>();
                 services.AddSingleton<V1.WorkspaceService.WorkspaceServiceBase, WorkspaceApi>();

@@ -41,6 +41,17 @@ public static class LocalTreeArchive
         await WriteAsync(writer, source, name, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Everything inside <paramref name="directory"/> as one archive, entries named relative to it (the directory itself
+    /// is not an entry). Symbolic links inside are stored, not followed.
+    /// </summary>
+    public static async Task WriteContentsAsync(string directory, Stream sink, CancellationToken cancellationToken)
+    {
+        await using var writer = new TarWriter(sink, TarEntryFormat.Pax, leaveOpen: true);
+        foreach (var child in new DirectoryInfo(directory).EnumerateFileSystemInfos().OrderBy(c => c.Name, StringComparer.Ordinal))
+            await WriteAsync(writer, child.FullName, child.Name, cancellationToken).ConfigureAwait(false);
+    }
+
     private static async Task WriteAsync(TarWriter writer, string path, string name, CancellationToken cancellationToken)
     {
         var info = new DirectoryInfo(path);

@@ -97,6 +97,57 @@ public class SetupStageTests
         h.Control.CompleteWorkspace(created.Id);
     }
 
+    [Fact]
+    public async Task A_server_side_checkout_is_written_at_the_repository_path_before_the_blocks_run()
+    {
+        var backend = new ScriptedBackend();
+        await using var h = await StartAsync(backend);
+        var repository = new RepositorySource("http://git.test:8080/org/repo at 0123456789ab", async (tree, path, ct) =>
+            await tree.WriteArchiveAsync(path, new MemoryStream([1, 2, 3]), ct));
+        var created = await h.Control.CreateSandboxAsync(SandboxRequest(wait: false, sandboxYaml: TwoBlocks) with { Repository = repository }, CancellationToken.None);
+        var sandbox = await SandboxAsync(backend, created.Id);
+
+        var mkdir = await sandbox.NextExecutionAsync();
+
+        var (guestRoot, archive) = Assert.Single(sandbox.Archives);
+        Assert.Equal("/workspace", guestRoot);
+        Assert.Equal(new byte[] { 1, 2, 3 }, archive);
+        mkdir.Exit(ExitStatus.Exited(0));
+        (await sandbox.NextExecutionAsync()).Exit(ExitStatus.Exited(0));
+        (await sandbox.NextExecutionAsync()).Exit(ExitStatus.Exited(0));
+        Assert.Equal(SandboxStatus.Ready, (await h.Control.WaitUntilReadyAsync(created.Id, CancellationToken.None)).Status);
+        var stages = h.Control.ReadSandboxEvents(created.Id).Where(e => e.Type == SandboxEventTypes.Stage).Select(e => e.PayloadJson).ToList();
+        Assert.Contains(stages, p => p.Contains("repository stage started: http://git.test:8080/org/repo at 0123456789ab into /workspace"));
+        Assert.Contains(stages, p => p.Contains("repository stage succeeded in "));
+    }
+
+    [Fact]
+    public async Task A_checkout_that_fails_fails_the_sandbox_with_its_code_and_removes_it()
+    {
+        var backend = new ScriptedBackend();
+        await using var h = await StartAsync(backend);
+        var repository = new RepositorySource("http://git.test:8080/org/repo at 0123456789ab", (_, _, _) =>
+            throw new CleanroomException(ErrorCode.RepositoryCheckoutFailed, "commit 0123 is no longer in http://git.test:8080/org/repo"));
+        var created = await h.Control.CreateSandboxAsync(SandboxRequest(wait: false) with { Repository = repository }, CancellationToken.None);
+        var sandbox = await SandboxAsync(backend, created.Id);
+
+        var error = await Assert.ThrowsAsync<CleanroomException>(() => h.Control.WaitUntilReadyAsync(created.Id, CancellationToken.None));
+
+        Assert.Equal(ErrorCode.RepositoryCheckoutFailed, error.Code);
+        Assert.True(sandbox.Terminated);
+        Assert.Equal(SandboxStatus.Failed, (await h.Control.GetSandboxAsync(created.Id, CancellationToken.None)).Status);
+    }
+
+    [Fact]
+    public void A_checkout_and_a_following_workspace_cannot_both_be_asked_for()
+    {
+        var request = SandboxRequest(wait: false) with { Repository = new RepositorySource("x", (_, _, _) => Task.CompletedTask), WorkspaceFollows = true };
+
+        var error = Assert.Throws<CleanroomException>(() => RequestValidation.Check(request));
+
+        Assert.Equal(ErrorCode.InvalidArgument, error.Code);
+    }
+
     private static async Task<ScriptedSandbox> SandboxAsync(ScriptedBackend backend, string id)
     {
         while (true)

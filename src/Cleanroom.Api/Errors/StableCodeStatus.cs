@@ -40,6 +40,7 @@ public static class StableCodeStatus
         [ErrorCode.ServiceFailed] = StatusCode.FailedPrecondition,
         [ErrorCode.RunBeforeFailed] = StatusCode.FailedPrecondition,
         [ErrorCode.WorkspaceIncomplete] = StatusCode.DeadlineExceeded,
+        [ErrorCode.RepositoryCheckoutFailed] = StatusCode.FailedPrecondition,
         [ErrorCode.SecretUnavailable] = StatusCode.FailedPrecondition,
         // What a registry sent is not what the digest pins: never retried blindly, never used.
         [ErrorCode.DigestMismatch] = StatusCode.DataLoss,

@@ -49,6 +49,7 @@ internal static class ApiSession
         ErrorCode.BackendCapabilityMismatch => "pick a backend that supports the policy (--backend), see 'cleanroom doctor --json'",
         ErrorCode.DependencyFailed or ErrorCode.ServiceFailed => "fix the block's command in cleanroom.yaml (its last output is above); 'cleanroom policy validate' checks the file",
         ErrorCode.RunBeforeFailed => "fix sandbox.run.before in cleanroom.yaml: it runs before every command, and its output is above",
+        ErrorCode.RepositoryCheckoutFailed => "check --repo-url, --repo-commit and --repo-ref against the repository; the server's log says what its fetch answered",
         ErrorCode.HostNotAllowed => "add the host:port to sandbox.network.allow in cleanroom.yaml if the sandbox should reach it",
         ErrorCode.NotFound => "list what exists with 'cleanroom sandbox ls'",
         ErrorCode.RuntimeLaunchFailed => "run 'cleanroom doctor', then check the server's log",

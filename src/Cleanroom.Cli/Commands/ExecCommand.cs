@@ -55,7 +55,12 @@ internal static class ExecCommand
             Sandbox? started = null;
             var workspaceFollows = false;
             SubmittedPolicy? submitted = null;
-            if (sandboxId is null)
+            if (sandboxId is null && request.Repository is { } repository)
+            {
+                started = await SandboxStartup.StartFromRepositoryAsync(console, client, repository, request.Backend, request.AllowAll, request.Image, cancellationToken);
+                sandboxId = started.SandboxId;
+            }
+            else if (sandboxId is null)
             {
                 submitted = PolicySubmission.Prepare(console, request.Chdir, request.Backend, request.AllowAll);
                 var create = submitted.Request;
@@ -86,14 +91,14 @@ internal static class ExecCommand
 
             try
             {
-                if (started is not null)
+                if (started is not null && submitted is not null)
                 {
                     await SandboxStartup.FinishAsync(console, client, started, workspaceFollows, submitted!, request.Chdir,
                         repositoryAware: true, request.CopyIn, cancellationToken);
                 }
 
                 var routes = request.ExposeHttps.Routes(sandboxId,
-                    () => (submitted ?? PolicySubmission.Prepare(console, request.Chdir, null, false)).ExposeHttps);
+                    () => request.Repository is not null ? null : (submitted ?? PolicySubmission.Prepare(console, request.Chdir, null, false)).ExposeHttps);
                 await SandboxExposures.ExposeAsync(console, client, sandboxId, request.Expose, routes, cancellationToken);
 
                 var exit = await RunInSandboxAsync(console, client, sandboxId, request, cancellationToken);

@@ -29,6 +29,9 @@ internal sealed record ExecRequest(
     /// <summary><c>--detach-keys</c>, for a session on a terminal.</summary>
     public string? DetachKeys { get; init; }
 
+    /// <summary><c>--repo-url</c> and its companions: the server checks the repository out; nothing local is read.</summary>
+    public Cleanroom.Api.V1.RepositoryCheckout? Repository { get; init; }
+
     /// <summary><c>--expose</c>: host ports the server listens on for the sandbox, before the command starts.</summary>
     public IReadOnlyList<Ports.PortSpec> Expose { get; init; } = [];
 
@@ -86,6 +89,7 @@ internal sealed class ExecOptions
     private readonly Option<bool> _sync = new("--sync") { Description = "Both --copy-in and --copy-out" };
     private readonly Option<string[]> _expose = CommonOptions.Expose();
     private readonly Option<string[]> _exposeHttps = CommonOptions.ExposeHttps();
+    private readonly RepositoryCheckoutOptions _repository = new();
     private readonly Argument<string[]> _command = new("command") { Description = "The command and its arguments, after --", Arity = ArgumentArity.ZeroOrMore };
 
     /// <summary>Adds the flags; <paramref name="alwaysTty"/> (console) leaves out -t, -i and -n, which it decides itself.</summary>
@@ -95,6 +99,8 @@ internal sealed class ExecOptions
         {
             command.Options.Add(option);
         }
+
+        _repository.AddTo(command);
 
         if (!alwaysTty)
         {
@@ -125,6 +131,13 @@ internal sealed class ExecOptions
             throw new CleanroomException(ErrorCode.InvalidArgument, "--timeout must be a positive number of seconds");
         }
 
+        var repository = _repository.Read(parse);
+        if (repository is not null && (parse.GetValue(_in) is not null || parse.GetValue(_copyIn) || parse.GetValue(_copyOut) || parse.GetValue(_sync) || parse.GetValue(_chdir) is not null))
+        {
+            throw new CleanroomException(ErrorCode.InvalidArgument,
+                "--repo-url makes a new sandbox from the server's own checkout: it does not go with --in, --chdir, --copy-in, --copy-out or --sync");
+        }
+
         return new ExecRequest(
             parse.GetValue(_in),
             parse.GetValue(_remove),
@@ -146,6 +159,7 @@ internal sealed class ExecOptions
             DetachKeys = parse.GetValue(_detachKeys),
             Expose = CommonOptions.ExposeSpecs(parse.GetValue(_expose)),
             ExposeHttps = CommonOptions.ExposeHttpsOf(parse, _exposeHttps),
+            Repository = repository,
         };
     }
 }

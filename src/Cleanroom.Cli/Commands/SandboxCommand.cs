@@ -4,6 +4,7 @@ using Cleanroom.Cli.Client;
 using Cleanroom.Cli.Output;
 using Cleanroom.Cli.Ports;
 using Cleanroom.Cli.Workspace;
+using Cleanroom.Errors;
 using Grpc.Core;
 
 namespace Cleanroom.Cli.Commands;
@@ -40,21 +41,36 @@ internal static class SandboxCommand
         {
             host, chdir, backend, allowAll, image, json, expose, exposeHttps,
         };
+        var repository = new RepositoryCheckoutOptions();
         if (repositoryAware)
+        {
             command.Options.Add(copyIn);
+            repository.AddTo(command);
+        }
         command.SetAction((parse, token) => ApiSession.RunAsync(console, parse.GetValue(host), async client =>
         {
             var ports = CommonOptions.ExposeSpecs(parse.GetValue(expose));
             var https = CommonOptions.ExposeHttpsOf(parse, exposeHttps);
-            var submitted = PolicySubmission.Prepare(console, parse.GetValue(chdir), parse.GetValue(backend), parse.GetValue(allowAll));
-            var request = submitted.Request;
-            request.ImageRef = parse.GetValue(image) ?? "";
-            var (started, follows) = await SandboxStartup.StartAsync(console, client, submitted, parse.GetValue(chdir), repositoryAware, token);
-            var sandbox = await SandboxStartup.FinishAsync(console, client, started, follows, submitted, parse.GetValue(chdir), repositoryAware,
-                repositoryAware && parse.GetValue(copyIn), token);
+            Sandbox sandbox;
+            SubmittedPolicy? submitted = null;
+            if (repositoryAware && repository.Read(parse) is { } checkout)
+            {
+                if (parse.GetValue(copyIn) || parse.GetValue(chdir) is not null)
+                    throw new CleanroomException(ErrorCode.InvalidArgument, "--repo-url uses the server's own checkout: it does not go with --chdir or --copy-in");
+                sandbox = await SandboxStartup.StartFromRepositoryAsync(console, client, checkout, parse.GetValue(backend), parse.GetValue(allowAll), parse.GetValue(image), token);
+            }
+            else
+            {
+                submitted = PolicySubmission.Prepare(console, parse.GetValue(chdir), parse.GetValue(backend), parse.GetValue(allowAll));
+                var request = submitted.Request;
+                request.ImageRef = parse.GetValue(image) ?? "";
+                var (started, follows) = await SandboxStartup.StartAsync(console, client, submitted, parse.GetValue(chdir), repositoryAware, token);
+                sandbox = await SandboxStartup.FinishAsync(console, client, started, follows, submitted, parse.GetValue(chdir), repositoryAware,
+                    repositoryAware && parse.GetValue(copyIn), token);
+            }
             if (ports.Count > 0 || https.Any)
             {
-                await SandboxExposures.ExposeAsync(console, client, sandbox.SandboxId, ports, https.Routes(sandbox.SandboxId, () => submitted.ExposeHttps), token);
+                await SandboxExposures.ExposeAsync(console, client, sandbox.SandboxId, ports, https.Routes(sandbox.SandboxId, () => submitted?.ExposeHttps), token);
                 sandbox = (await client.Sandboxes.GetSandboxAsync(new GetSandboxRequest { SandboxId = sandbox.SandboxId }, cancellationToken: token)).Sandbox;
             }
             console.Out.WriteLine(parse.GetValue(json) ? ProtoJson.Format(sandbox) : sandbox.SandboxId);

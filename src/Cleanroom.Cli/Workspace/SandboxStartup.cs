@@ -63,4 +63,25 @@ internal static class SandboxStartup
         }
         return await readiness;
     }
+
+    /// <summary>
+    /// Creates a sandbox from a repository the server checks out itself (<c>--repo-url</c>), says where its policy
+    /// came from, and waits until it is READY, showing the server's progress (the checkout, then any blocks).
+    /// </summary>
+    public static async Task<Sandbox> StartFromRepositoryAsync(CliConsole console, CleanroomClient client, RepositoryCheckout checkout,
+        string? backend, bool allowAll, string? image, CancellationToken cancellationToken)
+    {
+        if (allowAll)
+            console.Error.WriteLine("warning: --dangerously-allow-all: this sandbox may reach any host; the choice is recorded on the sandbox and in the audit log");
+        var response = await client.Sandboxes.CreateSandboxAsync(new CreateSandboxRequest
+        {
+            Backend = backend ?? "",
+            DangerouslyAllowAll = allowAll,
+            ImageRef = image ?? "",
+            RepositoryCheckout = checkout,
+            ReturnWhileProvisioning = true,
+        }, cancellationToken: cancellationToken);
+        console.Error.WriteLine($"cleanroom: policy {response.PolicySource}");
+        return await SandboxReadiness.WaitUntilReadyAsync(console, client, response.Sandbox, cancellationToken);
+    }
 }

@@ -36,8 +36,9 @@ public sealed class HostGateway : IAsyncDisposable
 
     private HostGateway(int port, WebApplication app, LinkListeners listeners, GatewayCallers callers,
         ConcurrentDictionary<string, UpstreamClient> clients, UpstreamAddressPolicy addresses, X509Certificate2Collection extraRoots, GatewayCredentials credentials,
-        HostSecrets secrets)
+        HostSecrets secrets, RepositoryMirrors mirrors)
     {
+        Mirrors = mirrors;
         Port = port;
         _app = app;
         _listeners = listeners;
@@ -53,6 +54,12 @@ public sealed class HostGateway : IAsyncDisposable
     public int Port { get; }
 
     internal GatewayCredentials Credentials { get; }
+
+    /// <summary>The host-side repository mirrors; server-side checkouts fetch through them too.</summary>
+    internal RepositoryMirrors Mirrors { get; }
+
+    /// <summary>The addresses never dialled from the host, whatever a name resolves to.</summary>
+    internal UpstreamAddressPolicy Addresses => _addresses;
 
     /// <summary>The runtime config's <c>secrets:</c>, whose values the gateway puts into <c>/secrets/</c> requests.</summary>
     public HostSecrets Secrets { get; }
@@ -93,9 +100,9 @@ public sealed class HostGateway : IAsyncDisposable
         var housekeeping = new MirrorHousekeeping(mirrorRoot, settings.Mirrors, TimeProvider.System, logger);
         // Mirrors left by an earlier run may be past their bounds (or the bounds smaller now).
         _ = housekeeping.SweepAsync();
+        var mirrors = new RepositoryMirrors(mirrorRoot, caBundle, housekeeping, logger);
         var handler = new GatewayRequestHandler(callers, id => clients.GetValueOrDefault(id), credentials, secrets,
-            app.Services.GetRequiredService<IHttpForwarder>(), new GatewayAudit(recorder, TimeProvider.System),
-            new RepositoryMirrors(mirrorRoot, caBundle, housekeeping, logger), addresses, logger);
+            app.Services.GetRequiredService<IHttpForwarder>(), new GatewayAudit(recorder, TimeProvider.System), mirrors, addresses, logger);
         app.Run(handler.HandleAsync);
         try
         {
@@ -107,7 +114,7 @@ public sealed class HostGateway : IAsyncDisposable
             throw new CleanroomException(ErrorCode.GatewayUnavailable, $"the host gateway did not start: {e.Message}", e);
         }
 
-        return new HostGateway(settings.ListenPort, app, listeners, callers, clients, addresses, extraRoots, credentials, secrets);
+        return new HostGateway(settings.ListenPort, app, listeners, callers, clients, addresses, extraRoots, credentials, secrets, mirrors);
     }
 
     /// <summary>

@@ -89,11 +89,51 @@ internal sealed class RepositoryMirrors(string root, string? caBundle, MirrorHou
     }
 
     /// <summary>
+    /// Fetches every branch and tag of the upstream into the mirror whatever it holds already (a server-side checkout
+    /// wants the upstream's refs as they are now), and <paramref name="commit"/> by its id when no ref reaches it (kept
+    /// under <c>refs/cleanroom/commits/</c>). An anonymous fill (no credential) is for a checkout only: the gateway
+    /// serves sandboxes from mirrors of hosts with a credential. Returns whether the commit, if any, is there now.
+    /// </summary>
+    public async Task<bool> RefreshAsync(GitRoute route, System.Net.IPAddress address, AuthenticationHeaderValue? authorization, string? commit,
+        CancellationToken cancellationToken)
+    {
+        var mirror = PathOf(route);
+        var gate = _locks.GetOrAdd(mirror, _ => new SemaphoreSlim(1, 1));
+        await gate.WaitAsync(cancellationToken);
+        try
+        {
+            await FillAsync(route, mirror, address, authorization, cancellationToken);
+            _ = housekeeping.SweepAsync();
+            if (commit is null || await HasAllAsync(mirror, [commit], cancellationToken))
+                return true;
+            // Most servers answer a want of any reachable commit (protocol v2 always does); a refusal is "not there".
+            var fetched = await FetchAsync(route, mirror, address, authorization, [$"+{commit}:refs/cleanroom/commits/{commit}"], prune: false, cancellationToken);
+            return fetched.Succeeded && await HasAllAsync(mirror, [commit], cancellationToken);
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    /// <summary>The branch the upstream's HEAD points at (<c>git ls-remote --symref</c>); null when it names none.</summary>
+    public async Task<string?> DefaultBranchAsync(GitRoute route, System.Net.IPAddress address, AuthenticationHeaderValue? authorization, CancellationToken cancellationToken)
+    {
+        var result = await _git.TryRunAsync(["git", "ls-remote", "--symref", UpstreamUrl(route), "HEAD"], root, null, null, TimeSpan.FromMinutes(2),
+            UpstreamEnvironment(route, address, authorization), cancellationToken);
+        if (result is not { Succeeded: true })
+            throw new CleanroomException(ErrorCode.RepositoryCheckoutFailed, $"asking {route.Host}:{route.Port}{RepositoryPath(route)} for its default branch failed (exit {result?.ExitCode})");
+        const string prefix = "ref: refs/heads/";
+        return result.StdoutText.Split('\n').Where(line => line.StartsWith(prefix, StringComparison.Ordinal) && line.EndsWith("\tHEAD", StringComparison.Ordinal))
+            .Select(line => line[prefix.Length..^"\tHEAD".Length]).FirstOrDefault();
+    }
+
+    /// <summary>
     /// <c>git fetch</c> of every branch and tag into the mirror, connecting to the address the gateway resolved by the
     /// caller's policy (curl's resolve list pins it: git never does its own DNS here) with the host credential in an
     /// environment-only config entry (never argv, never the mirror's config file).
     /// </summary>
-    private async Task FillAsync(GitRoute route, string mirror, System.Net.IPAddress address, AuthenticationHeaderValue authorization, CancellationToken cancellationToken)
+    private async Task FillAsync(GitRoute route, string mirror, System.Net.IPAddress address, AuthenticationHeaderValue? authorization, CancellationToken cancellationToken)
     {
         if (!Directory.Exists(mirror))
         {
@@ -101,11 +141,34 @@ internal sealed class RepositoryMirrors(string root, string? caBundle, MirrorHou
             await _git.RunCheckedAsync(["git", "init", "-q", "--bare", mirror], root, cancellationToken);
         }
 
-        var repository = RepositoryPath(route);
-        var url = new Uri(route.UpstreamUri, repository).ToString();
+        var result = await FetchAsync(route, mirror, address, authorization, ["+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*"], prune: true, cancellationToken);
+        if (!result.Succeeded)
+            throw new CleanroomException(ErrorCode.GatewayUpstreamFailed, $"filling the mirror of {route.Host}:{route.Port}{RepositoryPath(route)} failed (exit {result.ExitCode})");
+        logger.LogInformation("gateway: mirror of {Host}:{Port}{Repository} filled", route.Host, route.Port, RepositoryPath(route));
+    }
+
+    private async Task<HostProgramResult> FetchAsync(GitRoute route, string mirror, System.Net.IPAddress address, AuthenticationHeaderValue? authorization,
+        IReadOnlyList<string> refspecs, bool prune, CancellationToken cancellationToken)
+    {
+        List<string> argv = ["git", "--git-dir", mirror, "fetch", "--quiet", "--no-tags"];
+        if (prune)
+            argv.Add("--prune");
+        argv.Add(UpstreamUrl(route));
+        argv.AddRange(refspecs);
+        return await _git.TryRunAsync(argv, mirror, null, null, FillTimeout, UpstreamEnvironment(route, address, authorization), cancellationToken)
+            ?? throw new CleanroomException(ErrorCode.GatewayUpstreamFailed, "filling the mirror timed out");
+    }
+
+    private static string UpstreamUrl(GitRoute route) => new Uri(route.UpstreamUri, RepositoryPath(route)).ToString();
+
+    /// <summary>
+    /// Git's environment for talking to the upstream: pinned to <paramref name="address"/>, no redirects, http(s) only,
+    /// and the credential (if any) as an environment-only config entry.
+    /// </summary>
+    private Dictionary<string, string> UpstreamEnvironment(GitRoute route, System.Net.IPAddress address, AuthenticationHeaderValue? authorization)
+    {
         var config = new List<(string Key, string Value)>
         {
-            ("http.extraHeader", $"Authorization: {authorization}"),
             ("http.curloptResolve", $"{route.Host}:{route.Port}:{address}"),
             ("http.followRedirects", "false"),
             // Keep what arrives as a pack, however few objects it holds: git would explode a small fetch (under 100
@@ -115,6 +178,8 @@ internal sealed class RepositoryMirrors(string root, string? caBundle, MirrorHou
             ("protocol.http.allow", "always"),
             ("protocol.https.allow", "always"),
         };
+        if (authorization is not null)
+            config.Add(("http.extraHeader", $"Authorization: {authorization}"));
         if (caBundle is not null)
             config.Add(("http.sslCAInfo", caBundle));
         var environment = new Dictionary<string, string>(Isolated) { ["GIT_CONFIG_COUNT"] = config.Count.ToString(System.Globalization.CultureInfo.InvariantCulture) };
@@ -123,17 +188,11 @@ internal sealed class RepositoryMirrors(string root, string? caBundle, MirrorHou
             environment[$"GIT_CONFIG_KEY_{i}"] = config[i].Key;
             environment[$"GIT_CONFIG_VALUE_{i}"] = config[i].Value;
         }
-
-        var result = await _git.TryRunAsync(["git", "--git-dir", mirror, "fetch", "--quiet", "--prune", "--no-tags", url,
-            "+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*"], mirror, null, null, FillTimeout, environment, cancellationToken)
-            ?? throw new CleanroomException(ErrorCode.GatewayUpstreamFailed, "filling the mirror timed out");
-        if (!result.Succeeded)
-            throw new CleanroomException(ErrorCode.GatewayUpstreamFailed, $"filling the mirror of {route.Host}:{route.Port}{repository} failed (exit {result.ExitCode})");
-        logger.LogInformation("gateway: mirror of {Host}:{Port}{Repository} filled", route.Host, route.Port, repository);
+        return environment;
     }
 
     /// <summary>No prompts, no system or user config, no hooks from anywhere but the mirror itself.</summary>
-    private Dictionary<string, string> Isolated => new(StringComparer.Ordinal)
+    internal Dictionary<string, string> Isolated => new(StringComparer.Ordinal)
     {
         ["GIT_TERMINAL_PROMPT"] = "0",
         ["GIT_CONFIG_NOSYSTEM"] = "1",

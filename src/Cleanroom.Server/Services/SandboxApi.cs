@@ -8,7 +8,7 @@ namespace Cleanroom.Server.Services;
 /// <summary>cleanroom.v1.SandboxService over the control plane; serves gRPC and Connect alike.</summary>
 internal sealed class SandboxApi(
     SandboxControl control, ServerSettings settings, Cleanroom.Images.ImageStore images, LazyImagePull? imagePull = null,
-    Ports.PortExposures? exposures = null, Routes.HttpsRoutes? routes = null)
+    Ports.PortExposures? exposures = null, Routes.HttpsRoutes? routes = null, Checkouts.RepositoryCheckouts? checkouts = null)
     : V1.SandboxService.SandboxServiceBase
 {
     /// <summary>Largest file DownloadSandboxFile returns in one response, whatever the client asks.</summary>
@@ -24,7 +24,9 @@ internal sealed class SandboxApi(
                 ?? throw new CleanroomException(ErrorCode.NotFound, $"image {request.ImageRef} has no name in the store");
         }
 
-        var policy = PolicyIntake.Accept(request);
+        var (policy, repository, policySource) = request.RepositoryCheckout is null
+            ? (PolicyIntake.Accept(request), null, "")
+            : await CheckOutAsync(request, context.CancellationToken);
         var image = policy.Image.Reference;
         var backend = string.IsNullOrEmpty(request.Backend) ? settings.DefaultBackend : request.Backend;
         var sandbox = await control.CreateSandboxAsync(SandboxRequests.For(policy, backend, request.DangerouslyAllowAll, settings) with
@@ -33,13 +35,40 @@ internal sealed class SandboxApi(
             Prepare = imagePull is null ? null : (id, ct) => imagePull.EnsurePresentAsync(id, image, ct),
             WaitUntilReady = !request.ReturnWhileProvisioning && !request.WorkspaceFollows,
             WorkspaceFollows = request.WorkspaceFollows,
+            Repository = repository,
         }, context.CancellationToken);
 
         return new V1.CreateSandboxResponse
         {
             Sandbox = ProtoMapping.ToProto(sandbox),
+            PolicySource = policySource,
             Message = $"sandbox {sandbox.Id} is {StatusNames.Of(sandbox.Status)}",
         };
+    }
+
+    /// <summary>
+    /// A create from a repository checkout: the server fetches the repository, takes the policy from the commit, and
+    /// refuses (before anything is made) a policy that does not allow the repository's host in its repository stage.
+    /// </summary>
+    private async Task<(Cleanroom.Policy.CompiledPolicy, RepositorySource, string)> CheckOutAsync(V1.CreateSandboxRequest request, CancellationToken cancellationToken)
+    {
+        if (!string.IsNullOrEmpty(request.PolicyJson) || request.Policy is not null)
+            throw new CleanroomException(ErrorCode.InvalidArgument, "send repository_checkout without policy or policy_json: the policy comes from the repository's commit");
+        if (request.WorkspaceFollows)
+            throw new CleanroomException(ErrorCode.InvalidArgument, "repository_checkout and workspace_follows cannot both be set: a sandbox has one repository");
+        if (checkouts is null)
+        {
+            throw new CleanroomException(ErrorCode.GatewayUnavailable,
+                "this server has no host gateway (no egress enforcement here), and server-side repository checkouts fetch through it");
+        }
+
+        var checkout = request.RepositoryCheckout;
+        var fetched = await checkouts.FetchAsync(checkout.Url, checkout.Commit, checkout.Ref, cancellationToken);
+        var policy = string.IsNullOrEmpty(request.ImageRef) ? fetched.Policy : PolicyIntake.WithImage(fetched.Policy, request.ImageRef);
+        Checkouts.RepositoryCheckouts.RequireAllowed(fetched, policy, request.DangerouslyAllowAll);
+        var repository = new RepositorySource(fetched.Description,
+            (tree, path, ct) => Checkouts.CheckoutTree.WriteAsync(checkouts, fetched, tree, path, ct));
+        return (policy, repository, fetched.PolicySource);
     }
 
     public override async Task<V1.GetSandboxResponse> GetSandbox(V1.GetSandboxRequest request, ServerCallContext context)

@@ -6,8 +6,25 @@ using Cleanroom.Errors;
 namespace Cleanroom.ControlPlane.Tests.Doubles;
 
 /// <summary>A sandbox of <see cref="ScriptedBackend"/>: hands each started execution to the test.</summary>
-internal sealed class ScriptedSandbox(string sandboxId, ScriptedBackend backend) : IProvisionedSandbox, ISandboxDisk
+internal sealed class ScriptedSandbox(string sandboxId, ScriptedBackend backend) : IProvisionedSandbox, ISandboxDisk, ISandboxFileTree
 {
+    /// <summary>Every archive written into the sandbox: where, and its bytes.</summary>
+    public List<(string GuestRoot, byte[] Archive)> Archives { get; } = [];
+
+    public async Task<long> WriteArchiveAsync(string guestRoot, Stream archive, CancellationToken cancellationToken)
+    {
+        var copy = new MemoryStream();
+        await archive.CopyToAsync(copy, cancellationToken);
+        lock (Archives) Archives.Add((guestRoot, copy.ToArray()));
+        return copy.Length;
+    }
+
+    public Task<Stream> ReadArchiveAsync(string guestRoot, IReadOnlyList<string> members, CancellationToken cancellationToken) =>
+        throw new NotSupportedException("the scripted sandbox keeps no tree");
+
+    public IAsyncEnumerable<GuestTreeEntry> ListTreeAsync(string guestRoot, IReadOnlyList<string> excludedNames, uint maxEntries, CancellationToken cancellationToken) =>
+        throw new NotSupportedException("the scripted sandbox keeps no tree");
+
     private readonly Channel<ScriptedExecution> _started = Channel.CreateUnbounded<ScriptedExecution>();
     private readonly List<ScriptedExecution> _executions = [];
 
