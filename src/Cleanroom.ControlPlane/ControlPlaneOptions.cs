@@ -31,6 +31,15 @@ public sealed record ControlPlaneOptions
     /// </summary>
     public TimeSpan WorkspaceWait { get; init; } = TimeSpan.FromMinutes(10);
 
+    /// <summary>
+    /// Where the outputs of setup blocks are cached (normally <c>$XDG_CACHE_HOME/cleanroom/blocks</c>); null: no cache,
+    /// every block runs at every create.
+    /// </summary>
+    public string? BlockCacheDirectory { get; init; }
+
+    /// <summary>Bound of the block cache; the least recently used outputs go first.</summary>
+    public long BlockCacheMaxBytes { get; init; } = 10L << 30;
+
     /// <summary>Upper bound for each backend's restart reconciliation, so one stuck backend cannot stall startup.</summary>
     public TimeSpan ReconcileTimeout { get; init; } = TimeSpan.FromMinutes(2);
 }

@@ -30,6 +30,8 @@ public sealed record CreateSandboxRequest
     /// blocks run (the repository stage). Not with <see cref="WorkspaceFollows"/>: a sandbox has one repository.
     /// </summary>
     public RepositorySource? Repository { get; init; }
+    /// <summary><c>--no-cache</c>: setup blocks run even where the block cache holds their outputs (which they then refresh).</summary>
+    public bool NoCache { get; init; }
     /// <summary>
     /// Work that must be done before the backend provisions (the server pulls a missing image here), given the
     /// sandbox's id. It runs in the background while the sandbox is PROVISIONING, so callers can follow the events

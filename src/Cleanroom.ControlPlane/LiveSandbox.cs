@@ -37,6 +37,9 @@ internal sealed class LiveSandbox(string id, SandboxStatus status)
     /// <summary>The server-side checkout written in the repository stage; null when the caller brings the workspace.</summary>
     public RepositorySource? Repository { get; init; }
 
+    /// <summary>Setup blocks ignore the block cache's hits (<c>--no-cache</c>).</summary>
+    public bool NoCache { get; init; }
+
     public CancellationTokenSource ProvisioningCancel { get; } = new();
 
     /// <summary>The provisioning work; it records its own outcome and never faults.</summary>

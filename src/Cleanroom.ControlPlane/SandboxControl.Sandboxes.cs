@@ -44,6 +44,7 @@ public sealed partial class SandboxControl
             RunBefore = RunBeforeCommand.Of(request.Policy),
             WorkspaceFollows = request.WorkspaceFollows,
             Repository = request.Repository,
+            NoCache = request.NoCache,
         };
         _store.InsertSandbox(sandbox);
         _live[sandbox.Id] = live;
@@ -260,8 +261,8 @@ public sealed partial class SandboxControl
                 await AwaitWorkspaceAsync(live, handle, cancellationToken).ConfigureAwait(false);
             if (SandboxSetup.IsNeeded(policy))
             {
-                await new SandboxSetup(sandboxId, handle, policy, (id, payload) => RecordEvent(id, SandboxEventTypes.Stage, payload.ToJsonString()))
-                    .RunAsync(cancellationToken).ConfigureAwait(false);
+                await new SandboxSetup(sandboxId, handle, policy, (id, payload) => RecordEvent(id, SandboxEventTypes.Stage, payload.ToJsonString()),
+                    SetupCacheOf(live, spec)).RunAsync(cancellationToken).ConfigureAwait(false);
             }
         }
         catch
@@ -276,6 +277,19 @@ public sealed partial class SandboxControl
             }
             throw;
         }
+    }
+
+    /// <summary>
+    /// The block cache as this sandbox's setup uses it: scoped to the repository its workspace came from (the host
+    /// checkout, or the URL of a server-side checkout), keyed on the workspace's files. A sandbox without a workspace
+    /// has no repository to key on: its blocks run uncached.
+    /// </summary>
+    private SetupCache? SetupCacheOf(LiveSandbox live, SandboxSpec spec)
+    {
+        if (_blockCache is null || _store.GetWorkspace(live.Id) is not { } json)
+            return null;
+        var workspace = Cleanroom.Workspace.WorkspaceRecord.FromJson(json);
+        return new SetupCache(_blockCache, BlockCache.ScopeOf(workspace.CheckoutPath), workspace.Baseline, spec.Policy.Compiled.Image.Digest, live.NoCache);
     }
 
     /// <summary>

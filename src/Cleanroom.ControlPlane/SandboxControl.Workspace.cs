@@ -84,7 +84,7 @@ public sealed partial class SandboxControl
             ["message"] = $"repository stage started: {repository.Description} into {repositoryPath}",
         }.ToJsonString());
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        await repository.WriteAsync(tree, repositoryPath, cancellationToken).ConfigureAwait(false);
+        await repository.WriteAsync(live.Id, tree, repositoryPath, cancellationToken).ConfigureAwait(false);
         var elapsed = (long)clock.Elapsed.TotalMilliseconds;
         RecordEvent(live.Id, SandboxEventTypes.Stage, new JsonObject
         {

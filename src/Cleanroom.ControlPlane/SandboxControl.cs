@@ -29,6 +29,7 @@ public sealed partial class SandboxControl : IAsyncDisposable
     private readonly ConcurrentDictionary<string, LiveSandbox> _live = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, ExecutionRun> _runs = new(StringComparer.Ordinal);
     private readonly SparePool _spares;
+    private readonly Setup.BlockCache? _blockCache;
     private int _disposed;
 
     private SandboxControl(ControlPlaneOptions options, BackendRegistry backends, TimeProvider time, ILoggerFactory loggers, ControlPlaneStore store)
@@ -40,6 +41,9 @@ public sealed partial class SandboxControl : IAsyncDisposable
         _logger = loggers.CreateLogger<SandboxControl>();
         _store = store;
         _spares = new SparePool(options.WarmPoolSize, loggers.CreateLogger<SparePool>());
+        _blockCache = options.BlockCacheDirectory is { } cacheRoot
+            ? new Setup.BlockCache(cacheRoot, options.BlockCacheMaxBytes, loggers.CreateLogger<Setup.BlockCache>())
+            : null;
     }
 
     /// <summary>

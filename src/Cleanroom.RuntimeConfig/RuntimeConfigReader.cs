@@ -26,6 +26,7 @@ public static class RuntimeConfigReader
     private const string TopRoutes = "routes";
     private const string TopGateway = "gateway";
     private const string TopSecrets = "secrets";
+    private const string TopBlockCache = "block_cache";
 
     /// <summary>Reads the file; a missing file is valid and means "all defaults".</summary>
     public static RuntimeConfigResult ReadFile(string path)
@@ -57,6 +58,7 @@ public static class RuntimeConfigReader
         var routes = RouteSettings.Defaults;
         var gateway = GatewaySettings.Defaults;
         var secrets = SecretSettings.None;
+        var blockCache = BlockCacheSettings.Defaults;
         var backends = ImmutableSortedDictionary.CreateBuilder<string, ImmutableSortedDictionary<string, string>>(StringComparer.Ordinal);
         foreach (var (keyNode, value) in root.Children)
         {
@@ -93,8 +95,11 @@ public static class RuntimeConfigReader
                 case TopSecrets:
                     secrets = SecretsSectionReader.Read(value, problems);
                     break;
+                case TopBlockCache:
+                    blockCache = BlockCacheSectionReader.Read(value, problems) ?? BlockCacheSettings.Defaults;
+                    break;
                 default:
-                    problems.Add(At(keyNode, key, $"unknown field '{key}'; known fields are {TopDefaultBackend}, {TopDefaultImage}, {TopImages}, {TopNetwork}, {TopWorkspace}, {TopWarmPool}, {TopRoutes}, {TopGateway}, {TopSecrets}, {TopBackends}"));
+                    problems.Add(At(keyNode, key, $"unknown field '{key}'; known fields are {TopDefaultBackend}, {TopDefaultImage}, {TopImages}, {TopNetwork}, {TopWorkspace}, {TopWarmPool}, {TopRoutes}, {TopGateway}, {TopSecrets}, {TopBlockCache}, {TopBackends}"));
                     break;
             }
         }
@@ -110,6 +115,7 @@ public static class RuntimeConfigReader
                 Routes = routes,
                 Gateway = gateway,
                 Secrets = secrets,
+                BlockCache = blockCache,
             }, problems)
             : new RuntimeConfigResult("", true, null, problems);
     }

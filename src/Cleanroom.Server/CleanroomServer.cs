@@ -74,7 +74,13 @@ public sealed class CleanroomServer : IAsyncDisposable
         bool pullMissingImages = false)
     {
         var control = await SandboxControl.OpenAsync(
-            new ControlPlaneOptions { StateDirectory = directories.StateHome, WarmPoolSize = configuration.WarmPool.Size }, backends, TimeProvider.System, loggers, cancellationToken);
+            new ControlPlaneOptions
+            {
+                StateDirectory = directories.StateHome,
+                WarmPoolSize = configuration.WarmPool.Size,
+                BlockCacheDirectory = Path.Combine(directories.CacheHome, "blocks"),
+                BlockCacheMaxBytes = configuration.BlockCache.MaxBytes,
+            }, backends, TimeProvider.System, loggers, cancellationToken);
         try
         {
             if (enforcement is not null)

@@ -102,7 +102,7 @@ public class SetupStageTests
     {
         var backend = new ScriptedBackend();
         await using var h = await StartAsync(backend);
-        var repository = new RepositorySource("http://git.test:8080/org/repo at 0123456789ab", async (tree, path, ct) =>
+        var repository = new RepositorySource("http://git.test:8080/org/repo at 0123456789ab", async (_, tree, path, ct) =>
             await tree.WriteArchiveAsync(path, new MemoryStream([1, 2, 3]), ct));
         var created = await h.Control.CreateSandboxAsync(SandboxRequest(wait: false, sandboxYaml: TwoBlocks) with { Repository = repository }, CancellationToken.None);
         var sandbox = await SandboxAsync(backend, created.Id);
@@ -126,7 +126,7 @@ public class SetupStageTests
     {
         var backend = new ScriptedBackend();
         await using var h = await StartAsync(backend);
-        var repository = new RepositorySource("http://git.test:8080/org/repo at 0123456789ab", (_, _, _) =>
+        var repository = new RepositorySource("http://git.test:8080/org/repo at 0123456789ab", (_, _, _, _) =>
             throw new CleanroomException(ErrorCode.RepositoryCheckoutFailed, "commit 0123 is no longer in http://git.test:8080/org/repo"));
         var created = await h.Control.CreateSandboxAsync(SandboxRequest(wait: false) with { Repository = repository }, CancellationToken.None);
         var sandbox = await SandboxAsync(backend, created.Id);
@@ -141,7 +141,7 @@ public class SetupStageTests
     [Fact]
     public void A_checkout_and_a_following_workspace_cannot_both_be_asked_for()
     {
-        var request = SandboxRequest(wait: false) with { Repository = new RepositorySource("x", (_, _, _) => Task.CompletedTask), WorkspaceFollows = true };
+        var request = SandboxRequest(wait: false) with { Repository = new RepositorySource("x", (_, _, _, _) => Task.CompletedTask), WorkspaceFollows = true };
 
         var error = Assert.Throws<CleanroomException>(() => RequestValidation.Check(request));
 

@@ -35,6 +35,11 @@ internal static class CommonOptions
         Description = "Let this one sandbox reach any host (egress unrestricted; never put this in a policy)",
     };
 
+    public static Option<bool> NoCache() => new("--no-cache")
+    {
+        Description = "Run the policy's dependency and service blocks even where the server has their outputs cached",
+    };
+
     public static Option<bool> Last() => new("--last")
     {
         Description = "Use the most recent one",

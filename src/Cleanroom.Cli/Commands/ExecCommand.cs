@@ -57,13 +57,14 @@ internal static class ExecCommand
             SubmittedPolicy? submitted = null;
             if (sandboxId is null && request.Repository is { } repository)
             {
-                started = await SandboxStartup.StartFromRepositoryAsync(console, client, repository, request.Backend, request.AllowAll, request.Image, cancellationToken);
+                started = await SandboxStartup.StartFromRepositoryAsync(console, client, repository, request.Backend, request.AllowAll, request.Image, request.NoCache, cancellationToken);
                 sandboxId = started.SandboxId;
             }
             else if (sandboxId is null)
             {
                 submitted = PolicySubmission.Prepare(console, request.Chdir, request.Backend, request.AllowAll);
                 var create = submitted.Request;
+                create.NoCache = request.NoCache;
                 if (request.Image is not null)
                 {
                     create.ImageRef = request.Image;

@@ -32,6 +32,9 @@ internal sealed record ExecRequest(
     /// <summary><c>--repo-url</c> and its companions: the server checks the repository out; nothing local is read.</summary>
     public Cleanroom.Api.V1.RepositoryCheckout? Repository { get; init; }
 
+    /// <summary><c>--no-cache</c>: the policy's setup blocks run even where their outputs are cached.</summary>
+    public bool NoCache { get; init; }
+
     /// <summary><c>--expose</c>: host ports the server listens on for the sandbox, before the command starts.</summary>
     public IReadOnlyList<Ports.PortSpec> Expose { get; init; } = [];
 
@@ -90,12 +93,13 @@ internal sealed class ExecOptions
     private readonly Option<string[]> _expose = CommonOptions.Expose();
     private readonly Option<string[]> _exposeHttps = CommonOptions.ExposeHttps();
     private readonly RepositoryCheckoutOptions _repository = new();
+    private readonly Option<bool> _noCache = CommonOptions.NoCache();
     private readonly Argument<string[]> _command = new("command") { Description = "The command and its arguments, after --", Arity = ArgumentArity.ZeroOrMore };
 
     /// <summary>Adds the flags; <paramref name="alwaysTty"/> (console) leaves out -t, -i and -n, which it decides itself.</summary>
     public void AddTo(Command command, bool alwaysTty = false)
     {
-        foreach (var option in new Option[] { _host, _in, _remove, _keep, _printId, _backend, _image, _env, _cwd, _timeout, _chdir, _allowAll, _copyIn, _copyOut, _sync, _detachKeys, _expose, _exposeHttps })
+        foreach (var option in new Option[] { _noCache, _host, _in, _remove, _keep, _printId, _backend, _image, _env, _cwd, _timeout, _chdir, _allowAll, _copyIn, _copyOut, _sync, _detachKeys, _expose, _exposeHttps })
         {
             command.Options.Add(option);
         }
@@ -160,6 +164,7 @@ internal sealed class ExecOptions
             Expose = CommonOptions.ExposeSpecs(parse.GetValue(_expose)),
             ExposeHttps = CommonOptions.ExposeHttpsOf(parse, _exposeHttps),
             Repository = repository,
+            NoCache = parse.GetValue(_noCache),
         };
     }
 }

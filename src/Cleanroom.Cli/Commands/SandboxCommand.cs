@@ -35,11 +35,12 @@ internal static class SandboxCommand
         var json = CommonOptions.Json();
         var expose = CommonOptions.Expose();
         var exposeHttps = CommonOptions.ExposeHttps();
+        var noCache = CommonOptions.NoCache();
         var command = new Command(name, repositoryAware
             ? "Create a sandbox from cleanroom.yaml with the checkout's HEAD in its workspace, and print its id; it stays READY until removed."
             : "Create a sandbox from cleanroom.yaml and print its id (no repository copied in); it stays READY until removed.")
         {
-            host, chdir, backend, allowAll, image, json, expose, exposeHttps,
+            host, chdir, backend, allowAll, image, json, expose, exposeHttps, noCache,
         };
         var repository = new RepositoryCheckoutOptions();
         if (repositoryAware)
@@ -57,13 +58,14 @@ internal static class SandboxCommand
             {
                 if (parse.GetValue(copyIn) || parse.GetValue(chdir) is not null)
                     throw new CleanroomException(ErrorCode.InvalidArgument, "--repo-url uses the server's own checkout: it does not go with --chdir or --copy-in");
-                sandbox = await SandboxStartup.StartFromRepositoryAsync(console, client, checkout, parse.GetValue(backend), parse.GetValue(allowAll), parse.GetValue(image), token);
+                sandbox = await SandboxStartup.StartFromRepositoryAsync(console, client, checkout, parse.GetValue(backend), parse.GetValue(allowAll), parse.GetValue(image), parse.GetValue(noCache), token);
             }
             else
             {
                 submitted = PolicySubmission.Prepare(console, parse.GetValue(chdir), parse.GetValue(backend), parse.GetValue(allowAll));
                 var request = submitted.Request;
                 request.ImageRef = parse.GetValue(image) ?? "";
+                request.NoCache = parse.GetValue(noCache);
                 var (started, follows) = await SandboxStartup.StartAsync(console, client, submitted, parse.GetValue(chdir), repositoryAware, token);
                 sandbox = await SandboxStartup.FinishAsync(console, client, started, follows, submitted, parse.GetValue(chdir), repositoryAware,
                     repositoryAware && parse.GetValue(copyIn), token);

@@ -69,7 +69,7 @@ internal static class SandboxStartup
     /// came from, and waits until it is READY, showing the server's progress (the checkout, then any blocks).
     /// </summary>
     public static async Task<Sandbox> StartFromRepositoryAsync(CliConsole console, CleanroomClient client, RepositoryCheckout checkout,
-        string? backend, bool allowAll, string? image, CancellationToken cancellationToken)
+        string? backend, bool allowAll, string? image, bool noCache, CancellationToken cancellationToken)
     {
         if (allowAll)
             console.Error.WriteLine("warning: --dangerously-allow-all: this sandbox may reach any host; the choice is recorded on the sandbox and in the audit log");
@@ -80,6 +80,7 @@ internal static class SandboxStartup
             ImageRef = image ?? "",
             RepositoryCheckout = checkout,
             ReturnWhileProvisioning = true,
+            NoCache = noCache,
         }, cancellationToken: cancellationToken);
         console.Error.WriteLine($"cleanroom: policy {response.PolicySource}");
         return await SandboxReadiness.WaitUntilReadyAsync(console, client, response.Sandbox, cancellationToken);

@@ -13,9 +13,11 @@ namespace Cleanroom.ControlPlane.Setup;
 /// <c>sandbox.services</c> block under the services stage's, then the execution stage. Every block runs as
 /// <c>/bin/sh -c COMMAND</c> in the repository path with its own env. Each stage and block start and end become
 /// <c>sandbox.stage</c> events (with the duration); the first block that fails ends the setup with
-/// <c>dependency_failed</c> / <c>service_failed</c> and the tail of its output.
+/// <c>dependency_failed</c> / <c>service_failed</c> and the tail of its output. A block that declares outputs is
+/// cached when <see cref="SetupCache"/> is given: on a hit its outputs are restored and its command does not run; on a
+/// miss it runs and its outputs are published, unless it wrote elsewhere too (then a warning event says so).
 /// </summary>
-internal sealed class SandboxSetup(string sandboxId, IProvisionedSandbox sandbox, CompiledPolicy policy, Action<string, JsonObject> record)
+internal sealed class SandboxSetup(string sandboxId, IProvisionedSandbox sandbox, CompiledPolicy policy, Action<string, JsonObject> record, SetupCache? cache = null)
 {
     public static bool IsNeeded(CompiledPolicy policy) => !policy.Dependencies.IsEmpty || !policy.Services.IsEmpty;
 
@@ -38,6 +40,16 @@ internal sealed class SandboxSetup(string sandboxId, IProvisionedSandbox sandbox
         foreach (var block in blocks)
         {
             var clock = Stopwatch.StartNew();
+            var key = cache is null ? null : BlockCacheKey.Of(cache.ImageDigest, stage, policy.Network[stage], block, cache.Repository);
+            BlockOutputs? outputs = null;
+            if (key is not null)
+            {
+                outputs = await BlockOutputs.ResolveAsync(sandbox, block, cancellationToken).ConfigureAwait(false);
+                if (await TryRestoreAsync(stage, block, key, outputs, clock, cancellationToken).ConfigureAwait(false))
+                    continue;
+                await outputs.MarkStartAsync(sandbox, cancellationToken).ConfigureAwait(false);
+            }
+
             Record(stage, block.Name, "started");
             var tail = new CommandOutputTail();
             var spec = SetupCommand.Spec(block.Command, policy.RepositoryPath, block.Env);
@@ -54,8 +66,37 @@ internal sealed class SandboxSetup(string sandboxId, IProvisionedSandbox sandbox
                     $"{stage} block '{block.Name}' exited {exit.ExitCode}" + (output.Length == 0 ? "" : $"; its last output:\n{output}"));
             }
             Record(stage, block.Name, "succeeded", clock.Elapsed, 0);
+            if (key is not null)
+                await PublishAsync(stage, block, key, outputs!, cancellationToken).ConfigureAwait(false);
         }
         Record(stage, null, "succeeded", stageClock.Elapsed);
+    }
+
+    /// <summary>On a hit, the outputs go in and the block is done; a restore that fails is a failed block.</summary>
+    private async Task<bool> TryRestoreAsync(string stage, WorkloadBlock block, string key, BlockOutputs outputs, Stopwatch clock, CancellationToken cancellationToken)
+    {
+        if (cache!.IgnoreHits || cache.Store.Find(cache.Scope, key) is not { } archive)
+            return false;
+        if (sandbox is not ISandboxFileTree tree)
+            return false;
+        await BlockOutputs.RestoreAsync(tree, archive, cancellationToken).ConfigureAwait(false);
+        Record(stage, block.Name, "restored", clock.Elapsed, detail: $"from the cache ({string.Join(", ", outputs.Paths)})");
+        return true;
+    }
+
+    /// <summary>Publishes the outputs of a block that ran, when they are its whole lasting effect; else says why not.</summary>
+    private async Task PublishAsync(string stage, WorkloadBlock block, string key, BlockOutputs outputs, CancellationToken cancellationToken)
+    {
+        var why = sandbox is ISandboxFileTree ? await outputs.WhyNotCacheableAsync(sandbox, cancellationToken).ConfigureAwait(false)
+            : "the backend cannot copy file trees";
+        if (why is not null)
+        {
+            Record(stage, block.Name, "not_cached", detail: $"outputs not cached: {why}");
+            return;
+        }
+        await using var archive = await outputs.CaptureAsync((ISandboxFileTree)sandbox, cancellationToken).ConfigureAwait(false);
+        var size = await cache!.Store.PublishAsync(cache.Scope, key, archive, cancellationToken).ConfigureAwait(false);
+        Record(stage, block.Name, "cached", detail: $"outputs cached ({size} bytes)");
     }
 
     private async Task EnterAsync(string stage, CancellationToken cancellationToken)
@@ -78,10 +119,11 @@ internal sealed class SandboxSetup(string sandboxId, IProvisionedSandbox sandbox
             throw new CleanroomException(ErrorCode.DependencyFailed, $"the repository path {policy.RepositoryPath} cannot be made: {tail}");
     }
 
-    private void Record(string stage, string? block, string state, TimeSpan? duration = null, int? exitCode = null)
+    private void Record(string stage, string? block, string state, TimeSpan? duration = null, int? exitCode = null, string? detail = null)
     {
         var payload = new JsonObject { ["stage"] = stage, ["state"] = state };
-        var message = block is null ? $"{stage} stage {state}" : $"{stage} block '{block}' {state}";
+        var message = detail is not null ? $"{stage} block '{block}' {(state == "restored" ? "restored " : "")}{detail}"
+            : block is null ? $"{stage} stage {state}" : $"{stage} block '{block}' {state}";
         if (block is not null)
             payload["block"] = block;
         if (duration is { } d)

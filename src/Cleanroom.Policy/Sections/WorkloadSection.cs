@@ -26,8 +26,6 @@ internal static partial class WorkloadSection
             ? ReadList(services, sandbox.PathOf("services"), repositoryPath, names, outputs, diagnostics)
             : [];
         // Until the output cache exists, say so rather than accept the declaration silently.
-        if (dependencies.Concat(serviceBlocks).Any(b => !b.OutputDirs.IsEmpty || !b.OutputFiles.IsEmpty))
-            diagnostics.Warn("outputs of dependency and service blocks are not cached yet: every block runs at every create");
         return (dependencies, serviceBlocks);
     }
 

@@ -1,4 +1,5 @@
 using Cleanroom.Backends;
+using Cleanroom.ControlPlane;
 using Cleanroom.Errors;
 using Cleanroom.HostProcesses;
 using Cleanroom.Workspace;
@@ -14,8 +15,8 @@ namespace Cleanroom.Server.Checkouts;
 /// </summary>
 internal static class CheckoutTree
 {
-    public static async Task WriteAsync(RepositoryCheckouts checkouts, FetchedRepository fetched, ISandboxFileTree sandbox, string repositoryPath,
-        CancellationToken cancellationToken)
+    public static async Task WriteAsync(RepositoryCheckouts checkouts, SandboxControl control, string sandboxId, FetchedRepository fetched,
+        ISandboxFileTree sandbox, string repositoryPath, CancellationToken cancellationToken)
     {
         var route = fetched.Route;
         using var lease = checkouts.Mirrors.Lease(route);
@@ -36,13 +37,50 @@ internal static class CheckoutTree
             var archive = Path.Combine(work, "tree.tar");
             await using (var sink = File.Create(archive))
                 await LocalTreeArchive.WriteContentsAsync(tree, sink, cancellationToken).ConfigureAwait(false);
-            await using var source = File.OpenRead(archive);
-            await sandbox.WriteArchiveAsync(repositoryPath, source, cancellationToken).ConfigureAwait(false);
+            await using (var source = File.OpenRead(archive))
+                await sandbox.WriteArchiveAsync(repositoryPath, source, cancellationToken).ConfigureAwait(false);
+            await RecordWorkspaceAsync(checkouts, control, sandboxId, fetched, mirror, repositoryPath, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
             Directory.Delete(work, recursive: true);
         }
+    }
+
+    /// <summary>
+    /// The sandbox's workspace record, as for an upload from a local checkout: every file and link of the commit by its
+    /// git blob id (from <c>git ls-tree</c> of the mirror; <c>.git</c> is no entry, submodules are left out as
+    /// <c>git archive</c> leaves them), the commit, and the repository's URL as where it came from. Setup blocks key
+    /// their cached outputs on it.
+    /// </summary>
+    private static async Task RecordWorkspaceAsync(RepositoryCheckouts checkouts, SandboxControl control, string sandboxId, FetchedRepository fetched,
+        string mirror, string repositoryPath, CancellationToken cancellationToken)
+    {
+        var listing = await checkouts.Git.TryRunAsync(["git", "--git-dir", mirror, "ls-tree", "-r", "-z", "--full-tree", fetched.Commit], mirror, null, null,
+            TimeSpan.FromMinutes(2), checkouts.Mirrors.Isolated, cancellationToken).ConfigureAwait(false);
+        if (listing is not { Succeeded: true })
+            throw new CleanroomException(ErrorCode.RepositoryCheckoutFailed, $"listing commit {fetched.Commit} of {fetched.Url} failed");
+        var baseline = new Dictionary<string, WorkspaceEntry>(StringComparer.Ordinal);
+        foreach (var record in listing.StdoutText.Split('\0', StringSplitOptions.RemoveEmptyEntries))
+        {
+            // "MODE TYPE OBJECT\tPATH"
+            var tab = record.IndexOf('\t');
+            var fields = record[..tab].Split(' ');
+            var path = record[(tab + 1)..];
+            switch (fields[0])
+            {
+                case "100644" or "100755":
+                    baseline[path] = new WorkspaceEntry(path, GuestEntryKind.File, fields[0] == "100755", fields[2], "");
+                    break;
+                case "120000":
+                    var target = await checkouts.Git.TryRunAsync(["git", "--git-dir", mirror, "cat-file", "blob", fields[2]], mirror, null, null,
+                        TimeSpan.FromMinutes(1), checkouts.Mirrors.Isolated, cancellationToken).ConfigureAwait(false);
+                    baseline[path] = new WorkspaceEntry(path, GuestEntryKind.SymbolicLink, false, fields[2], target?.StdoutText ?? "");
+                    break;
+            }
+        }
+        var workspace = new WorkspaceRecord(repositoryPath, fetched.Commit, fetched.Url, baseline);
+        control.SaveWorkspace(sandboxId, new WorkspaceSummary(workspace.GuestPath, workspace.Commit, workspace.CheckoutPath), workspace.ToJson());
     }
 
     private static async Task MakeWorkingTreeAsync(RepositoryCheckouts checkouts, FetchedRepository fetched, string mirror, string tree, CancellationToken cancellationToken)

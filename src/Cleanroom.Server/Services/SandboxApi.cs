@@ -36,6 +36,7 @@ internal sealed class SandboxApi(
             WaitUntilReady = !request.ReturnWhileProvisioning && !request.WorkspaceFollows,
             WorkspaceFollows = request.WorkspaceFollows,
             Repository = repository,
+            NoCache = request.NoCache,
         }, context.CancellationToken);
 
         return new V1.CreateSandboxResponse
@@ -67,7 +68,7 @@ internal sealed class SandboxApi(
         var policy = string.IsNullOrEmpty(request.ImageRef) ? fetched.Policy : PolicyIntake.WithImage(fetched.Policy, request.ImageRef);
         Checkouts.RepositoryCheckouts.RequireAllowed(fetched, policy, request.DangerouslyAllowAll);
         var repository = new RepositorySource(fetched.Description,
-            (tree, path, ct) => Checkouts.CheckoutTree.WriteAsync(checkouts, fetched, tree, path, ct));
+            (id, tree, path, ct) => Checkouts.CheckoutTree.WriteAsync(checkouts, control, id, fetched, tree, path, ct));
         return (policy, repository, fetched.PolicySource);
     }
 
