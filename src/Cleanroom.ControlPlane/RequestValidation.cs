@@ -20,6 +20,10 @@ internal static partial class RequestValidation
             throw Invalid("resource limits must be positive when set");
         if (request.Labels.Keys.Any(string.IsNullOrWhiteSpace))
             throw Invalid("label names must not be empty");
+        if (request.Labels.Keys.FirstOrDefault(k => k.StartsWith(CreateSandboxRequest.ReservedLabelPrefix, StringComparison.Ordinal)) is { } reserved)
+            throw Invalid($"label '{reserved}' is reserved: names under {CreateSandboxRequest.ReservedLabelPrefix} are set by the server (use ensure_key for {CreateSandboxRequest.EnsureKeyLabel})");
+        if (request.EnsureKey is { } ensureKey && (ensureKey.Length is 0 or > 256 || ensureKey.Any(char.IsControl) || string.IsNullOrWhiteSpace(ensureKey)))
+            throw Invalid("ensure key must be 1 to 256 characters without control characters, not blank");
     }
 
     public static void Check(CreateExecutionRequest request)

@@ -29,6 +29,8 @@ public sealed partial class SandboxControl : IAsyncDisposable
     private readonly ConcurrentDictionary<string, LiveSandbox> _live = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, ExecutionRun> _runs = new(StringComparer.Ordinal);
     private readonly SparePool _spares;
+    /// <summary>Makes an ensure's look-up and record one step (see <see cref="CreateSandboxRequest.EnsureKey"/>).</summary>
+    private readonly Lock _ensureGate = new();
     private int _disposed;
 
     private SandboxControl(ControlPlaneOptions options, BackendRegistry backends, TimeProvider time, ILoggerFactory loggers, ControlPlaneStore store)
@@ -139,6 +141,8 @@ public sealed partial class SandboxControl : IAsyncDisposable
     {
         var updated = _store.TransitionSandbox(live.Id, to, _time.GetUtcNow(), failureCode, message);
         live.Status = to;
+        if (to != SandboxStatus.Provisioning)
+            live.LeftProvisioning.TrySetResult();
         if (to is not (SandboxStatus.Provisioning or SandboxStatus.Ready))
             live.FirstUseEnded.TrySetResult();
         if (LifecycleTransitions.IsTerminal(to))

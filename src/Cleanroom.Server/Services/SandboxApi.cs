@@ -33,6 +33,8 @@ internal sealed class SandboxApi(
             Prepare = imagePull is null ? null : (id, ct) => imagePull.EnsurePresentAsync(id, image, ct),
             WaitUntilReady = !request.ReturnWhileProvisioning && !request.WorkspaceFollows,
             WorkspaceFollows = request.WorkspaceFollows,
+            Labels = new Dictionary<string, string>(request.Labels, StringComparer.Ordinal),
+            EnsureKey = string.IsNullOrEmpty(request.EnsureKey) ? null : request.EnsureKey,
         }, context.CancellationToken);
 
         return new V1.CreateSandboxResponse
@@ -53,6 +55,8 @@ internal sealed class SandboxApi(
         var response = new V1.ListSandboxesResponse();
         foreach (var sandbox in await control.ListSandboxesAsync(context.CancellationToken))
         {
+            if (!sandbox.HasLabels(request.Labels))
+                continue;
             response.Sandboxes.Add(WithLiveDetails(ProtoMapping.ToProto(sandbox)));
         }
 
