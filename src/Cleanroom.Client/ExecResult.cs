@@ -10,7 +10,7 @@ namespace Cleanroom.Client;
 /// <param name="Message">The server's note on the ending, if any.</param>
 /// <param name="StdoutBytes">Bytes of stdout this client received.</param>
 /// <param name="StderrBytes">Bytes of stderr this client received.</param>
-/// <param name="OutputTruncated">The server dropped output before this client read it (it started reading late and the server's retention was exceeded).</param>
+/// <param name="OutputTruncated">This client missed output: the server had dropped it before it was read (only for a reader that started after the server's retention limit was passed; ExecAsync follows from the start and gets everything).</param>
 public sealed record ExecResult(
     string ExecutionId,
     int ExitCode,

@@ -86,7 +86,9 @@ public sealed class Execution : IAsyncDisposable
             if (!more)
                 break;
             var item = responses.Current;
-            if (item.OutputTruncated)
+            // On an output event the flag means this reader missed bytes; on the exit it describes the server's
+            // retained copy (cut at its limit), which says nothing about what a live reader like this one received.
+            if (item.OutputTruncated && item.PayloadCase != ExecutionStreamEvent.PayloadOneofCase.Exit)
                 _truncated = true;
             switch (item.PayloadCase)
             {
