@@ -31,9 +31,11 @@ public class PackageEndToEndTests(ServerFixture fixture) : IAsyncLifetime
             ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
         foreach (var id in Packed)
         {
-            var dir = Path.Combine(cache, id.ToLowerInvariant(), _version);
-            if (Directory.Exists(dir))
-                Directory.Delete(dir, recursive: true);
+            var package = Path.Combine(cache, id.ToLowerInvariant());
+            if (Directory.Exists(Path.Combine(package, _version)))
+                Directory.Delete(Path.Combine(package, _version), recursive: true);
+            if (Directory.Exists(package) && !Directory.EnumerateFileSystemEntries(package).Any())
+                Directory.Delete(package);
         }
         return Task.CompletedTask;
     }

@@ -9,23 +9,32 @@ public class EnsureSandboxTests
     [Fact]
     public async Task Concurrent_ensures_with_one_key_get_one_sandbox_while_it_provisions()
     {
-        // Provisioning held open: every ensure arrives while the first sandbox is still PROVISIONING.
+        // Provisioning held open: every ensure arrives while the first sandbox of its key is still PROVISIONING.
         var backend = new ScriptedBackend { ProvisionGate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously) };
         await using var h = await StartAsync(backend);
-
-        var ensures = Enumerable.Range(0, 8)
-            .Select(_ => Task.Run(() => h.Control.CreateSandboxAsync(SandboxRequest() with { EnsureKey = "thread-42" }, CancellationToken.None)))
-            .ToArray();
+        // Other sandboxes make each look-up take a while (it reads them all), which widens the window a race needs.
+        for (var i = 0; i < 150; i++)
+            await h.Control.CreateSandboxAsync(SandboxRequest(wait: false), CancellationToken.None);
+        const int keys = 25, callersPerKey = 8;
+        // All callers released at once, so look-ups and inserts of one key interleave unless the control plane serialises them.
+        var go = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var ensures = Enumerable.Range(0, keys * callersPerKey).Select(i => Task.Run(async () =>
+        {
+            await go.Task;
+            return await h.Control.CreateSandboxAsync(SandboxRequest() with { EnsureKey = $"thread-{i / callersPerKey}" }, CancellationToken.None);
+        })).ToArray();
+        go.SetResult();
         await backend.ProvisionStarted.Task.WaitAsync(TimeSpan.FromSeconds(10));
         backend.ProvisionGate.SetResult();
-        var sandboxes = await Task.WhenAll(ensures).WaitAsync(TimeSpan.FromSeconds(10));
+        var sandboxes = await Task.WhenAll(ensures).WaitAsync(TimeSpan.FromSeconds(30));
 
-        Assert.Single(sandboxes.Select(s => s.Id).Distinct());
         Assert.All(sandboxes, s => Assert.Equal(SandboxStatus.Ready, s.Status));
-        Assert.Equal(1, backend.ProvisionCalls);
-        var recorded = Assert.Single(await h.Control.ListSandboxesAsync(CancellationToken.None));
-        Assert.Equal("thread-42", recorded.Labels[CreateSandboxRequest.EnsureKeyLabel]);
-        Assert.Equal("example", recorded.Labels["repo"]);
+        Assert.Equal(keys, sandboxes.Select(s => s.Id).Distinct().Count());
+        Assert.All(sandboxes.GroupBy(s => s.Labels[CreateSandboxRequest.EnsureKeyLabel]), group => Assert.Single(group.Select(s => s.Id).Distinct()));
+        var recorded = (await h.Control.ListSandboxesAsync(CancellationToken.None))
+            .Where(r => r.Labels.ContainsKey(CreateSandboxRequest.EnsureKeyLabel)).ToList();
+        Assert.Equal(keys, recorded.Count);
+        Assert.All(recorded, r => Assert.Equal("example", r.Labels["repo"]));
     }
 
     [Fact]
