@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using Cleanroom.Api.Addressing;
-using Cleanroom.Api.Client;
+using Cleanroom.Client;
 using Cleanroom.Api.V1;
 using Cleanroom.HostProcesses;
 using Cleanroom.Policy;

@@ -17,6 +17,15 @@ public sealed record CreateSandboxRequest
     /// <summary>Request-scoped <c>--dangerously-allow-all</c>: no egress enforcement for this sandbox.</summary>
     public bool DangerouslyAllowAll { get; init; }
     public IReadOnlyDictionary<string, string> Labels { get; init; } = new Dictionary<string, string>();
+    /// <summary>
+    /// Create-or-get: a PROVISIONING or READY sandbox created with this key is returned instead of a new one (see
+    /// <see cref="SandboxControl.CreateSandboxAsync"/>); a new sandbox stores it as the label <see cref="EnsureKeyLabel"/>.
+    /// </summary>
+    public string? EnsureKey { get; init; }
+    /// <summary>The label that holds a sandbox's ensure key. Names under <c>cleanroom.dev/</c> are the control plane's own.</summary>
+    public const string EnsureKeyLabel = "cleanroom.dev/ensure-key";
+    /// <summary>The prefix of label names only the control plane sets.</summary>
+    public const string ReservedLabelPrefix = "cleanroom.dev/";
     /// <summary>Return only once the sandbox is READY (or throw why not), instead of right after PROVISIONING is recorded.</summary>
     public bool WaitUntilReady { get; init; }
     /// <summary>

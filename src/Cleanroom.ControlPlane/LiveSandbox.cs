@@ -45,6 +45,12 @@ internal sealed class LiveSandbox(string id, SandboxStatus status)
     /// <summary>The provisioning work; it records its own outcome and never faults.</summary>
     public Task Provisioning { get; set; } = Task.CompletedTask;
 
+    /// <summary>
+    /// Completes when the status first leaves PROVISIONING (already complete for a sandbox adopted as READY). An ensure
+    /// that finds a sandbox still being recorded waits on this, since <see cref="Provisioning"/> may not be set yet.
+    /// </summary>
+    public TaskCompletionSource LeftProvisioning { get; } = LeftProvisioningSource(status);
+
     /// <summary>Set by the first TerminateSandbox; later calls await the same work.</summary>
     public Task<Sandbox>? Termination { get; set; }
 
@@ -55,4 +61,12 @@ internal sealed class LiveSandbox(string id, SandboxStatus status)
     /// continuation runs inline, so the next spare is registered before those waiting for the execution hear of its end.
     /// </summary>
     public TaskCompletionSource FirstUseEnded { get; } = new();
+
+    private static TaskCompletionSource LeftProvisioningSource(SandboxStatus status)
+    {
+        var source = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        if (status != SandboxStatus.Provisioning)
+            source.TrySetResult();
+        return source;
+    }
 }

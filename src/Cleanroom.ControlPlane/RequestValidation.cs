@@ -22,6 +22,10 @@ internal static partial class RequestValidation
             throw Invalid("label names must not be empty");
         if (request.Repository is not null && request.WorkspaceFollows)
             throw Invalid("a sandbox has one repository: a server-side checkout and a workspace that follows cannot both be asked for");
+        if (request.Labels.Keys.FirstOrDefault(k => k.StartsWith(CreateSandboxRequest.ReservedLabelPrefix, StringComparison.Ordinal)) is { } reserved)
+            throw Invalid($"label '{reserved}' is reserved: names under {CreateSandboxRequest.ReservedLabelPrefix} are set by the server (use ensure_key for {CreateSandboxRequest.EnsureKeyLabel})");
+        if (request.EnsureKey is { } ensureKey && (ensureKey.Length is 0 or > 256 || ensureKey.Any(char.IsControl) || string.IsNullOrWhiteSpace(ensureKey)))
+            throw Invalid("ensure key must be 1 to 256 characters without control characters, not blank");
     }
 
     public static void Check(CreateExecutionRequest request)

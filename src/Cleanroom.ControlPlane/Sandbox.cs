@@ -22,4 +22,8 @@ public sealed record Sandbox
     /// <summary>An <see cref="Cleanroom.Errors.ErrorCode"/> when the failure has one (e.g. backend_capability_mismatch).</summary>
     public string? FailureCode { get; init; }
     public string? FailureMessage { get; init; }
+
+    /// <summary>True when the sandbox carries every one of <paramref name="labels"/> with the same value.</summary>
+    public bool HasLabels(IEnumerable<KeyValuePair<string, string>> labels) =>
+        labels.All(l => Labels.TryGetValue(l.Key, out var value) && value == l.Value);
 }

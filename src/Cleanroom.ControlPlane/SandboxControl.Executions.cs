@@ -13,7 +13,23 @@ public sealed partial class SandboxControl
     /// could not start, its FAILED record). Its end is recorded in the background; see
     /// <see cref="WaitForExecutionAsync"/> and <see cref="StreamExecutionAsync"/>.
     /// </summary>
-    public async Task<Execution> CreateExecutionAsync(CreateExecutionRequest request, CancellationToken cancellationToken)
+    public async Task<Execution> CreateExecutionAsync(CreateExecutionRequest request, CancellationToken cancellationToken) =>
+        (await StartExecutionAsync(request, follow: false, cancellationToken).ConfigureAwait(false)).Execution;
+
+    /// <summary>
+    /// <see cref="CreateExecutionAsync"/> with a live follower subscribed before the command starts, so the returned
+    /// output holds every byte the command writes, however much, not only what the log retains (a follower that
+    /// subscribes after the start replays only the retained head). The follower holds the command back like a pipe:
+    /// read the output or dispose the result.
+    /// </summary>
+    public async Task<FollowedExecution> CreateFollowedExecutionAsync(CreateExecutionRequest request, CancellationToken cancellationToken)
+    {
+        var (execution, run, live) = await StartExecutionAsync(request, follow: true, cancellationToken).ConfigureAwait(false);
+        return new FollowedExecution(execution, run, live!);
+    }
+
+    private async Task<(Execution Execution, ExecutionRun Run, LiveSubscription? Live)> StartExecutionAsync(
+        CreateExecutionRequest request, bool follow, CancellationToken cancellationToken)
     {
         EnsureOpen();
         RequestValidation.Check(request);
@@ -59,8 +75,18 @@ public sealed partial class SandboxControl
             _runs[run.Id] = run;
             AttributeEgress(live);
         }
+        // Subscribed before the run starts: nothing it writes can go by unseen.
+        var subscription = follow ? run.Log.SubscribeLive() : null;
         _ = Task.Run(run.RunAsync);
-        return await run.Started.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return (await run.Started.WaitAsync(cancellationToken).ConfigureAwait(false), run, subscription);
+        }
+        catch
+        {
+            subscription?.Dispose();
+            throw;
+        }
     }
 
     public Task<Execution> GetExecutionAsync(string executionId, CancellationToken cancellationToken)

@@ -20,34 +20,26 @@ public sealed partial class SandboxControl
     {
         EnsureOpen();
         RequestValidation.Check(request);
-        var now = _time.GetUtcNow();
-        var key = SpareKey.For(request);
-        // A spare made for this very spec becomes the sandbox: the record takes the spare's id, which names
-        // everything the backend made for it (namespace, container, run directory).
-        var spare = _spares.Take(key);
-        var sandbox = new Sandbox
+        SpareKey key;
+        SpareSandbox? spare;
+        Sandbox sandbox;
+        LiveSandbox live;
+        if (request.EnsureKey is { } ensureKey)
         {
-            Id = spare?.Id ?? Ids.NewSandboxId(),
-            Status = SandboxStatus.Provisioning,
-            Backend = request.Backend,
-            ImageRef = request.ImageRef,
-            Policy = request.Policy,
-            AllowAll = request.DangerouslyAllowAll,
-            Resources = request.Resources,
-            RuntimeConfig = request.RuntimeConfig,
-            Labels = new Dictionary<string, string>(request.Labels, StringComparer.Ordinal),
-            CreatedAt = now,
-            UpdatedAt = now,
-        };
-        var live = new LiveSandbox(sandbox.Id, SandboxStatus.Provisioning)
+            Sandbox? existing;
+            // Look-up and record are one step for every ensure: two callers with one key get one sandbox.
+            lock (_ensureGate)
+            {
+                existing = FindEnsured(ensureKey);
+                (key, spare, sandbox, live) = existing is null ? Record(request) : default;
+            }
+            if (existing is not null)
+                return await ReuseEnsuredAsync(existing, request, cancellationToken).ConfigureAwait(false);
+        }
+        else
         {
-            RunBefore = RunBeforeCommand.Of(request.Policy),
-            WorkspaceFollows = request.WorkspaceFollows,
-            Repository = request.Repository,
-            NoCache = request.NoCache,
-        };
-        _store.InsertSandbox(sandbox);
-        _live[sandbox.Id] = live;
+            (key, spare, sandbox, live) = Record(request);
+        }
         var spec = SandboxSpecs.For(sandbox);
 
         ISandboxBackend backend;
@@ -80,6 +72,43 @@ public sealed partial class SandboxControl
         if (request.WaitUntilReady)
             return await WaitUntilReadyAsync(sandbox.Id, cancellationToken).ConfigureAwait(false);
         return _store.GetSandbox(sandbox.Id)!;
+    }
+
+    /// <summary>Records a new sandbox as PROVISIONING (taking a warm spare of its spec, if any) and tracks it as live.</summary>
+    private (SpareKey Key, SpareSandbox? Spare, Sandbox Sandbox, LiveSandbox Live) Record(CreateSandboxRequest request)
+    {
+        var now = _time.GetUtcNow();
+        var key = SpareKey.For(request);
+        // A spare made for this very spec becomes the sandbox: the record takes the spare's id, which names
+        // everything the backend made for it (namespace, container, run directory).
+        var spare = _spares.Take(key);
+        var labels = new Dictionary<string, string>(request.Labels, StringComparer.Ordinal);
+        if (request.EnsureKey is { } ensureKey)
+            labels[CreateSandboxRequest.EnsureKeyLabel] = ensureKey;
+        var sandbox = new Sandbox
+        {
+            Id = spare?.Id ?? Ids.NewSandboxId(),
+            Status = SandboxStatus.Provisioning,
+            Backend = request.Backend,
+            ImageRef = request.ImageRef,
+            Policy = request.Policy,
+            AllowAll = request.DangerouslyAllowAll,
+            Resources = request.Resources,
+            RuntimeConfig = request.RuntimeConfig,
+            Labels = labels,
+            CreatedAt = now,
+            UpdatedAt = now,
+        };
+        var live = new LiveSandbox(sandbox.Id, SandboxStatus.Provisioning)
+        {
+            RunBefore = RunBeforeCommand.Of(request.Policy),
+            WorkspaceFollows = request.WorkspaceFollows,
+            Repository = request.Repository,
+            NoCache = request.NoCache,
+        };
+        _store.InsertSandbox(sandbox);
+        _live[sandbox.Id] = live;
+        return (key, spare, sandbox, live);
     }
 
     /// <summary>

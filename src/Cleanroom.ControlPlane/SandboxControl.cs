@@ -30,6 +30,8 @@ public sealed partial class SandboxControl : IAsyncDisposable
     private readonly ConcurrentDictionary<string, ExecutionRun> _runs = new(StringComparer.Ordinal);
     private readonly SparePool _spares;
     private readonly Setup.BlockCache? _blockCache;
+    /// <summary>Makes an ensure's look-up and record one step (see <see cref="CreateSandboxRequest.EnsureKey"/>).</summary>
+    private readonly Lock _ensureGate = new();
     private int _disposed;
 
     private SandboxControl(ControlPlaneOptions options, BackendRegistry backends, TimeProvider time, ILoggerFactory loggers, ControlPlaneStore store)
@@ -143,6 +145,8 @@ public sealed partial class SandboxControl : IAsyncDisposable
     {
         var updated = _store.TransitionSandbox(live.Id, to, _time.GetUtcNow(), failureCode, message);
         live.Status = to;
+        if (to != SandboxStatus.Provisioning)
+            live.LeftProvisioning.TrySetResult();
         if (to is not (SandboxStatus.Provisioning or SandboxStatus.Ready))
             live.FirstUseEnded.TrySetResult();
         if (LifecycleTransitions.IsTerminal(to))

@@ -40,6 +40,8 @@ public static class ErrorCode
     public const string TooLarge = "too_large";
     public const string PathUnsafe = "path_unsafe";
     public const string WorkspaceConflict = "workspace_conflict";
+    /// <summary>An ensure key names a live sandbox whose policy (hash or allow-all flag) or backend differs from the request's.</summary>
+    public const string EnsureKeyConflict = "ensure_key_conflict";
     public const string CheckoutMoved = "checkout_moved";
     public const string NotAGitCheckout = "not_a_git_checkout";
     /// <summary>The registry does not have the image (repository, tag, digest or one of its blobs).</summary>

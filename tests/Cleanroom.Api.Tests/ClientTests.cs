@@ -1,6 +1,6 @@
 using System.Net.Sockets;
 using Cleanroom.Api.Addressing;
-using Cleanroom.Api.Client;
+using Cleanroom.Client;
 using Cleanroom.Api.Errors;
 using Cleanroom.Api.Tests.Support;
 using Cleanroom.Api.V1;

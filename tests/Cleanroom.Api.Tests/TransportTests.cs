@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using Cleanroom.Api.Addressing;
-using Cleanroom.Api.Client;
+using Cleanroom.Client;
 using Cleanroom.Api.Tests.Support;
 using Cleanroom.Api.V1;
 

@@ -1,7 +1,7 @@
 using System.Net.Http.Headers;
 using System.Net.Sockets;
 using System.Text;
-using Cleanroom.Api.Client;
+using Cleanroom.Client;
 using Cleanroom.Api.V1;
 using Cleanroom.Errors;
 using Google.Protobuf;

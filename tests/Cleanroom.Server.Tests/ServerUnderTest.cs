@@ -1,5 +1,5 @@
 using Cleanroom.Api.Addressing;
-using Cleanroom.Api.Client;
+using Cleanroom.Client;
 using Cleanroom.Backends;
 using Cleanroom.Cli;
 using Cleanroom.RuntimeConfig;

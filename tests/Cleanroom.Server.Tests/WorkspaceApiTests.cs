@@ -14,7 +14,7 @@ public sealed class WorkspaceApiTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await _server.DisposeAsync();
 
-    private async Task<string> NewSandboxAsync(Cleanroom.Api.Client.CleanroomClient client)
+    private async Task<string> NewSandboxAsync(Cleanroom.Client.CleanroomClient client)
     {
         var policy = PolicyCompiler.Compile($"version: 1\nsandbox:\n  image:\n    ref: busybox@{ServerUnderTest.Digest}\n", "test").Policy!;
         return (await client.Sandboxes.CreateSandboxAsync(new CreateSandboxRequest { PolicyJson = policy.CanonicalJson, PolicyHash = policy.PolicyHash })).Sandbox.SandboxId;

@@ -6,7 +6,7 @@ namespace Cleanroom.Api.Interop;
 /// The few libc calls .NET has no API for. Nothing outside <see cref="Interop"/> sees these. Naming follows every
 /// Interop/LibC.cs in the repository: methods are the C name in PascalCase with an explicit EntryPoint, constants
 /// keep the C name. <c>statx</c> and <c>geteuid</c> are also declared in Cleanroom.Images; why they are not shared
-/// is in that file's remarks.
+/// is in that file's remarks. This assembly's geteuid is Cleanroom.Client's (EffectiveUser), shared with the client.
 /// </summary>
 internal static partial class LibC
 {
@@ -18,9 +18,6 @@ internal static partial class LibC
 
     /// <summary>struct statx is 256 bytes with the same layout on every architecture, unlike struct stat.</summary>
     internal const int StatxSize = 256;
-
-    [LibraryImport(Lib, EntryPoint = "geteuid")]
-    internal static partial uint GetEUid();
 
     [LibraryImport(Lib, EntryPoint = "statx", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     internal static partial int Statx(int dirFd, string path, int flags, uint mask, Span<byte> buffer);

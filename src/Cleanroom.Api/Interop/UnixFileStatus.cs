@@ -16,7 +16,7 @@ internal enum UnixFileKind
 internal sealed record UnixFileStatus(UnixFileKind Kind, uint OwnerId, UnixFileMode Mode, ulong Inode)
 {
     /// <summary>The effective uid of this process.</summary>
-    public static uint EffectiveUserId => LibC.GetEUid();
+    public static uint EffectiveUserId => EffectiveUser.Id;
 
     /// <summary>The status of <paramref name="path"/>, or null when nothing is there.</summary>
     public static UnixFileStatus? Get(string path)

@@ -1,4 +1,4 @@
-using Cleanroom.Api.Client;
+using Cleanroom.Client;
 using Cleanroom.Api.Errors;
 using Cleanroom.Errors;
 using Grpc.Core;

@@ -1,5 +1,5 @@
 using System.Runtime.InteropServices;
-using Cleanroom.Api.Client;
+using Cleanroom.Client;
 using Cleanroom.Api.V1;
 using Cleanroom.Cli.Terminal;
 using Cleanroom.Errors;

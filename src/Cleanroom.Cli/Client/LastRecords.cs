@@ -1,5 +1,7 @@
-using Cleanroom.Api.Client;
+using Cleanroom.Client;
 using Cleanroom.Api.V1;
+using Execution = Cleanroom.Api.V1.Execution;
+using Sandbox = Cleanroom.Api.V1.Sandbox;
 using Cleanroom.Errors;
 
 namespace Cleanroom.Cli.Client;

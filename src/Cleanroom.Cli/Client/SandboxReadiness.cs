@@ -1,5 +1,6 @@
-using Cleanroom.Api.Client;
+using Cleanroom.Client;
 using Cleanroom.Api.V1;
+using Sandbox = Cleanroom.Api.V1.Sandbox;
 using Cleanroom.Errors;
 using Grpc.Core;
 

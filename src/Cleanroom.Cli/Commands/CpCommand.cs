@@ -1,5 +1,5 @@
 using System.CommandLine;
-using Cleanroom.Api.Client;
+using Cleanroom.Client;
 using Cleanroom.Api.V1;
 using Cleanroom.Cli.Client;
 using Cleanroom.Cli.Workspace;

@@ -1,5 +1,5 @@
 using Cleanroom.Api.Addressing;
-using Cleanroom.Api.Client;
+using Cleanroom.Client;
 using Cleanroom.Api.Errors;
 using Cleanroom.Api.V1;
 using Cleanroom.Errors;

@@ -1,7 +1,8 @@
 using System.CommandLine;
 using System.Runtime.InteropServices;
-using Cleanroom.Api.Client;
+using Cleanroom.Client;
 using Cleanroom.Api.V1;
+using Sandbox = Cleanroom.Api.V1.Sandbox;
 using Cleanroom.Cli.Client;
 using Cleanroom.Cli.Ports;
 using Cleanroom.Cli.Terminal;

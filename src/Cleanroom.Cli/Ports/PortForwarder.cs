@@ -1,6 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
-using Cleanroom.Api.Client;
+using Cleanroom.Client;
 using Cleanroom.Api.V1;
 using Google.Protobuf;
 using Grpc.Core;

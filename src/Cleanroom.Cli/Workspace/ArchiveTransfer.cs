@@ -1,4 +1,4 @@
-using Cleanroom.Api.Client;
+using Cleanroom.Client;
 using Cleanroom.Api.V1;
 using Google.Protobuf;
 using Grpc.Core;

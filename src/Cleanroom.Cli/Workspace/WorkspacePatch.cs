@@ -1,5 +1,5 @@
 using System.Text;
-using Cleanroom.Api.Client;
+using Cleanroom.Client;
 using Cleanroom.Api.V1;
 using Cleanroom.Backends;
 using Cleanroom.Errors;

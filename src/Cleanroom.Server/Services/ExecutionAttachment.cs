@@ -29,13 +29,14 @@ internal sealed class ExecutionAttachment(
             throw new CleanroomException(ErrorCode.InvalidArgument, "AttachExecution needs a first request with create or attach");
         }
 
-        var (execution, stdinClaim) = await OpenAsync(requests.Current, find, cancellationToken);
+        var (execution, stdinClaim, followed) = await OpenAsync(requests.Current, find, cancellationToken);
+        using (followed)
         using (stdinClaim)
         {
             await responses.WriteAsync(ExecutionStreamEvents.Opening(execution), cancellationToken);
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             var input = PumpInputAsync(execution.Id, stdinClaim is not null, stop.Token);
-            var output = PumpOutputAsync(execution, stop.Token);
+            var output = PumpOutputAsync(execution, followed, stop.Token);
             var first = await Task.WhenAny(input, output);
             if (first == input && input.IsFaulted)
             {
@@ -51,24 +52,35 @@ internal sealed class ExecutionAttachment(
         }
     }
 
-    private async Task<(Execution Execution, IDisposable? StdinClaim)> OpenAsync(
+    // A session that creates its execution follows it from before the start, so it gets every byte of output however
+    // much there is (a later subscriber would replay only the retained head); one that attaches replays, then follows.
+    private async Task<(Execution Execution, IDisposable? StdinClaim, FollowedExecution? Followed)> OpenAsync(
         V1.AttachExecutionRequest first, Func<string, string, CancellationToken, Task<Execution>> find, CancellationToken cancellationToken)
     {
         switch (first.ActionCase)
         {
             case V1.AttachExecutionRequest.ActionOneofCase.Create:
                 var request = ExecutionRequests.For(first.Create, control, liveStdin: false);
-                var created = await control.CreateExecutionAsync(request, cancellationToken);
-                var claim = request.Spec.Stdin ? TryClaimStdin(created.Id) : null;
-                if (claim is not null and not EndedStdin && !first.Create.StdinData.IsEmpty)
+                var followed = await control.CreateFollowedExecutionAsync(request, cancellationToken);
+                var created = followed.Execution;
+                try
                 {
-                    await control.WriteStdinAsync(created.Id, first.Create.StdinData.Memory, cancellationToken);
-                }
+                    var claim = request.Spec.Stdin ? TryClaimStdin(created.Id) : null;
+                    if (claim is not null and not EndedStdin && !first.Create.StdinData.IsEmpty)
+                    {
+                        await control.WriteStdinAsync(created.Id, first.Create.StdinData.Memory, cancellationToken);
+                    }
 
-                return (created, claim);
+                    return (created, claim, followed);
+                }
+                catch
+                {
+                    followed.Dispose();
+                    throw;
+                }
             case V1.AttachExecutionRequest.ActionOneofCase.Attach:
                 var execution = await find(first.Attach.SandboxId, first.Attach.ExecutionId, cancellationToken);
-                return (execution, first.Attach.Stdin ? control.ClaimStdin(execution.Id) : null);
+                return (execution, first.Attach.Stdin ? control.ClaimStdin(execution.Id) : null, null);
             default:
                 throw new CleanroomException(ErrorCode.InvalidArgument, "the first AttachExecution request must be create or attach");
         }
@@ -98,9 +110,10 @@ internal sealed class ExecutionAttachment(
         }
     }
 
-    private async Task PumpOutputAsync(Execution execution, CancellationToken cancellationToken)
+    private async Task PumpOutputAsync(Execution execution, FollowedExecution? followed, CancellationToken cancellationToken)
     {
-        await foreach (var item in control.StreamExecutionAsync(execution.Id, cancellationToken))
+        var items = followed is null ? control.StreamExecutionAsync(execution.Id, cancellationToken) : followed.Output(cancellationToken);
+        await foreach (var item in items)
         {
             await responses.WriteAsync(ExecutionStreamEvents.For(execution, item), cancellationToken);
         }

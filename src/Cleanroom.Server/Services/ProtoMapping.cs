@@ -20,6 +20,7 @@ internal static class ProtoMapping
             DangerouslyAllowAll = sandbox.AllowAll,
             CreatedAt = Timestamp.FromDateTimeOffset(sandbox.CreatedAt),
             UpdatedAt = Timestamp.FromDateTimeOffset(sandbox.UpdatedAt),
+            Labels = { sandbox.Labels.ToDictionary(StringComparer.Ordinal) },
         };
         if (sandbox.FailureMessage is not null)
         {

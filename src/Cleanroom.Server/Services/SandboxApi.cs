@@ -37,6 +37,8 @@ internal sealed class SandboxApi(
             WorkspaceFollows = request.WorkspaceFollows,
             Repository = repository,
             NoCache = request.NoCache,
+            Labels = new Dictionary<string, string>(request.Labels, StringComparer.Ordinal),
+            EnsureKey = string.IsNullOrEmpty(request.EnsureKey) ? null : request.EnsureKey,
         }, context.CancellationToken);
 
         return new V1.CreateSandboxResponse
@@ -83,6 +85,8 @@ internal sealed class SandboxApi(
         var response = new V1.ListSandboxesResponse();
         foreach (var sandbox in await control.ListSandboxesAsync(context.CancellationToken))
         {
+            if (!sandbox.HasLabels(request.Labels))
+                continue;
             response.Sandboxes.Add(WithLiveDetails(ProtoMapping.ToProto(sandbox)));
         }
 

@@ -17,6 +17,7 @@ public static class ConnectErrorJson
     /// <summary>A parsed Connect error: code, message and the details as packed Any messages.</summary>
     public sealed record Body(StatusCode Code, string Message, IReadOnlyList<Any> Details);
 
+    /// <summary>The error as a unary Connect response body.</summary>
     public static byte[] Serialize(WireError error)
     {
         var buffer = new ArrayBufferWriter<byte>();
@@ -74,6 +75,7 @@ public static class ConnectErrorJson
         return new Body(code, message, details);
     }
 
+    /// <summary>Parses an error body; null when it is not a Connect error object.</summary>
     public static Body? Parse(ReadOnlySpan<byte> json)
     {
         try

@@ -7,7 +7,7 @@ namespace Cleanroom.Api.Errors;
 
 /// <summary>
 /// An error as it goes on the wire, whichever protocol carries it: a status code, a message, and a
-/// <c>google.rpc.Status</c> whose ErrorInfo names the stable code. Built once by <see cref="WireErrorMapper"/>.
+/// <c>google.rpc.Status</c> whose ErrorInfo names the stable code. Built once by <c>WireErrorMapper</c> (server side, Cleanroom.Api).
 /// </summary>
 public sealed record WireError(StatusCode Status, string Reason, string Message, RpcStatus Detail)
 {

@@ -9,7 +9,7 @@ using RpcStatus = Google.Rpc.Status;
 namespace Cleanroom.Api.Errors;
 
 /// <summary>
-/// The inverse of <see cref="WireErrorMapper"/> for clients: a gRPC RpcException or a Connect error becomes a
+/// The inverse of <c>WireErrorMapper</c> (server side, Cleanroom.Api) for clients: a gRPC RpcException or a Connect error becomes a
 /// <see cref="CleanroomException"/> with the server's stable code, so the CLI handles both protocols alike.
 /// </summary>
 public static class WireErrorReader

@@ -5,21 +5,31 @@ using Cleanroom.Api.V1;
 using Grpc.Core.Interceptors;
 using Grpc.Net.Client;
 
-namespace Cleanroom.Api.Client;
+namespace Cleanroom.Client;
 
 /// <summary>
-/// The CLI's connection to a Cleanroom server: gRPC over HTTP/2 to a unix socket or a loopback http address.
-/// Calls through <see cref="Sandboxes"/> and <see cref="Executions"/> throw <see cref="Cleanroom.Errors.CleanroomException"/>
-/// with the server's stable code (a <see cref="RemoteErrorException"/>), or <see cref="ServerNotRunningException"/>
-/// when nothing listens at <see cref="Address"/>.
+/// A connection to a Cleanroom server (the CLI's and any program's): gRPC over HTTP/2 to a unix socket or a loopback
+/// http address. Start with <see cref="FromEnvironment"/>, then <see cref="EnsureSandboxAsync"/> or
+/// <see cref="CreateSandboxAsync"/> and run commands on the <see cref="Sandbox"/>. Every call throws
+/// <see cref="Cleanroom.Errors.CleanroomException"/> with a stable code on failure: the server's (a
+/// <see cref="RemoteErrorException"/>), or <see cref="ServerNotRunningException"/> when nothing listens at
+/// <see cref="Address"/>. <see cref="Sandboxes"/>, <see cref="Executions"/>, <see cref="Workspaces"/> and
+/// <see cref="Ports"/> are the generated clients for what this class does not wrap; they throw the same way.
 /// </summary>
-public sealed class CleanroomClient : IDisposable
+public sealed partial class CleanroomClient : IDisposable
 {
     // Downloads and output chunks can exceed gRPC's 4 MB default; the server bounds what it sends.
     private const int MaxReceiveMessageBytes = 64 * 1024 * 1024;
 
     private readonly GrpcChannel _channel;
 
+    /// <summary>Connects to <paramref name="options"/>' address.</summary>
+    public CleanroomClient(CleanroomClientOptions options)
+        : this((options ?? throw new ArgumentNullException(nameof(options))).Address)
+    {
+    }
+
+    /// <summary>Connects to <paramref name="address"/>. The connection is made on the first call, not here.</summary>
     public CleanroomClient(ApiAddress address)
     {
         Address = address;
@@ -49,15 +59,24 @@ public sealed class CleanroomClient : IDisposable
     /// <summary>Connects to <paramref name="hostFlag"/>, else <c>CLEANROOM_HOST</c>, else the default socket.</summary>
     public static CleanroomClient Create(string? hostFlag = null) => new(DefaultApiAddress.ForClient(hostFlag));
 
+    /// <summary>Connects where the CLI would: <c>CLEANROOM_HOST</c> when set, else the default socket for this user.</summary>
+    public static CleanroomClient FromEnvironment() => new(CleanroomClientOptions.FromEnvironment());
+
+    /// <summary>The server's address.</summary>
     public ApiAddress Address { get; }
 
+    /// <summary>The generated cleanroom.v1.SandboxService client.</summary>
     public SandboxService.SandboxServiceClient Sandboxes { get; }
 
+    /// <summary>The generated cleanroom.v1.ExecutionService client.</summary>
     public ExecutionService.ExecutionServiceClient Executions { get; }
 
+    /// <summary>The generated cleanroom.v1.WorkspaceService client.</summary>
     public WorkspaceService.WorkspaceServiceClient Workspaces { get; }
 
+    /// <summary>The generated cleanroom.v1.PortService client.</summary>
     public PortService.PortServiceClient Ports { get; }
 
+    /// <summary>Closes the connection. Sandboxes stay on the server.</summary>
     public void Dispose() => _channel.Dispose();
 }

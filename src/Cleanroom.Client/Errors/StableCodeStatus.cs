@@ -24,6 +24,7 @@ public static class StableCodeStatus
         [ErrorCode.RouteInUse] = StatusCode.FailedPrecondition,
         [ErrorCode.ConnectionRefused] = StatusCode.FailedPrecondition,
         [ErrorCode.WorkspaceConflict] = StatusCode.FailedPrecondition,
+        [ErrorCode.EnsureKeyConflict] = StatusCode.FailedPrecondition,
         [ErrorCode.CheckoutMoved] = StatusCode.FailedPrecondition,
         [ErrorCode.TooLarge] = StatusCode.ResourceExhausted,
         [ErrorCode.ImageNotFound] = StatusCode.NotFound,

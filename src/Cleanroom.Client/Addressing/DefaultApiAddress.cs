@@ -26,7 +26,7 @@ public static class DefaultApiAddress
 
     /// <summary>The default socket for this process's environment and user.</summary>
     public static UnixApiAddress Socket(Func<string, string?>? getEnvironment = null) =>
-        SocketFor(getEnvironment ?? Environment.GetEnvironmentVariable, Interop.UnixFileStatus.EffectiveUserId);
+        SocketFor(getEnvironment ?? Environment.GetEnvironmentVariable, Interop.EffectiveUser.Id);
 
     /// <summary>What a client connects to: explicit <paramref name="hostFlag"/>, else CLEANROOM_HOST, else the default socket.</summary>
     public static ApiAddress ForClient(string? hostFlag, Func<string, string?>? getEnvironment = null)
@@ -35,6 +35,6 @@ public static class DefaultApiAddress
         if (!string.IsNullOrWhiteSpace(hostFlag)) return ApiAddress.Parse(hostFlag);
         var fromEnv = getEnvironment(HostEnvironmentVariable);
         if (!string.IsNullOrWhiteSpace(fromEnv)) return ApiAddress.Parse(fromEnv);
-        return SocketFor(getEnvironment, Interop.UnixFileStatus.EffectiveUserId);
+        return SocketFor(getEnvironment, Interop.EffectiveUser.Id);
     }
 }

@@ -9,6 +9,7 @@ namespace Cleanroom.Api.Errors;
 /// </summary>
 public sealed class RemoteErrorException : CleanroomException
 {
+    /// <summary>A server error with stable <paramref name="code"/> that travelled as <paramref name="status"/>.</summary>
     public RemoteErrorException(string code, string message, StatusCode status,
         IReadOnlyDictionary<string, string> metadata, Exception? inner = null)
         : base(code, message, inner)
@@ -18,6 +19,7 @@ public sealed class RemoteErrorException : CleanroomException
         foreach (var (key, value) in metadata) Data[key] = value;
     }
 
+    /// <summary>The gRPC status the error travelled as.</summary>
     public StatusCode Status { get; }
 
     /// <summary>The ErrorInfo metadata the server attached (host, port, backend, ...).</summary>

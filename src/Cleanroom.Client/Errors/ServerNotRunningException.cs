@@ -6,6 +6,7 @@ namespace Cleanroom.Api.Errors;
 /// <summary>Nothing listens on the address the client tried. The CLI prints <see cref="Exception.Message"/> as its one line.</summary>
 public sealed class ServerNotRunningException : CleanroomException
 {
+    /// <summary>Nothing answered at <paramref name="address"/>.</summary>
     public ServerNotRunningException(ApiAddress address, Exception? inner = null)
         : base(ApiErrorCode.ServerNotRunning,
             $"no cleanroom server is listening on {address}; start one with `cleanroom serve &`", inner)
@@ -13,5 +14,6 @@ public sealed class ServerNotRunningException : CleanroomException
         Address = address;
     }
 
+    /// <summary>Where the client looked.</summary>
     public ApiAddress Address { get; }
 }

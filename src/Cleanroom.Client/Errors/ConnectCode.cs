@@ -28,18 +28,21 @@ public static class ConnectCode
         (StatusCode.Unauthenticated, "unauthenticated", 401),
     ];
 
+    /// <summary>The Connect code name (<c>invalid_argument</c>, ...) of a gRPC status.</summary>
     public static string NameOf(StatusCode status)
     {
         foreach (var c in Codes) if (c.Status == status) return c.Name;
         return "unknown";
     }
 
+    /// <summary>The HTTP status a Connect unary error with this code travels as.</summary>
     public static int HttpStatusOf(StatusCode status)
     {
         foreach (var c in Codes) if (c.Status == status) return c.Http;
         return 500;
     }
 
+    /// <summary>The gRPC status of a Connect code name; null for a name the protocol does not define.</summary>
     public static StatusCode? Parse(string? name)
     {
         foreach (var c in Codes) if (c.Name == name) return c.Status;

@@ -4,7 +4,7 @@ using System.Net.Sockets;
 using Cleanroom.Api.Addressing;
 using Cleanroom.Api.Errors;
 
-namespace Cleanroom.Api.Client;
+namespace Cleanroom.Client;
 
 /// <summary>
 /// Opens the client's connection to an <see cref="ApiAddress"/> for SocketsHttpHandler, and turns "nobody is

@@ -42,6 +42,7 @@ public abstract record ApiAddress
 /// <summary>A unix domain socket at an absolute path.</summary>
 public sealed record UnixApiAddress(string Path) : ApiAddress
 {
+    /// <summary><c>unix:///path</c>, the form <see cref="ApiAddress.Parse"/> reads.</summary>
     public override string ToString() => "unix://" + Path;
 }
 
@@ -53,6 +54,7 @@ public sealed record HttpApiAddress(string Host, int Port) : ApiAddress
         string.Equals(Host, "localhost", StringComparison.OrdinalIgnoreCase)
         || (IPAddress.TryParse(Host.Trim('[', ']'), out var ip) && IPAddress.IsLoopback(ip));
 
+    /// <summary><c>http://host:port</c>, the form <see cref="ApiAddress.Parse"/> reads.</summary>
     public override string ToString() =>
         Host.Contains(':') && !Host.StartsWith('[') ? $"http://[{Host}]:{Port}" : $"http://{Host}:{Port}";
 }
