@@ -40,6 +40,12 @@ public sealed record ControlPlaneOptions
     /// <summary>Bound of the block cache; the least recently used outputs go first.</summary>
     public long BlockCacheMaxBytes { get; init; } = 10L << 30;
 
+    /// <summary>
+    /// How long the records (and retained output) of an ended sandbox are kept; null keeps them forever. Checked at
+    /// start and every hour.
+    /// </summary>
+    public TimeSpan? RecordRetention { get; init; } = TimeSpan.FromDays(7);
+
     /// <summary>Upper bound for each backend's restart reconciliation, so one stuck backend cannot stall startup.</summary>
     public TimeSpan ReconcileTimeout { get; init; } = TimeSpan.FromMinutes(2);
 }

@@ -92,6 +92,7 @@ public sealed partial class SandboxControl : IAsyncDisposable
                 };
             }
             control.Reconciliation = report;
+            control.StartRetention();
             return control;
         }
         catch
@@ -109,6 +110,7 @@ public sealed partial class SandboxControl : IAsyncDisposable
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0)
             return;
+        _retentionTimer?.Dispose();
         await _spares.DisposeAsync().ConfigureAwait(false);
         foreach (var live in _live.Values)
             live.ProvisioningCancel.Cancel();

@@ -27,6 +27,7 @@ public static class RuntimeConfigReader
     private const string TopGateway = "gateway";
     private const string TopSecrets = "secrets";
     private const string TopBlockCache = "block_cache";
+    private const string TopRecords = "records";
 
     /// <summary>Reads the file; a missing file is valid and means "all defaults".</summary>
     public static RuntimeConfigResult ReadFile(string path)
@@ -59,6 +60,7 @@ public static class RuntimeConfigReader
         var gateway = GatewaySettings.Defaults;
         var secrets = SecretSettings.None;
         var blockCache = BlockCacheSettings.Defaults;
+        var records = RecordSettings.Defaults;
         var backends = ImmutableSortedDictionary.CreateBuilder<string, ImmutableSortedDictionary<string, string>>(StringComparer.Ordinal);
         foreach (var (keyNode, value) in root.Children)
         {
@@ -95,11 +97,14 @@ public static class RuntimeConfigReader
                 case TopSecrets:
                     secrets = SecretsSectionReader.Read(value, problems);
                     break;
+                case TopRecords:
+                    records = RecordsSectionReader.Read(value, problems) ?? RecordSettings.Defaults;
+                    break;
                 case TopBlockCache:
                     blockCache = BlockCacheSectionReader.Read(value, problems) ?? BlockCacheSettings.Defaults;
                     break;
                 default:
-                    problems.Add(At(keyNode, key, $"unknown field '{key}'; known fields are {TopDefaultBackend}, {TopDefaultImage}, {TopImages}, {TopNetwork}, {TopWorkspace}, {TopWarmPool}, {TopRoutes}, {TopGateway}, {TopSecrets}, {TopBlockCache}, {TopBackends}"));
+                    problems.Add(At(keyNode, key, $"unknown field '{key}'; known fields are {TopDefaultBackend}, {TopDefaultImage}, {TopImages}, {TopNetwork}, {TopWorkspace}, {TopWarmPool}, {TopRoutes}, {TopGateway}, {TopSecrets}, {TopBlockCache}, {TopRecords}, {TopBackends}"));
                     break;
             }
         }
@@ -116,6 +121,7 @@ public static class RuntimeConfigReader
                 Gateway = gateway,
                 Secrets = secrets,
                 BlockCache = blockCache,
+                Records = records,
             }, problems)
             : new RuntimeConfigResult("", true, null, problems);
     }

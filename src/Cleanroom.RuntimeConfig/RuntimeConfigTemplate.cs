@@ -44,6 +44,14 @@ public static class RuntimeConfigTemplate
         text.AppendLine("warm_pool:");
         text.AppendLine("  # size: 1");
         text.AppendLine();
+        text.AppendLine("# Cached outputs of policies' dependency and service blocks, all repositories together; least recently used go first.");
+        text.AppendLine("block_cache:");
+        text.AppendLine("  # max_bytes: 10737418240");
+        text.AppendLine();
+        text.AppendLine("# How long ended sandboxes' records (executions, events, retained output) are kept; 0 keeps them.");
+        text.AppendLine("records:");
+        text.AppendLine("  # retention_days: 7");
+        text.AppendLine();
         text.AppendLine("# The HTTPS router for --expose-https (https://NAME.cleanroom.localhost:PORT/); it starts with the first route.");
         text.AppendLine("routes:");
         text.AppendLine($"  # port: {RouteSettings.DefaultPort}");

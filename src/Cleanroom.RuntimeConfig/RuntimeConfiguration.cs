@@ -31,6 +31,9 @@ public sealed record RuntimeConfiguration(
     /// <summary><c>block_cache:</c>, the bound of setup blocks' cached outputs.</summary>
     public BlockCacheSettings BlockCache { get; init; } = BlockCacheSettings.Defaults;
 
+    /// <summary><c>records:</c>, how long ended sandboxes' records are kept.</summary>
+    public RecordSettings Records { get; init; } = RecordSettings.Defaults;
+
     /// <summary>The <c>routes:</c> section: where the HTTPS router for <c>--expose-https</c> listens.</summary>
     public RouteSettings Routes { get; init; } = RouteSettings.Defaults;
 

@@ -80,6 +80,7 @@ public sealed class CleanroomServer : IAsyncDisposable
                 WarmPoolSize = configuration.WarmPool.Size,
                 BlockCacheDirectory = Path.Combine(directories.CacheHome, "blocks"),
                 BlockCacheMaxBytes = configuration.BlockCache.MaxBytes,
+                RecordRetention = configuration.Records.RetentionDays == 0 ? null : TimeSpan.FromDays(configuration.Records.RetentionDays),
             }, backends, TimeProvider.System, loggers, cancellationToken);
         try
         {

@@ -69,7 +69,7 @@ public sealed class RepositoryCheckoutEndToEndTests : IAsyncLifetime
     [Fact]
     public async Task A_commit_whose_policy_does_not_allow_the_repository_host_is_refused_and_nothing_is_made()
     {
-        var before = await _server.CleanroomAsync("sandbox", "ls", "--json");
+        var before = await _server.CleanroomAsync("sandbox", "ls", "--all", "--json");
 
         var refused = await _server.CleanroomAsync("exec", "--rm", "--repo-url", Url, "--repo-ref", "closed", "--", "true");
         var missing = await _server.CleanroomAsync("exec", "--rm", "--repo-url", Url, "--repo-commit", new string('a', 40), "--", "true");
@@ -82,7 +82,7 @@ public sealed class RepositoryCheckoutEndToEndTests : IAsyncLifetime
         Assert.Contains("repository_checkout_failed", missing.Stderr);
         Assert.Contains("invalid_argument", traversal.Stderr);
         Assert.Contains("invalid_argument", credentials.Stderr);
-        Assert.Equal(before.Stdout, (await _server.CleanroomAsync("sandbox", "ls", "--json")).Stdout);
+        Assert.Equal(before.Stdout, (await _server.CleanroomAsync("sandbox", "ls", "--all", "--json")).Stdout);
     }
 
     private async Task<string> CommitAsync(string version, string policy)

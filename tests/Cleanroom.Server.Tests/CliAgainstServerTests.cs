@@ -30,10 +30,36 @@ public sealed class CliAgainstServerTests : IAsyncLifetime
         var run = await _server.RunCliAsync("exec", "--rm", "--", "true");
         Assert.Equal(0, run.ExitCode);
 
-        var list = await _server.RunCliAsync("sandbox", "ls", "--json");
+        var list = await _server.RunCliAsync("sandbox", "ls", "--all", "--json");
         using var doc = JsonDocument.Parse(list.Out);
         var sandbox = Assert.Single(doc.RootElement.GetProperty("sandboxes").EnumerateArray());
         Assert.Equal("SANDBOX_STATUS_STOPPED", sandbox.GetProperty("status").GetString());
+    }
+
+    [Fact]
+    public async Task Lists_show_live_sandboxes_and_their_executions_and_all_of_them_with_all()
+    {
+        var ended = await _server.RunCliAsync("exec", "--rm", "--print-sandbox-id", "--", "sh", "-c", "echo first");
+        var endedId = ended.Error.Split(' ', '\n').First(w => w.StartsWith("sb-", StringComparison.Ordinal));
+        var liveId = (await _server.RunCliAsync("create")).Out.Trim();
+        await _server.RunCliAsync("exec", "--in", liveId, "--", "sh", "-c", "echo second");
+
+        var sandboxes = await _server.RunCliAsync("sandbox", "ls");
+        var allSandboxes = await _server.RunCliAsync("sandbox", "ls", "--all");
+        var executions = await _server.RunCliAsync("execution", "ls");
+        var allExecutions = await _server.RunCliAsync("execution", "ls", "--all");
+        var inEnded = await _server.RunCliAsync("execution", "ls", "--in", endedId);
+
+        Assert.Contains(liveId, sandboxes.Out);
+        Assert.DoesNotContain(endedId, sandboxes.Out);
+        Assert.Contains(liveId, allSandboxes.Out);
+        Assert.Contains(endedId, allSandboxes.Out);
+        Assert.Contains("sh -c echo second", executions.Out);
+        Assert.DoesNotContain("echo first", executions.Out);
+        Assert.Contains("echo first", allExecutions.Out);
+        Assert.Contains("echo second", allExecutions.Out);
+        Assert.Contains("echo first", inEnded.Out);
+        Assert.DoesNotContain("echo second", inEnded.Out);
     }
 
     [Fact]

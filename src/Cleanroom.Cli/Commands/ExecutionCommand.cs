@@ -13,6 +13,7 @@ internal static class ExecutionCommand
     public static Command Build(CliConsole console)
     {
         var execution = new Command("execution", "Inspect, cancel and read the output of executions.");
+        execution.Subcommands.Add(ExecutionList.Build(console));
         execution.Subcommands.Add(BuildInspect(console));
         execution.Subcommands.Add(BuildCancel(console));
         execution.Subcommands.Add(BuildLogs(console));

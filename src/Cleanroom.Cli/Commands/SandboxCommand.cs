@@ -16,7 +16,7 @@ internal static class SandboxCommand
     {
         var sandbox = new Command("sandbox", "Create, list, inspect and remove sandboxes.");
         sandbox.Subcommands.Add(BuildCreate(console, "create"));
-        sandbox.Subcommands.Add(BuildList(console));
+        sandbox.Subcommands.Add(SandboxList.Build(console));
         sandbox.Subcommands.Add(BuildInspect(console));
         sandbox.Subcommands.Add(BuildRemove(console));
         sandbox.Subcommands.Add(BuildEvents(console));
@@ -76,33 +76,6 @@ internal static class SandboxCommand
                 sandbox = (await client.Sandboxes.GetSandboxAsync(new GetSandboxRequest { SandboxId = sandbox.SandboxId }, cancellationToken: token)).Sandbox;
             }
             console.Out.WriteLine(parse.GetValue(json) ? ProtoJson.Format(sandbox) : sandbox.SandboxId);
-            return ExitCode.Success;
-        }));
-        return command;
-    }
-
-    private static Command BuildList(CliConsole console)
-    {
-        var host = CommonOptions.Host();
-        var json = CommonOptions.Json();
-        var command = new Command("ls", "List sandboxes, newest last.") { host, json };
-        command.Aliases.Add("list");
-        command.SetAction((parse, token) => ApiSession.RunAsync(console, parse.GetValue(host), async client =>
-        {
-            var response = await client.Sandboxes.ListSandboxesAsync(new ListSandboxesRequest(), cancellationToken: token);
-            if (parse.GetValue(json))
-            {
-                console.Out.WriteLine(ProtoJson.Format(response));
-                return ExitCode.Success;
-            }
-
-            var table = new TextTable("SANDBOX", "STATUS", "BACKEND", "CREATED", "POLICY");
-            foreach (var sandbox in response.Sandboxes.OrderBy(s => s.CreatedAt?.ToDateTimeOffset()))
-            {
-                table.Add(sandbox.SandboxId, HumanFormat.Status(sandbox.Status), sandbox.Backend, HumanFormat.Time(sandbox.CreatedAt), HumanFormat.ShortHash(sandbox.PolicyHash));
-            }
-
-            table.WriteTo(console.Out);
             return ExitCode.Success;
         }));
         return command;

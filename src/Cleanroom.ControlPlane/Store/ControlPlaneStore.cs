@@ -57,6 +57,44 @@ internal sealed class ControlPlaneStore : IDisposable
     public IReadOnlyList<Sandbox> ListSandboxes(IReadOnlyCollection<SandboxStatus>? statuses = null) =>
         _database.Read(c => SandboxRows.List(c, null, statuses));
 
+    /// <summary>
+    /// Deletes the records of sandboxes that ended (STOPPED or FAILED) before <paramref name="endedBefore"/>: the
+    /// sandbox, its executions, events and workspace, in one transaction. Returns the ids of the executions removed,
+    /// whose retained output the caller deletes.
+    /// </summary>
+    public IReadOnlyList<string> DeleteEndedBefore(DateTimeOffset endedBefore, out IReadOnlyList<string> sandboxIds)
+    {
+        var (sandboxes, executions) = _database.Write((c, tx) =>
+        {
+            var ended = new List<string>();
+            using (var query = Sql.Command(c, tx, "SELECT id FROM sandboxes WHERE status IN ('STOPPED', 'FAILED') AND updated_at_ms <= $before",
+                ("$before", Sql.ToMs(endedBefore))))
+            using (var reader = query.ExecuteReader())
+            {
+                while (reader.Read())
+                    ended.Add(reader.GetString(0));
+            }
+            var executionIds = new List<string>();
+            foreach (var id in ended)
+            {
+                using (var query = Sql.Command(c, tx, "SELECT id FROM executions WHERE sandbox_id = $id", ("$id", id)))
+                using (var reader = query.ExecuteReader())
+                {
+                    while (reader.Read())
+                        executionIds.Add(reader.GetString(0));
+                }
+                foreach (var table in new[] { "workspaces", "events", "executions" })
+                    Sql.Execute(c, tx, $"DELETE FROM {table} WHERE sandbox_id = $id", ("$id", id));
+                Sql.Execute(c, tx, "DELETE FROM sandboxes WHERE id = $id", ("$id", id));
+            }
+            return (ended, executionIds);
+        });
+        sandboxIds = sandboxes;
+        foreach (var id in sandboxes)
+            ForgetEventSignal(id);
+        return executions;
+    }
+
     public void InsertExecution(Execution execution)
     {
         _database.Write((c, tx) =>
