@@ -61,6 +61,12 @@ public sealed partial class SandboxControl : IAsyncDisposable
     /// Opens (or creates) the store under <see cref="ControlPlaneOptions.StateDirectory"/>, then reconciles it
     /// with what the backends still run, before any request is served.
     /// </summary>
+    /// <summary>
+    /// Throws <see cref="StateDirectoryInUseException"/> now when another control plane holds
+    /// <paramref name="stateDirectory"/>: a server checks this before its slow start-up work.
+    /// </summary>
+    public static void EnsureStateDirectoryFree(string stateDirectory) => Store.StateDatabase.EnsureNotInUse(stateDirectory);
+
     public static async Task<SandboxControl> OpenAsync(
         ControlPlaneOptions options, BackendRegistry backends, TimeProvider? time = null, ILoggerFactory? loggers = null,
         CancellationToken cancellationToken = default)

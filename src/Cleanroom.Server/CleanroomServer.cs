@@ -39,6 +39,8 @@ public sealed class CleanroomServer : IAsyncDisposable
         IReadOnlyList<ApiAddress> listen, HostDirectories directories, RuntimeConfiguration configuration, ILoggerFactory loggers,
         CancellationToken cancellationToken)
     {
+        // A second server on this state directory says so now, not after probing every backend.
+        SandboxControl.EnsureStateDirectoryFree(directories.StateHome);
         var logger = loggers.CreateLogger<CleanroomServer>();
         SandboxControl? control = null;
         var recorder = new EgressEventRecorder(() => control, Path.Combine(directories.StateHome, "audit", "egress.jsonl"), logger);

@@ -50,3 +50,24 @@ public class RecordRetentionTests
         Assert.Equal([live.Id], (await h.Control.ListSandboxesAsync(CancellationToken.None)).Select(s => s.Id));
     }
 }
+
+/// <summary>A second server on one state directory learns so before its slow start-up work.</summary>
+public class StateDirectoryCheckTests
+{
+    [Fact]
+    public async Task The_state_directory_check_fails_while_a_control_plane_holds_it_and_passes_after()
+    {
+        var h = await StartAsync(new ScriptedBackend());
+        try
+        {
+            Assert.Throws<StateDirectoryInUseException>(() => SandboxControl.EnsureStateDirectoryFree(h.StateDirectory));
+        }
+        finally
+        {
+            await h.Control.DisposeAsync();
+        }
+
+        SandboxControl.EnsureStateDirectoryFree(h.StateDirectory);
+        await h.DisposeAsync();
+    }
+}

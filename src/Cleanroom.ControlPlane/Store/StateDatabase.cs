@@ -81,6 +81,17 @@ internal sealed class StateDatabase : IDisposable
         }
     }
 
+    /// <summary>
+    /// Fails with <see cref="StateDirectoryInUseException"/> at once when another server holds the state directory,
+    /// so a second server says so before minutes of start-up work (backend probes) rather than after. The lock is let go
+    /// again: <see cref="Open"/> takes it for good.
+    /// </summary>
+    public static void EnsureNotInUse(string stateDirectory)
+    {
+        Directory.CreateDirectory(stateDirectory);
+        AcquireLock(stateDirectory).Dispose();
+    }
+
     private static FileStream AcquireLock(string stateDirectory)
     {
         var path = Path.Combine(stateDirectory, LockFileName);
