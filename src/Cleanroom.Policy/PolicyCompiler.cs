@@ -45,9 +45,11 @@ public static class PolicyCompiler
         ReadVersion(top, diagnostics);
 
         var repository = top["repository"] is { } repositoryNode
-            ? StrictMapping.Read(repositoryNode, "repository", diagnostics, "path", "network")
+            ? StrictMapping.Read(repositoryNode, "repository", diagnostics, "path", "network", "enabled")
             : null;
         var repositoryPath = ReadRepositoryPath(repository, diagnostics);
+        var repositoryEnabled = repository?["enabled"] is not { } enabledNode
+            || (ScalarValues.Boolean(enabledNode, repository.PathOf("enabled"), diagnostics) ?? true);
 
         var sandboxNode = top.Required("sandbox", diagnostics, "the sandbox section with at least image.ref");
         var sandbox = sandboxNode is null
@@ -79,10 +81,15 @@ public static class PolicyCompiler
         };
         var (dependencies, services) = WorkloadSection.Read(sandbox, serviceList, repositoryPath, diagnostics);
         var runBefore = SandboxSection.ReadRunBefore(sandbox, diagnostics);
+        if (!repositoryEnabled && dependencies.Concat(services).Any(b => !b.OutputDirs.IsEmpty || !b.OutputFiles.IsEmpty))
+        {
+            diagnostics.Warn("repository.enabled is false: block outputs are not cached (the cache is keyed on the repository's files), " +
+                "so every block runs at every create");
+        }
 
         return diagnostics.HasErrors || image is null
             ? null
-            : new CompiledPolicy(image, network, repositoryPath, resources, dockerRequired, dependencies, services, runBefore, expose, secrets);
+            : new CompiledPolicy(image, network, repositoryPath, resources, dockerRequired, dependencies, services, runBefore, expose, secrets, repositoryEnabled);
     }
 
     private static SourceSequence? Report(string path, SourceNode node, PolicyDiagnostics diagnostics)

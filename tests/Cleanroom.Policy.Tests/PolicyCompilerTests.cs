@@ -7,6 +7,29 @@ public sealed class PolicyCompilerTests
     private const string Image = "ghcr.io/buildkite/cleanroom-base/alpine@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
 
     [Fact]
+    public void A_command_list_becomes_the_shell_line_that_runs_exactly_that_argv()
+    {
+        var result = PolicyCompiler.Compile(
+            $"version: 1\nsandbox:\n  image:\n    ref: {Image}\n  dependencies:\n    - name: deps\n      command: [sh, -lc, \"echo it's $HOME\"]\n", "t.yaml");
+
+        Assert.True(result.Valid, string.Join("\n", result.Errors));
+        Assert.Equal("'sh' '-lc' 'echo it'\\''s $HOME'", result.Policy!.Dependencies[0].Command);
+    }
+
+    [Fact]
+    public void Repository_enabled_false_is_kept_through_canonical_json_and_changes_the_hash()
+    {
+        var disabled = PolicyCompiler.Compile($"version: 1\nrepository:\n  enabled: false\nsandbox:\n  image:\n    ref: {Image}\n", "t.yaml").Policy!;
+        var enabled = PolicyCompiler.Compile($"version: 1\nrepository:\n  enabled: true\nsandbox:\n  image:\n    ref: {Image}\n", "t.yaml").Policy!;
+        var unset = PolicyCompiler.Compile($"version: 1\nsandbox:\n  image:\n    ref: {Image}\n", "t.yaml").Policy!;
+
+        Assert.False(disabled.RepositoryEnabled);
+        Assert.False(CompiledPolicy.FromCanonicalJson(disabled.CanonicalJson).RepositoryEnabled);
+        Assert.Equal(unset.PolicyHash, enabled.PolicyHash);
+        Assert.NotEqual(unset.PolicyHash, disabled.PolicyHash);
+    }
+
+    [Fact]
     public void All_errors_are_reported_in_one_pass_in_file_order()
     {
         var result = PolicyCompiler.Compile($"""

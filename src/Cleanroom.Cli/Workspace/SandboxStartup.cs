@@ -18,7 +18,7 @@ internal static class SandboxStartup
     public static async Task<(Sandbox Started, bool WorkspaceFollows)> StartAsync(
         CliConsole console, CleanroomClient client, SubmittedPolicy submitted, string? chdir, bool repositoryAware, CancellationToken cancellationToken)
     {
-        var follows = repositoryAware && submitted.HasSetupBlocks
+        var follows = repositoryAware && submitted.Policy.RepositoryEnabled && submitted.HasSetupBlocks
             && await WorkspaceSync.FindCheckoutAsync(console.ResolvePath(chdir), cancellationToken) is not null;
         submitted.Request.WorkspaceFollows = follows;
         return (await SandboxReadiness.StartAsync(client, submitted.Request, cancellationToken), follows);
@@ -28,6 +28,8 @@ internal static class SandboxStartup
     public static async Task<Sandbox> FinishAsync(CliConsole console, CleanroomClient client, Sandbox started, bool workspaceFollows,
         SubmittedPolicy submitted, string? chdir, bool repositoryAware, bool copyIn, CancellationToken cancellationToken)
     {
+        // repository.enabled: false makes a policy repository-agnostic: nothing of the checkout goes in.
+        repositoryAware &= submitted.Policy.RepositoryEnabled;
         if (!workspaceFollows)
         {
             var ready = await SandboxReadiness.WaitUntilReadyAsync(console, client, started, cancellationToken);

@@ -40,7 +40,11 @@ internal static class CanonicalPolicyJson
 
         json.EndObject().EndObject();
 
-        json.Name("repository").StartObject().Name("path").String(policy.RepositoryPath).EndObject();
+        json.Name("repository").StartObject();
+        // Written only when false, so that every policy from before the field hashes as it did.
+        if (!policy.RepositoryEnabled)
+            json.Name("enabled").Boolean(false);
+        json.Name("path").String(policy.RepositoryPath).EndObject();
         json.Name("resources").StartObject()
             .Name("vcpus").Number(policy.Resources.Vcpus)
             .Name("memory_bytes").Number(policy.Resources.MemoryBytes)

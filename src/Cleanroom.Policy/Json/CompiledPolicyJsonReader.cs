@@ -52,8 +52,12 @@ internal static class CompiledPolicyJsonReader
 
         var image = ReadImage(root["image"]);
         var network = ReadNetwork(root["network"]);
-        var repositoryPath = Canonical(Text(Fields(root["repository"], "repository", [], "path")["path"], "repository.path"),
-            "repository.path", GuestPath.NormalizeRepositoryPath);
+        var repositoryFields = Fields(root["repository"], "repository", ["enabled"], "path");
+        var repositoryPath = Canonical(Text(repositoryFields["path"], "repository.path"), "repository.path", GuestPath.NormalizeRepositoryPath);
+        if (repositoryFields.TryGetValue("enabled", out var enabled) && enabled.ValueKind != JsonValueKind.False)
+        {
+            throw Invalid("repository.enabled", "is written only as false (true is the default and is left out)");
+        }
         var resources = ReadResources(root["resources"]);
         var docker = Fields(root["docker"], "docker", [], "required")["required"];
         if (docker.ValueKind is not (JsonValueKind.True or JsonValueKind.False))
@@ -74,7 +78,8 @@ internal static class CompiledPolicyJsonReader
 
         var expose = ReadExpose(Fields(root["expose"], "expose", [], "https")["https"]);
         var secrets = root.TryGetValue("secrets", out var secretsElement) ? ReadSecrets(secretsElement, network) : [];
-        return new CompiledPolicy(image, network, repositoryPath, resources, docker.GetBoolean(), dependencies, services, runBefore, expose, secrets);
+        return new CompiledPolicy(image, network, repositoryPath, resources, docker.GetBoolean(), dependencies, services, runBefore, expose, secrets,
+            repositoryEnabled: !repositoryFields.ContainsKey("enabled"));
     }
 
     private static ImageReference ReadImage(JsonElement element)

@@ -28,8 +28,10 @@ public sealed record CompiledPolicy
         ImmutableArray<WorkloadBlock> services,
         string? runBefore,
         ExposeHttps? exposeHttps,
-        ImmutableArray<SecretBinding> secrets)
+        ImmutableArray<SecretBinding> secrets,
+        bool repositoryEnabled = true)
     {
+        RepositoryEnabled = repositoryEnabled;
         Image = image;
         Network = network;
         RepositoryPath = repositoryPath;
@@ -53,6 +55,12 @@ public sealed record CompiledPolicy
     public StageRules Network { get; }
 
     public string RepositoryPath { get; }
+
+    /// <summary>
+    /// <c>repository.enabled</c> (default true): repository-aware commands put the repository into the sandbox. False
+    /// (upstream's repo-agnostic policies): nothing is copied in, and block outputs are not cached.
+    /// </summary>
+    public bool RepositoryEnabled { get; }
 
     public ResourceRequirements Resources { get; }
 

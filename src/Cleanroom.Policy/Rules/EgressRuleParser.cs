@@ -12,6 +12,13 @@ internal static class EgressRuleParser
     public static List<(string Host, int Port)> ReadAllowList(SourceNode node, string path, PolicyDiagnostics diagnostics)
     {
         var pairs = new List<(string, int)>();
+        // Upstream's examples write a single rule as a bare "host:port" string: it is the one-entry list.
+        if (node is SourceScalar { IsNull: false } single)
+        {
+            ReadShorthand(single, PolicyPath.Item(path, 0), diagnostics, pairs);
+            return pairs;
+        }
+
         var items = ScalarValues.Sequence(node, path, diagnostics);
         if (items is null)
         {

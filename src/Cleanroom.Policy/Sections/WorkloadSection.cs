@@ -63,7 +63,8 @@ internal static partial class WorkloadSection
         var name = ReadName(block, names, diagnostics);
         string? command = null;
         if (block.Required("command", diagnostics, "the shell command this block runs") is { } commandNode
-            && ScalarValues.String(commandNode, block.PathOf("command"), diagnostics) is { } text)
+            && (commandNode is SourceSequence argv ? CommandLine(argv, block.PathOf("command"), diagnostics)
+                : ScalarValues.String(commandNode, block.PathOf("command"), diagnostics)) is { } text)
         {
             if (string.IsNullOrWhiteSpace(text))
             {
@@ -79,6 +80,30 @@ internal static partial class WorkloadSection
         var (dirs, files) = ReadOutputs(block, repositoryPath, outputs, diagnostics);
         var env = ReadEnv(block, diagnostics);
         return name is null || command is null ? null : new WorkloadBlock(name, command, inputs, dirs, files, env);
+    }
+
+    /// <summary>
+    /// A command given as a list (upstream's argv form, <c>[sh, -lc, "..."]</c>) as the one shell command line that runs
+    /// exactly that argv: each word single-quoted for <c>/bin/sh -c</c>.
+    /// </summary>
+    private static string? CommandLine(SourceSequence argv, string path, PolicyDiagnostics diagnostics)
+    {
+        var words = new List<string>();
+        for (var i = 0; i < argv.Items.Length; i++)
+        {
+            if (argv.Items[i] is not SourceScalar { IsNull: false } word)
+            {
+                diagnostics.Invalid(PolicyPath.Item(path, i), argv.Items[i], $"a command list holds strings, not {ScalarValues.Describe(argv.Items[i])}");
+                return null;
+            }
+            words.Add(word.Value);
+        }
+        if (words.Count == 0 || words[0].Length == 0)
+        {
+            diagnostics.Invalid(path, argv, "a command list must name a program first");
+            return null;
+        }
+        return string.Join(' ', words.Select(w => "'" + w.Replace("'", "'\\''", StringComparison.Ordinal) + "'"));
     }
 
     private static string? ReadName(StrictMapping block, Dictionary<string, string> names, PolicyDiagnostics diagnostics)

@@ -68,6 +68,11 @@ internal sealed class SandboxApi(
         var checkout = request.RepositoryCheckout;
         var fetched = await checkouts.FetchAsync(checkout.Url, checkout.Commit, checkout.Ref, cancellationToken);
         var policy = string.IsNullOrEmpty(request.ImageRef) ? fetched.Policy : PolicyIntake.WithImage(fetched.Policy, request.ImageRef);
+        if (!policy.RepositoryEnabled)
+        {
+            throw new CleanroomException(ErrorCode.InvalidArgument,
+                $"{fetched.PolicySource} sets repository.enabled: false, so no checkout goes into its sandboxes; create it without repository_checkout");
+        }
         Checkouts.RepositoryCheckouts.RequireAllowed(fetched, policy, request.DangerouslyAllowAll);
         var repository = new RepositorySource(fetched.Description,
             (id, tree, path, ct) => Checkouts.CheckoutTree.WriteAsync(checkouts, control, id, fetched, tree, path, ct));
