@@ -9,6 +9,8 @@ namespace Cleanroom.Api.Tests;
 /// </summary>
 public sealed class NodeClientTests
 {
+    private const string PinnedImage = "cleanroom.local/debian:latest@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+
     [Fact]
     public async Task Typescript_example_streams_a_commands_output_and_exits_with_its_code()
     {
@@ -16,7 +18,7 @@ public sealed class NodeClientTests
         await using var server = await TestServer.StartAsync();
 
         var run = await ChildProcess.RunAsync("node",
-            ["dist/src/run-command.js", "--host", "unix://" + server.Socket.Path, "--image", "debian:bookworm",
+            ["dist/src/run-command.js", "--host", "unix://" + server.Socket.Path, "--image", PinnedImage,
              "--allow", "api.github.com:443", "--", "sh", "-c", "echo hello; echo warn >&2; exit 3"], project);
 
         // FakeExecutionService streams stdout "hello\n", stderr "warn\n", then exit 3; the example passes each

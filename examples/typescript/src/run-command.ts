@@ -1,6 +1,6 @@
 // Runs one command in a fresh Cleanroom sandbox and streams its output as it is produced:
 //
-//   node dist/src/run-command.js [--host ADDRESS] --image REF [--allow HOST:PORT ...] -- COMMAND [ARG ...]
+//   node dist/src/run-command.js [--host ADDRESS] --image NAME@sha256:DIGEST [--allow HOST:PORT ...] -- COMMAND [ARG ...]
 //
 // The command's stdout and stderr go to this process's stdout and stderr; this process exits with the command's
 // exit code. Progress lines ("sandbox ... ready") go to stderr, prefixed "cleanroom:". Ctrl-C cancels the command;
@@ -22,7 +22,7 @@ const { values: flags, positionals: command } = parseArgs({
   allowPositionals: true,
 });
 if (flags.image === undefined || command.length === 0) {
-  console.error("usage: run-command [--host ADDRESS] --image REF [--allow HOST:PORT ...] -- COMMAND [ARG ...]");
+  console.error("usage: run-command [--host ADDRESS] --image NAME@sha256:DIGEST [--allow HOST:PORT ...] -- COMMAND [ARG ...]");
   process.exit(2);
 }
 
