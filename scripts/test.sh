@@ -8,10 +8,10 @@ cd "$REPO_ROOT"
 
 ensure_packages "${TEST_PACKAGES[@]}"
 
-# The independent API client (connect-es) checks our wire protocols from outside .NET.
+# The TypeScript example (connect-es) runs against a test server and checks our wire protocols from outside .NET.
 command -v npm >/dev/null || ensure_packages nodejs npm
-log "npm ci (tests/api-node)"
-npm ci --prefix tests/api-node --no-audit --no-fund --loglevel=error >&2 || die "npm ci in tests/api-node failed"
+log "npm ci (examples/typescript)"
+npm ci --prefix examples/typescript --no-audit --no-fund --loglevel=error >&2 || die "npm ci in examples/typescript failed"
 
 # The qemu tests boot the guest kernel: wait for setup's background build (or build it here if none runs).
 log "waiting for the guest kernel (scripts/build-kernel.sh)"

@@ -60,9 +60,19 @@ public sealed class FakeSandboxService : SandboxService.SandboxServiceBase
         }
     }
 
-    /// <summary>Accepts a policy_json object with "version": 1; anything else is policy_invalid.</summary>
+    /// <summary>
+    /// Accepts a policy_json object with "version": 1, or (without policy_json) upstream's policy message with version 1
+    /// and an image; anything else is policy_invalid.
+    /// </summary>
     public override Task<CreateSandboxResponse> CreateSandbox(CreateSandboxRequest request, ServerCallContext context)
     {
+        if (request.PolicyJson.Length == 0 && request.Policy is { Version: 1, ImageRef.Length: > 0 } upstream)
+        {
+            var fromUpstream = Sandbox("sb-new", SandboxStatus.Ready);
+            fromUpstream.ImageRef = upstream.ImageRef;
+            return Task.FromResult(new CreateSandboxResponse { Sandbox = fromUpstream, PolicySource = "request" });
+        }
+
         try
         {
             using var policy = JsonDocument.Parse(request.PolicyJson);

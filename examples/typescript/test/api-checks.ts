@@ -1,23 +1,23 @@
 // An independent client for Cleanroom's API: connect-es over the Connect protocol (HTTP/1.1) and over gRPC
 // (HTTP/2), both on the server's unix socket. It knows nothing of the .NET code; it only has the .proto files.
 //
-// Usage: node client.mjs /path/to/cleanroom.sock
+// Usage: node dist/test/api-checks.js /path/to/cleanroom.sock
 // Expects the test-double services of tests/Cleanroom.Api.Tests: two sandboxes (sb-1, sb-2); CreateSandbox
 // rejects a policy_json without "version": 1 as policy_invalid; StreamSandboxEvents sends three events, or two
 // and then backend_unavailable for sandbox "fail-mid-stream".
 import { connect as netConnect } from "node:net";
-import { Code, ConnectError, createClient } from "@connectrpc/connect";
+import { Code, ConnectError, createClient, type Transport } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcTransport } from "@connectrpc/connect-node";
-import { BinaryReader } from "@bufbuild/protobuf/wire";
-import { SandboxService } from "./gen/cleanroom/v1/sandbox_pb.js";
+import { SandboxService } from "../src/gen/cleanroom/v1/sandbox_pb.js";
+import { cleanroomReason } from "../src/error-reason.js";
 
 const socketPath = process.argv[2];
 if (!socketPath) {
-  console.error("usage: node client.mjs SOCKET_PATH");
+  console.error("usage: node dist/test/api-checks.js SOCKET_PATH");
   process.exit(2);
 }
 
-const transports = {
+const transports: Record<string, Transport> = {
   "connect+json (HTTP/1.1)": createConnectTransport({
     baseUrl: "http://localhost",
     httpVersion: "1.1",
@@ -36,39 +36,16 @@ const transports = {
   }),
   "grpc (HTTP/2)": createGrpcTransport({
     baseUrl: "http://localhost",
-    httpVersion: "2",
     // HTTP/2 prior knowledge over the unix socket: node's http2 dials through this instead of TCP.
     nodeOptions: { createConnection: () => netConnect(socketPath) },
   }),
 };
 
-// google.rpc.ErrorInfo is not in our proto files; its two fields we check are read straight off the wire.
-function decodeErrorInfo(bytes) {
-  const reader = new BinaryReader(bytes);
-  const info = {};
-  while (reader.pos < reader.len) {
-    const [field, wireType] = reader.tag();
-    if (field === 1) info.reason = reader.string();
-    else if (field === 2) info.domain = reader.string();
-    else reader.skip(wireType);
-  }
-  return info;
-}
-
-function cleanroomReason(error) {
-  for (const detail of error.details) {
-    if (detail.type !== "google.rpc.ErrorInfo") continue;
-    const info = decodeErrorInfo(detail.value);
-    if (info.domain === "cleanroom.dev") return info.reason;
-  }
-  return undefined;
-}
-
-function check(condition, message) {
+function check(condition: boolean, message: string): asserts condition {
   if (!condition) throw new Error(message);
 }
 
-async function expectError(promise, code, reason) {
+async function expectError(promise: Promise<unknown>, code: Code, reason: string): Promise<ConnectError> {
   try {
     await promise;
   } catch (e) {
@@ -81,7 +58,7 @@ async function expectError(promise, code, reason) {
   throw new Error(`expected a ${reason} error, but the call succeeded`);
 }
 
-const checks = [];
+const checks: [string, () => Promise<void>][] = [];
 for (const [name, transport] of Object.entries(transports)) {
   const client = createClient(SandboxService, transport);
 
@@ -106,10 +83,10 @@ for (const [name, transport] of Object.entries(transports)) {
   }]);
 
   checks.push([`${name}: StreamSandboxEvents streams events, then the stable code of a failure`, async () => {
-    const events = [];
+    const events: string[] = [];
     for await (const event of client.streamSandboxEvents({ sandboxId: "sb-1" })) events.push(event.message);
     check(events.join("|") === "event 0|event 1|event 2", `events were ${events.join("|")}`);
-    const before = [];
+    const before: unknown[] = [];
     await expectError((async () => {
       for await (const event of client.streamSandboxEvents({ sandboxId: "fail-mid-stream" })) before.push(event);
     })(), Code.Unavailable, "backend_unavailable");
