@@ -6,31 +6,42 @@ namespace Cleanroom.EndToEnd.Tests;
 /// its outputs; the next create of the same repository restores them without running it; a changed input file, or
 /// <c>--no-cache</c>, runs it again; a block that writes outside its declared outputs is never published.
 /// </summary>
-public sealed class BlockCacheEndToEndTests : IAsyncLifetime
+public sealed class BlockCacheEndToEndTests(BlockCacheEndToEndTests.World world) : SharedServerTests(world.Server), IClassFixture<BlockCacheEndToEndTests.World>
 {
-    private UpstreamNamespace _upstream = null!;
-    private RealServer _server = null!;
-    private string _counter = null!;
+    private readonly RealServer _server = world.Server;
+    private readonly string _counter = world.Counter;
 
-    public async Task InitializeAsync()
+    /// <summary>The counting upstream and one server, for every test (each test's repository and block are its own).</summary>
+    public sealed class World : IAsyncLifetime
     {
-        _upstream = await UpstreamNamespace.StartAsync(async content =>
+        private UpstreamNamespace? _upstream;
+
+        public RealServer Server { get; private set; } = null!;
+
+        public string Counter { get; private set; } = null!;
+
+        public async Task InitializeAsync()
         {
-            var cgi = Directory.CreateDirectory(Path.Combine(content, "www", "cgi-bin")).FullName;
-            var counter = Path.Combine(content, "downloads.log");
-            await File.WriteAllTextAsync(Path.Combine(cgi, "lib"),
-                $"#!/bin/sh\necho \"$QUERY_STRING\" >> {counter}\nprintf 'Content-Type: text/plain\\r\\n\\r\\nlibrary v1\\n'\n");
-            File.SetUnixFileMode(Path.Combine(cgi, "lib"), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-            return ["-h", Path.Combine(content, "www")];
-        });
-        _counter = Path.Combine(_upstream.ContentDirectory, "downloads.log");
-        _server = await RealServer.StartAsync($"  dns:\n    hosts:\n      upstream.test: {UpstreamNamespace.Address}\n");
-    }
+            _upstream = await UpstreamNamespace.StartAsync(async content =>
+            {
+                var cgi = Directory.CreateDirectory(Path.Combine(content, "www", "cgi-bin")).FullName;
+                var counter = Path.Combine(content, "downloads.log");
+                await File.WriteAllTextAsync(Path.Combine(cgi, "lib"),
+                    $"#!/bin/sh\necho \"$QUERY_STRING\" >> {counter}\nprintf 'Content-Type: text/plain\\r\\n\\r\\nlibrary v1\\n'\n");
+                File.SetUnixFileMode(Path.Combine(cgi, "lib"), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+                return ["-h", Path.Combine(content, "www")];
+            });
+            Counter = Path.Combine(_upstream.ContentDirectory, "downloads.log");
+            Server = await RealServer.StartAsync($"  dns:\n    hosts:\n      upstream.test: {UpstreamNamespace.Address}\n");
+        }
 
-    public async Task DisposeAsync()
-    {
-        await _server.DisposeAsync();
-        await _upstream.DisposeAsync();
+        public async Task DisposeAsync()
+        {
+            if (Server is not null)
+                await Server.DisposeAsync();
+            if (_upstream is not null)
+                await _upstream.DisposeAsync();
+        }
     }
 
     [Theory]

@@ -8,34 +8,46 @@ namespace Cleanroom.EndToEnd.Tests;
 /// config's static hosts or by forwarding to an upstream resolver, and the CLI reporting what was blocked. The only
 /// hosts aimed at are the test's own: the upstream namespace, and the upstream resolver on that namespace's link.
 /// </summary>
-public sealed class EgressEndToEndTests : IAsyncLifetime
+public sealed class EgressEndToEndTests(EgressEndToEndTests.World world) : SharedServerTests(world.Server), IClassFixture<EgressEndToEndTests.World>
 {
     /// <summary>Known only to the upstream resolver, so reaching it proves the server forwarded (ARSoft's DnsClient).</summary>
     private const string ForwardedName = "forwarded.test";
 
-    private UpstreamNamespace _upstream = null!;
-    private TestDnsServer _upstreamDns = null!;
-    private RealServer _server = null!;
-    private string _repo = null!;
+    private readonly RealServer _server = world.Server;
+    private readonly string _repo = world.Repository;
 
-    public async Task InitializeAsync()
+    /// <summary>The upstream, its resolver, one server and a repository whose policy allows both names: for every test.</summary>
+    public sealed class World : IAsyncLifetime
     {
-        _upstream = await UpstreamNamespace.StartAsync("hello from upstream\n");
-        _upstreamDns = new TestDnsServer(IPAddress.Parse(UpstreamNamespace.HostAddress),
-            new Dictionary<string, (IPAddress, int)> { [ForwardedName] = (IPAddress.Parse(UpstreamNamespace.Address), 60) });
-        _server = await RealServer.StartAsync(
-            $"  dns:\n    upstream: {UpstreamNamespace.HostAddress}\n    hosts:\n      upstream.test: {UpstreamNamespace.Address}\n");
-        _repo = Directory.CreateDirectory(Path.Combine(_server.Root, "repo")).FullName;
-        await File.WriteAllTextAsync(Path.Combine(_repo, "cleanroom.yaml"),
-            $"version: 1\nsandbox:\n  image:\n    ref: {Product.DefaultImage}\n  network:\n    allow:\n"
-            + $"      - upstream.test:{UpstreamNamespace.Port}\n      - {ForwardedName}:{UpstreamNamespace.Port}\n");
-    }
+        private UpstreamNamespace? _upstream;
 
-    public async Task DisposeAsync()
-    {
-        await _server.DisposeAsync();
-        _upstreamDns.Dispose();
-        await _upstream.DisposeAsync();
+        public RealServer Server { get; private set; } = null!;
+
+        internal TestDnsServer UpstreamDns { get; private set; } = null!;
+
+        public string Repository { get; private set; } = null!;
+
+        public async Task InitializeAsync()
+        {
+            _upstream = await UpstreamNamespace.StartAsync("hello from upstream\n");
+            UpstreamDns = new TestDnsServer(IPAddress.Parse(UpstreamNamespace.HostAddress),
+                new Dictionary<string, (IPAddress, int)> { [ForwardedName] = (IPAddress.Parse(UpstreamNamespace.Address), 60) });
+            Server = await RealServer.StartAsync(
+                $"  dns:\n    upstream: {UpstreamNamespace.HostAddress}\n    hosts:\n      upstream.test: {UpstreamNamespace.Address}\n");
+            Repository = Directory.CreateDirectory(Path.Combine(Server.Root, "repo")).FullName;
+            await File.WriteAllTextAsync(Path.Combine(Repository, "cleanroom.yaml"),
+                $"version: 1\nsandbox:\n  image:\n    ref: {Product.DefaultImage}\n  network:\n    allow:\n"
+                + $"      - upstream.test:{UpstreamNamespace.Port}\n      - {ForwardedName}:{UpstreamNamespace.Port}\n");
+        }
+
+        public async Task DisposeAsync()
+        {
+            if (Server is not null)
+                await Server.DisposeAsync();
+            UpstreamDns?.Dispose();
+            if (_upstream is not null)
+                await _upstream.DisposeAsync();
+        }
     }
 
     [Fact]
@@ -51,12 +63,13 @@ public sealed class EgressEndToEndTests : IAsyncLifetime
     [Fact]
     public async Task An_allowed_name_only_the_upstream_resolver_knows_is_forwarded_and_reachable()
     {
+        var questionsBefore = world.UpstreamDns.Questions;
         var run = await _server.CleanroomAsync("exec", "--rm", "--chdir", _repo, "--", "curl", "-sS", "-m", "10",
             $"http://{ForwardedName}:{UpstreamNamespace.Port}/hello.txt");
 
         Assert.True(run.ExitCode == 0, run.ToString());
         Assert.Equal("hello from upstream\n", run.Stdout);
-        Assert.True(_upstreamDns.Questions > 0, "the server answered without asking the upstream resolver");
+        Assert.True(world.UpstreamDns.Questions > questionsBefore, "the server answered without asking the upstream resolver");
     }
 
     [Fact]
@@ -98,9 +111,10 @@ public sealed class EgressEndToEndTests : IAsyncLifetime
     [Fact]
     public async Task Without_the_allow_rule_the_host_is_unreachable_even_by_address()
     {
-        await File.WriteAllTextAsync(Path.Combine(_repo, "cleanroom.yaml"), $"version: 1\nsandbox:\n  image:\n    ref: {Product.DefaultImage}\n");
+        var denyAll = Directory.CreateDirectory(Path.Combine(_server.Root, "deny-all")).FullName;
+        await File.WriteAllTextAsync(Path.Combine(denyAll, "cleanroom.yaml"), $"version: 1\nsandbox:\n  image:\n    ref: {Product.DefaultImage}\n");
 
-        var run = await _server.CleanroomAsync("exec", "--rm", "--chdir", _repo, "--", "curl", "-sS", "-m", "3",
+        var run = await _server.CleanroomAsync("exec", "--rm", "--chdir", denyAll, "--", "curl", "-sS", "-m", "3",
             $"http://{UpstreamNamespace.Address}:{UpstreamNamespace.Port}/hello.txt");
 
         Assert.NotEqual(0, run.ExitCode);

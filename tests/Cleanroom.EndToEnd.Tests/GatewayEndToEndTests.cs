@@ -10,34 +10,61 @@ namespace Cleanroom.EndToEnd.Tests;
 /// gateway is no way around the policy: a sandbox whose policy does not name the host, a host process, another
 /// sandbox and malformed requests are all refused.
 /// </summary>
-public sealed class GatewayEndToEndTests : IAsyncLifetime
+public sealed class GatewayEndToEndTests(GatewayEndToEndTests.World world) : SharedServerTests(world.Server), IClassFixture<GatewayEndToEndTests.World>
 {
     private static readonly string CloneUrl = $"http://git.test:{UpstreamNamespace.Port}{GitUpstream.RepositoryPath}";
 
-    private GitUpstream _git = null!;
-    private RealServer _server = null!;
-    private string _secrets = null!;
-    private string _allowed = null!;
-    private string _other = null!;
+    private readonly GitUpstream _git = world.Git;
+    private readonly RealServer _server = world.Server;
+    private readonly string _allowed = world.Allowed;
+    private readonly string _other = world.Other;
 
-    public async Task InitializeAsync()
+    /// <summary>
+    /// The git host, its token in a file, one server and the two policies, for every test. A test that needs a
+    /// repository nobody fetched yet (an empty mirror) gives the host's repository a name of its own.
+    /// </summary>
+    public sealed class World : IAsyncLifetime
     {
-        _git = await GitUpstream.StartAsync();
-        _secrets = Directory.CreateTempSubdirectory("cleanroom-e2e-secret-").FullName;
-        var tokenFile = Path.Combine(_secrets, "git.test.token");
-        await File.WriteAllTextAsync(tokenFile, _git.Token + "\n");
-        _server = await RealServer.StartAsync(
-            $"  dns:\n    hosts:\n      git.test: {UpstreamNamespace.Address}\n      other.test: {UpstreamNamespace.Address}\n",
-            $"gateway:\n  credentials:\n    hosts:\n      git.test: {{token_file: {tokenFile}}}\n");
-        _allowed = await PolicyDirectoryAsync("allowed", $"git.test:{UpstreamNamespace.Port}");
-        _other = await PolicyDirectoryAsync("other", $"other.test:{UpstreamNamespace.Port}");
-    }
+        private string? _secrets;
 
-    public async Task DisposeAsync()
-    {
-        await _server.DisposeAsync();
-        await _git.DisposeAsync();
-        Directory.Delete(_secrets, recursive: true);
+        public GitUpstream Git { get; private set; } = null!;
+
+        public RealServer Server { get; private set; } = null!;
+
+        public string Allowed { get; private set; } = null!;
+
+        public string Other { get; private set; } = null!;
+
+        public async Task InitializeAsync()
+        {
+            Git = await GitUpstream.StartAsync();
+            _secrets = Directory.CreateTempSubdirectory("cleanroom-e2e-secret-").FullName;
+            var tokenFile = Path.Combine(_secrets, "git.test.token");
+            await File.WriteAllTextAsync(tokenFile, Git.Token + "\n");
+            Server = await RealServer.StartAsync(
+                $"  dns:\n    hosts:\n      git.test: {UpstreamNamespace.Address}\n      other.test: {UpstreamNamespace.Address}\n",
+                $"gateway:\n  credentials:\n    hosts:\n      git.test: {{token_file: {tokenFile}}}\n");
+            Allowed = await PolicyDirectoryAsync("allowed", $"git.test:{UpstreamNamespace.Port}");
+            Other = await PolicyDirectoryAsync("other", $"other.test:{UpstreamNamespace.Port}");
+        }
+
+        private async Task<string> PolicyDirectoryAsync(string name, string allow)
+        {
+            var directory = Directory.CreateDirectory(Path.Combine(Server.Root, name)).FullName;
+            await File.WriteAllTextAsync(Path.Combine(directory, "cleanroom.yaml"),
+                $"version: 1\nsandbox:\n  image:\n    ref: {Product.DefaultImage}\n  network:\n    allow:\n      - {allow}\n");
+            return directory;
+        }
+
+        public async Task DisposeAsync()
+        {
+            if (Server is not null)
+                await Server.DisposeAsync();
+            if (Git is not null)
+                await Git.DisposeAsync();
+            if (_secrets is not null)
+                Directory.Delete(_secrets, recursive: true);
+        }
     }
 
     [Fact]
@@ -89,19 +116,23 @@ public sealed class GatewayEndToEndTests : IAsyncLifetime
     [Fact]
     public async Task A_fetch_fills_the_hosts_mirror_on_a_miss_and_the_next_clone_is_served_from_it()
     {
+        // A repository of its own on the host, so no other test of the class has filled its mirror.
+        const string path = "/cgi-bin/git/org/mirrored.git";
+        Directory.CreateSymbolicLink(Path.Combine(Path.GetDirectoryName(_git.BareRepository)!, "mirrored.git"), _git.BareRepository);
+        var url = $"http://git.test:{UpstreamNamespace.Port}{path}";
         var first = await CreateAsync(_allowed);
         var second = await CreateAsync(_allowed);
 
-        var miss = await ExecAsync(first, "git", "clone", "-q", CloneUrl, "/root/repo");
-        var hit = await ExecAsync(second, "git", "clone", "-q", CloneUrl, "/root/repo");
+        var miss = await ExecAsync(first, "git", "clone", "-q", url, "/root/repo");
+        var hit = await ExecAsync(second, "git", "clone", "-q", url, "/root/repo");
 
         Assert.True(miss.ExitCode == 0, miss.ToString());
         Assert.True(hit.ExitCode == 0, hit.ToString());
         Assert.Equal("hello from the private host\n", (await ExecAsync(second, "cat", "/root/repo/README")).Stdout);
-        var fetch = $"gateway git POST git.test:8080{GitUpstream.RepositoryPath}/git-upload-pack: allow (ok), status 200";
+        var fetch = $"gateway git POST git.test:8080{path}/git-upload-pack: allow (ok), status 200";
         Assert.Contains(await GatewayEventsAsync(first), e => e.StartsWith(fetch, StringComparison.Ordinal) && e.EndsWith(", mirror miss", StringComparison.Ordinal));
         Assert.Contains(await GatewayEventsAsync(second), e => e.StartsWith(fetch, StringComparison.Ordinal) && e.EndsWith(", mirror hit", StringComparison.Ordinal));
-        var mirror = Path.Combine(_server.Root, "cache", "cleanroom", "gateway-mirrors", "git.test_8080", "cgi-bin", "git", "org", "repo.git");
+        var mirror = Path.Combine(_server.Root, "cache", "cleanroom", "gateway-mirrors", "git.test_8080", "cgi-bin", "git", "org", "mirrored.git");
         Assert.Equal((await GitUpstream.Git(_git.BareRepository, "rev-parse", "main")).Stdout, (await GitUpstream.Git(mirror, "rev-parse", "main")).Stdout);
         Assert.Empty(HostFilesHolding(_git.Token));
     }
@@ -204,14 +235,6 @@ public sealed class GatewayEndToEndTests : IAsyncLifetime
         var raw = await ExecAsync(id, "bash", "-c",
             "exec 3<>/dev/tcp/${CLEANROOM_GATEWAY%:*}/${CLEANROOM_GATEWAY#*:}; printf 'GET /meta/ HTTP/1.1\\r\\nHost: %s\\r\\nX-Test: a\\rInjected: 1\\r\\nConnection: close\\r\\n\\r\\n' $CLEANROOM_GATEWAY >&3; head -1 <&3");
         Assert.StartsWith("HTTP/1.1 400", raw.Stdout);
-    }
-
-    private async Task<string> PolicyDirectoryAsync(string name, string allow)
-    {
-        var directory = Directory.CreateDirectory(Path.Combine(_server.Root, name)).FullName;
-        await File.WriteAllTextAsync(Path.Combine(directory, "cleanroom.yaml"),
-            $"version: 1\nsandbox:\n  image:\n    ref: {Product.DefaultImage}\n  network:\n    allow:\n      - {allow}\n");
-        return directory;
     }
 
     private async Task<string> CreateAsync(string policyDirectory)

@@ -7,20 +7,16 @@ namespace Cleanroom.EndToEnd.Tests;
 /// Live stdin through the real CLI and server: 1 GiB piped through <c>cat</c> in the sandbox arrives intact, and the
 /// server's memory stays bounded when the workload never reads its stdin or the client never reads its output.
 /// </summary>
-public sealed class LiveStdinEndToEndTests : IAsyncLifetime
+public sealed class LiveStdinEndToEndTests(SharedServer shared) : SharedServerTests(shared.Server), IClassFixture<SharedServer>
 {
     private const long OneGiB = 1L << 30;
 
     /// <summary>What the server may grow by while a gigabyte is held back: buffers, not the data.</summary>
     private const long BoundedGrowth = 128L << 20;
 
-    private RealServer _server = null!;
+    private readonly RealServer _server = shared.Server;
 
     private static string Basic => Path.Combine(Product.RepositoryRoot, "examples", "basic");
-
-    public async Task InitializeAsync() => _server = await RealServer.StartAsync();
-
-    public async Task DisposeAsync() => await _server.DisposeAsync();
 
     [Fact]
     public async Task A_line_protocol_over_stdio_answers_each_request_before_the_next_and_sees_end_of_input()

@@ -11,14 +11,14 @@ namespace Cleanroom.EndToEnd.Tests;
 /// <c>port-forward</c>; a taken host port fails with port_in_use and leaves nothing; after the sandbox is removed its
 /// host ports are free again.
 /// </summary>
-public sealed partial class PortEndToEndTests : IAsyncLifetime
+public sealed partial class PortEndToEndTests(PortEndToEndTests.RoutingServer routing) : IAsyncLifetime, IClassFixture<PortEndToEndTests.RoutingServer>
 {
     private const string Page = "hello from the sandbox";
 
     /// <summary>A CGI script that shows the request headers a proxy must set or keep.</summary>
     private const string HeadersScript =
         "#!/bin/sh\\necho Content-Type: text/plain\\necho\\necho host=$HTTP_HOST\\necho proto=$HTTP_X_FORWARDED_PROTO\\necho forwarded-host=$HTTP_X_FORWARDED_HOST\\n";
-    private RealServer _server = null!;
+    private readonly RealServer _server = routing.Server;
     private string _sandboxId = null!;
     private int _createdPort;
 
@@ -26,8 +26,6 @@ public sealed partial class PortEndToEndTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        // Port 0: the router picks a free port, so this test never meets a user's server on the default one.
-        _server = await RealServer.StartAsync(configYaml: "routes:\n  port: 0\n");
         var created = await _server.CleanroomAsync("create", "--chdir", Basic, "--image", "cleanroom.local/busybox:latest", "--expose", "0:8080");
         Assert.True(created.ExitCode == 0, created.ToString());
         _sandboxId = created.Stdout.Trim();
@@ -39,7 +37,22 @@ public sealed partial class PortEndToEndTests : IAsyncLifetime
         Assert.True(serving.ExitCode == 0, serving.ToString());
     }
 
-    public async Task DisposeAsync() => await _server.DisposeAsync();
+    public Task DisposeAsync() => _server.RemoveSandboxesAsync();
+
+    /// <summary>One server for the class; each test makes (and removes) its own serving sandbox.</summary>
+    public sealed class RoutingServer : IAsyncLifetime
+    {
+        public RealServer Server { get; private set; } = null!;
+
+        // Port 0: the router picks a free port, so this test never meets a user's server on the default one.
+        public async Task InitializeAsync() => Server = await RealServer.StartAsync(configYaml: "routes:\n  port: 0\n");
+
+        public async Task DisposeAsync()
+        {
+            if (Server is not null)
+                await Server.DisposeAsync();
+        }
+    }
 
     [Fact]
     public async Task Create_with_expose_serves_the_sandbox_port_on_the_host_and_inspect_shows_it()

@@ -96,15 +96,24 @@ public sealed class RealServer : IAsyncDisposable
             }
         }).ToList();
 
+    /// <summary>
+    /// Removes every live sandbox: what a test sharing this server (<see cref="SharedServer"/>) does when it ends, so
+    /// that the next test finds the server as it was.
+    /// </summary>
+    public async Task RemoveSandboxesAsync()
+    {
+        var list = await CleanroomAsync("sandbox", "ls", "--json");
+        foreach (var id in System.Text.RegularExpressions.Regex.Matches(list.Stdout, "\"sandbox_id\":\\s*\"([^\"]+)\"").Select(m => m.Groups[1].Value))
+        {
+            await CleanroomAsync("sandbox", "rm", id);
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         try
         {
-            var list = await CleanroomAsync("sandbox", "ls", "--json");
-            foreach (var id in System.Text.RegularExpressions.Regex.Matches(list.Stdout, "\"sandbox_id\":\\s*\"([^\"]+)\"").Select(m => m.Groups[1].Value))
-            {
-                await CleanroomAsync("sandbox", "rm", id);
-            }
+            await RemoveSandboxesAsync();
         }
         finally
         {

@@ -3,13 +3,9 @@ using System.Text.Json;
 namespace Cleanroom.EndToEnd.Tests;
 
 /// <summary>The main job, as a user runs it: the built CLI, a real server, gVisor, the default image.</summary>
-public sealed class SandboxEndToEndTests : IAsyncLifetime
+public sealed class SandboxEndToEndTests(SharedServer shared) : SharedServerTests(shared.Server), IClassFixture<SharedServer>
 {
-    private RealServer _server = null!;
-
-    public async Task InitializeAsync() => _server = await RealServer.StartAsync();
-
-    public async Task DisposeAsync() => await _server.DisposeAsync();
+    private readonly RealServer _server = shared.Server;
 
     [Fact]
     public async Task The_readme_main_job_runs_a_command_in_a_sandbox_of_the_default_image()

@@ -8,24 +8,10 @@ namespace Cleanroom.EndToEnd.Tests;
 /// the execution's id), <c>run.before</c> before each execution, and a failing block that fails the sandbox with its
 /// code and output. The only host aimed at is the test's own upstream namespace.
 /// </summary>
-public sealed class StageEndToEndTests : IAsyncLifetime
+public sealed class StageEndToEndTests(UpstreamAndServer world) : SharedServerTests(world.Server), IClassFixture<UpstreamAndServer>
 {
-    private UpstreamNamespace _upstream = null!;
-    private RealServer _server = null!;
-    private string _repo = null!;
-
-    public async Task InitializeAsync()
-    {
-        _upstream = await UpstreamNamespace.StartAsync("hello from upstream\n");
-        _server = await RealServer.StartAsync($"  dns:\n    hosts:\n      upstream.test: {UpstreamNamespace.Address}\n");
-        _repo = Directory.CreateDirectory(Path.Combine(_server.Root, "repo")).FullName;
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _server.DisposeAsync();
-        await _upstream.DisposeAsync();
-    }
+    private readonly RealServer _server = world.Server;
+    private readonly string _repo = Directory.CreateDirectory(Path.Combine(world.Server.Root, "repo")).FullName;
 
     [Theory]
     [InlineData("gvisor")]

@@ -7,13 +7,9 @@ namespace Cleanroom.EndToEnd.Tests;
 /// the repository, resources) with <c>repository.enabled: false</c> keeping the checkout out; docker, which this
 /// backend cannot carry out yet, fails closed naming the feature and leaves nothing.
 /// </summary>
-public sealed class UpstreamExamplesEndToEndTests : IAsyncLifetime
+public sealed class UpstreamExamplesEndToEndTests(SharedServer shared) : SharedServerTests(shared.Server), IClassFixture<SharedServer>
 {
-    private RealServer _server = null!;
-
-    public async Task InitializeAsync() => _server = await RealServer.StartAsync();
-
-    public async Task DisposeAsync() => await _server.DisposeAsync();
+    private readonly RealServer _server = shared.Server;
 
     [Fact]
     public async Task The_basic_example_runs()

@@ -1,15 +1,5 @@
 namespace Cleanroom.EndToEnd.Tests;
 
-/// <summary>One real server for the class: each test makes its own repository and sandboxes.</summary>
-public sealed class SharedServer : IAsyncLifetime
-{
-    public RealServer Server { get; private set; } = null!;
-
-    public async Task InitializeAsync() => Server = await RealServer.StartAsync();
-
-    public async Task DisposeAsync() => await Server.DisposeAsync();
-}
-
 /// <summary>
 /// Repository-aware sandboxes as a user drives them: a real git repository made by the test, the built
 /// CLI, a real server and gVisor. Each test's repository and canary directory are removed afterwards.
