@@ -7,23 +7,19 @@ namespace Cleanroom.EndToEnd.Tests.Terminal;
 /// after a resize, the command's exit code as the client's, the local terminal's settings restored on every way out
 /// (including the server dying mid-session), and detach keys with <c>execution attach</c>.
 /// </summary>
-public sealed partial class TerminalSessionTests : IAsyncLifetime
+public sealed partial class TerminalSessionTests(SharedServer shared) : IAsyncLifetime, IClassFixture<SharedServer>
 {
-    private RealServer _server = null!;
+    private readonly RealServer _server = shared.Server;
     private TmuxTerminal _terminal = null!;
 
     private static string Basic => Path.Combine(Product.RepositoryRoot, "examples", "basic");
 
-    public async Task InitializeAsync()
-    {
-        _server = await RealServer.StartAsync();
-        _terminal = await TmuxTerminal.StartAsync(_server.Environment, columns: 100, rows: 30);
-    }
+    public async Task InitializeAsync() => _terminal = await TmuxTerminal.StartAsync(_server.Environment, columns: 100, rows: 30);
 
     public async Task DisposeAsync()
     {
         await _terminal.DisposeAsync();
-        await _server.DisposeAsync();
+        await _server.RemoveSandboxesAsync();
     }
 
     [Fact]
