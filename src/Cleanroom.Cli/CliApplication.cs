@@ -26,6 +26,7 @@ public static class CliApplication
         root.Subcommands.Add(StatusCommand.Build(console));
         root.Subcommands.Add(DoctorCommand.Build(console));
         root.Subcommands.Add(ImageCommand.Build(console));
+        root.Subcommands.Add(SystemCommand.Build(console));
         root.Subcommands.Add(InitCommand.Build(console));
         return root;
     }

@@ -13,8 +13,8 @@ namespace Cleanroom.Client;
 /// <see cref="CreateSandboxAsync"/> and run commands on the <see cref="Sandbox"/>. Every call throws
 /// <see cref="Cleanroom.Errors.CleanroomException"/> with a stable code on failure: the server's (a
 /// <see cref="RemoteErrorException"/>), or <see cref="ServerNotRunningException"/> when nothing listens at
-/// <see cref="Address"/>. <see cref="Sandboxes"/>, <see cref="Executions"/>, <see cref="Workspaces"/> and
-/// <see cref="Ports"/> are the generated clients for what this class does not wrap; they throw the same way.
+/// <see cref="Address"/>. <see cref="Sandboxes"/>, <see cref="Executions"/>, <see cref="Workspaces"/>,
+/// <see cref="Ports"/> and <see cref="System"/> are the generated clients for what this class does not wrap; they throw the same way.
 /// </summary>
 public sealed partial class CleanroomClient : IDisposable
 {
@@ -54,6 +54,7 @@ public sealed partial class CleanroomClient : IDisposable
         Executions = new ExecutionService.ExecutionServiceClient(invoker);
         Workspaces = new WorkspaceService.WorkspaceServiceClient(invoker);
         Ports = new PortService.PortServiceClient(invoker);
+        System = new SystemService.SystemServiceClient(invoker);
     }
 
     /// <summary>Connects to <paramref name="hostFlag"/>, else <c>CLEANROOM_HOST</c>, else the default socket.</summary>
@@ -76,6 +77,9 @@ public sealed partial class CleanroomClient : IDisposable
 
     /// <summary>The generated cleanroom.v1.PortService client.</summary>
     public PortService.PortServiceClient Ports { get; }
+
+    /// <summary>The generated cleanroom.v1.SystemService client (the host's storage: disk usage and prune).</summary>
+    public SystemService.SystemServiceClient System { get; }
 
     /// <summary>Closes the connection. Sandboxes stay on the server.</summary>
     public void Dispose() => _channel.Dispose();

@@ -152,6 +152,12 @@ public sealed partial class SandboxControl
     /// <summary>The images the warm pool's spares run: not sandboxes of any record, but in use all the same.</summary>
     public IReadOnlyList<string> WarmPoolImageRefs() => _spares.ImageRefs();
 
+    /// <summary>The store of setup blocks' outputs, when the server keeps one.</summary>
+    public Setup.BlockCache? BlockCache => _blockCache;
+
+    /// <summary>The warm pool's spares: live sandboxes (with storage of their own) that no record lists.</summary>
+    public IReadOnlyList<string> WarmPoolSandboxIds() => _spares.SandboxIds();
+
     /// <summary>Every sandbox the store knows, oldest first, including STOPPED and FAILED ones.</summary>
     public Task<IReadOnlyList<Sandbox>> ListSandboxesAsync(CancellationToken cancellationToken)
     {

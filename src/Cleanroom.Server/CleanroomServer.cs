@@ -120,6 +120,9 @@ public sealed class CleanroomServer : IAsyncDisposable
                 services.AddSingleton<Ports.PortExposures>();
                 services.AddSingleton<Routes.HttpsRoutes>();
                 services.AddSingleton<V1.PortService.PortServiceBase, PortApi>();
+                services.AddSingleton(provider => new Storage.HostStorage(directories, images, control, enforcement?.Gateway?.Mirrors,
+                    configuration.DefaultImage, TimeProvider.System, provider.GetRequiredService<ILogger<Storage.HostStorage>>()));
+                services.AddSingleton<V1.SystemService.SystemServiceBase, SystemApi>();
             });
             await app.StartAsync(cancellationToken);
             return new CleanroomServer(control, app, enforcement);

@@ -18,6 +18,7 @@ internal sealed class ConnectMethodRegistry
         Add<WorkspaceService.WorkspaceServiceBase>(WorkspaceService.Descriptor, binder => WorkspaceService.BindService(binder, null!));
         // ForwardPort streams both ways: the binder answers it with a refusal naming gRPC.
         Add<PortService.PortServiceBase>(PortService.Descriptor, binder => PortService.BindService(binder, null!));
+        Add<SystemService.SystemServiceBase>(SystemService.Descriptor, binder => SystemService.BindService(binder, null!));
     }
 
     public IEnumerable<ConnectMethod> Methods => _byPath.Values;

@@ -78,6 +78,7 @@ public static class ApiHost
         RequireImplementation<ExecutionService.ExecutionServiceBase>(services);
         var hasWorkspaceService = services.Any(d => d.ServiceType == typeof(WorkspaceService.WorkspaceServiceBase));
         var hasPortService = services.Any(d => d.ServiceType == typeof(PortService.PortServiceBase));
+        var hasSystemService = services.Any(d => d.ServiceType == typeof(SystemService.SystemServiceBase));
 
         var app = builder.Build();
         app.UseMiddleware<ConnectMiddleware>();
@@ -91,6 +92,8 @@ public static class ApiHost
             app.MapGrpcService<WorkspaceService.WorkspaceServiceBase>();
         if (hasPortService)
             app.MapGrpcService<PortService.PortServiceBase>();
+        if (hasSystemService)
+            app.MapGrpcService<SystemService.SystemServiceBase>();
         return app;
     }
 

@@ -79,6 +79,20 @@ public sealed class BlockCache(string root, long maxBytes, ILogger logger)
     /// <summary>Total bytes of stored archives.</summary>
     public long Size() => Objects().Sum(o => o.Length);
 
+    /// <summary>Every stored archive (for <c>system df</c> and <c>system prune</c>).</summary>
+    public IReadOnlyList<FileInfo> Archives() => Objects().ToList();
+
+    /// <summary>
+    /// Removes one stored archive. Safe beside a restore or a publish: an index naming a missing archive is a miss,
+    /// and a restore that opened the archive keeps reading it.
+    /// </summary>
+    public void Remove(FileInfo archive)
+    {
+        if (archive.DirectoryName != Path.Combine(root, "objects"))
+            throw new ArgumentException($"{archive.FullName} is not an archive of this cache", nameof(archive));
+        archive.Delete();
+    }
+
     private void Evict()
     {
         var objects = Objects().OrderBy(o => o.LastWriteTimeUtc).ToList();

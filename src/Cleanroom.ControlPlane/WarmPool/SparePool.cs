@@ -27,6 +27,13 @@ internal sealed class SparePool(int size, ILogger logger) : IAsyncDisposable
             return _spares.Select(s => s.Key.ImageRef).Distinct(StringComparer.Ordinal).ToArray();
     }
 
+    /// <summary>The ids of the spares (ready or starting): live sandboxes no record lists.</summary>
+    public IReadOnlyList<string> SandboxIds()
+    {
+        lock (_gate)
+            return _spares.Select(s => s.Id).ToArray();
+    }
+
     /// <summary>
     /// Takes a spare made for <paramref name="key"/>, ready or still provisioning (it is further along than a
     /// cold start either way), or returns null. Spares whose provisioning failed are dropped on the way.

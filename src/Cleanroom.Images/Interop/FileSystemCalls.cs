@@ -42,6 +42,21 @@ internal static class FileSystemCalls
         };
     }
 
+    /// <summary>stx_blocks (512-byte units) of <paramref name="path"/> in bytes, not following a final symlink; 0 when it is missing.</summary>
+    internal static unsafe long LStatAllocatedBytes(string path)
+    {
+        var buffer = stackalloc byte[LibC.StatxSize];
+        if (LibC.Statx(LibC.AT_FDCWD, path, LibC.AT_SYMLINK_NOFOLLOW, LibC.STATX_BASIC_STATS, buffer) != 0)
+        {
+            var errno = Marshal.GetLastPInvokeError();
+            if (errno == LibC.ENOENT)
+                return 0;
+            throw Failure("statx", path, errno);
+        }
+
+        return (long)(*(ulong*)(buffer + 48)) * 512;
+    }
+
     internal static void LChown(string path, int uid, int gid)
     {
         if (LibC.LChown(path, (uint)uid, (uint)gid) != 0)

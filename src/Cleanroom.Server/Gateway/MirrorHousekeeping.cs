@@ -50,24 +50,10 @@ internal sealed class MirrorHousekeeping(string root, MirrorSettings settings, T
         {
             await Task.Yield();
             RemoveTrash();
-            var mirrors = Find(root).Select(path =>
+            foreach (var path in MirrorEviction.Choose(Measure(), settings.MaxBytes, TimeSpan.FromDays(settings.ExpireAfterDays), clock.GetUtcNow()))
             {
-                bool inUse;
-                lock (_gate)
-                    inUse = _leases.ContainsKey(path);
-                return new MirrorUsage(path, SizeOf(path), new DateTimeOffset(Directory.GetLastWriteTimeUtc(path), TimeSpan.Zero), inUse);
-            }).ToList();
-            foreach (var path in MirrorEviction.Choose(mirrors, settings.MaxBytes, TimeSpan.FromDays(settings.ExpireAfterDays), clock.GetUtcNow()))
-            {
-                var trash = Path.Combine(root, TrashPrefix + Guid.NewGuid().ToString("n"));
-                lock (_gate)
-                {
-                    if (_leases.ContainsKey(path))
-                        continue;
-                    Directory.Move(path, trash);
-                }
-
-                Directory.Delete(trash, recursive: true);
+                if (!TryRemove(path))
+                    continue;
                 logger.LogInformation("gateway: mirror {Mirror} removed (gateway.mirrors: at most {MaxBytes} bytes, unused at most {Days} days)",
                     Path.GetRelativePath(root, path), settings.MaxBytes, settings.ExpireAfterDays);
             }
@@ -80,6 +66,38 @@ internal sealed class MirrorHousekeeping(string root, MirrorSettings settings, T
         {
             _sweeping.Release();
         }
+    }
+
+    /// <summary>Every mirror with its size, last use and whether a request holds it now.</summary>
+    public IReadOnlyList<MirrorUsage> Measure()
+    {
+        if (!Directory.Exists(root))
+            return [];
+        return Find(root).Select(path =>
+        {
+            bool inUse;
+            lock (_gate)
+                inUse = _leases.ContainsKey(path);
+            return new MirrorUsage(path, SizeOf(path), new DateTimeOffset(Directory.GetLastWriteTimeUtc(path), TimeSpan.Zero), inUse);
+        }).ToList();
+    }
+
+    /// <summary>
+    /// Removes a mirror unless a request holds it (then false). It is renamed out of the tree under the leases' lock
+    /// first, so a request never sees half of it.
+    /// </summary>
+    public bool TryRemove(string path)
+    {
+        var trash = Path.Combine(root, TrashPrefix + Guid.NewGuid().ToString("n"));
+        lock (_gate)
+        {
+            if (_leases.ContainsKey(path) || !Directory.Exists(path))
+                return false;
+            Directory.Move(path, trash);
+        }
+
+        Directory.Delete(trash, recursive: true);
+        return true;
     }
 
     /// <summary>The bare repositories under <paramref name="directory"/> (a directory with <c>HEAD</c> and <c>objects/</c>), not looking inside them.</summary>

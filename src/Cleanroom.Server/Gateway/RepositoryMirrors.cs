@@ -28,6 +28,11 @@ internal sealed class RepositoryMirrors(string root, string? caBundle, MirrorHou
     /// <summary>Keeps the route's mirror from being removed by the housekeeping until disposed (and marks it used).</summary>
     public IDisposable Lease(GitRoute route) => housekeeping.Lease(PathOf(route));
 
+    /// <summary>The mirrors' root, and their housekeeping (which knows what requests hold), for <c>system df</c> and <c>prune</c>.</summary>
+    public string Root => root;
+
+    public MirrorHousekeeping Housekeeping => housekeeping;
+
     public static string RepositoryPath(GitRoute route)
     {
         var path = route.UpstreamPathAndQuery.Split('?')[0];
