@@ -8,8 +8,9 @@ namespace Cleanroom.ControlPlane.Setup;
 /// docker CLI before any block runs, so an image without them fails at once; dockerd is started after the dependency
 /// blocks and before the services stage, detached from the command that started it (a server restart re-adopts the
 /// sandbox with dockerd still running), with its API on <c>/var/run/docker.sock</c>. Both run as the image's own
-/// <c>/bin/sh</c>. Containers get the default bridge network, NATed to the sandbox's own address by dockerd's
-/// iptables rules in the guest, so their traffic meets the same egress enforcement as everything else in the sandbox.
+/// <c>/bin/sh</c>. In a VM containers get the default bridge network, NATed to the guest's own address by dockerd's
+/// iptables rules; under gVisor they share the sandbox's network (<c>--network=host</c>). Either way their traffic
+/// leaves through the sandbox's one link and meets the same egress enforcement as everything else in it.
 /// </summary>
 internal static class DockerDaemon
 {
@@ -29,27 +30,48 @@ internal static class DockerDaemon
         fi
         """;
 
+    // Two kernels, told apart by whether they offer cgroup2. A VM (qemu) runs our guest kernel: cgroup v2, and dockerd's
+    // own bridge network with iptables NAT to the guest's address. gVisor offers only cgroup v1, lets overlay mounts
+    // (dockerd's overlay2) have only tmpfs as their upper layer, and gives the sandbox the host's network stack of its
+    // namespace (runsc --network=host): no bridges, no iptables, no ip_forward, so dockerd runs without them and
+    // containers and builds use --network=host, i.e. the sandbox's own sockets.
+    //
     // dockerd has no readiness signal a shell can wait on (its sd_notify needs a listener this image lacks), so its log
     // is read line by line on its way to the file, and the line saying its API listens is the event; a dockerd that
     // ends first says "exited" instead. The waiter holds the FIFO open from the start so neither word can be lost.
     private const string StartScript = """
         log=/var/log/cleanroom-dockerd.log
         ready=/run/cleanroom-dockerd.ready
-        if [ "$(stat -f -c %T /sys/fs/cgroup 2>/dev/null)" != cgroup2fs ]; then
-          mkdir -p /sys/fs/cgroup && mount -t cgroup2 -o nsdelegate cgroup2 /sys/fs/cgroup || exit 4
+        if grep -qw cgroup2 /proc/filesystems; then
+          flags=
+          if [ "$(stat -f -c %T /sys/fs/cgroup 2>/dev/null)" != cgroup2fs ]; then
+            mkdir -p /sys/fs/cgroup && mount -t cgroup2 -o nsdelegate cgroup2 /sys/fs/cgroup || exit 4
+          fi
+        else
+          flags="--iptables=false --ip6tables=false --bridge=none --ip-forward=false"
+          if ! grep -q ' /sys/fs/cgroup/devices cgroup ' /proc/mounts; then
+            mkdir -p /sys/fs/cgroup && mount -t tmpfs -o mode=0755 cgroup /sys/fs/cgroup || exit 4
+            # dockerd refuses to start without the devices controller; the others it uses when they are there.
+            for controller in devices memory pids cpu cpuacct cpuset; do
+              mkdir -p "/sys/fs/cgroup/$controller"
+              mount -t cgroup -o "$controller" cgroup "/sys/fs/cgroup/$controller" 2>/dev/null || rmdir "/sys/fs/cgroup/$controller"
+            done
+            [ -d /sys/fs/cgroup/devices ] || { echo "this kernel has no devices cgroup for dockerd"; exit 4; }
+          fi
+          mkdir -p /var/lib/docker && mount -t tmpfs -o mode=0711 docker /var/lib/docker || exit 4
         fi
         mkdir -p /var/log /run
         rm -f "$ready" && mkfifo -m 0600 "$ready" || exit 4
         exec 3<>"$ready"
         setsid sh -c '
-          dockerd --host=unix:///var/run/docker.sock 2>&1 </dev/null | {
+          dockerd --host=unix:///var/run/docker.sock $3 2>&1 </dev/null | {
             said=
             while IFS= read -r line; do
               printf "%s\n" "$line" >> "$1"
               case "$line" in *"API listen on"*) [ -n "$said" ] || { said=1; echo ready 1<>"$2"; } ;; esac
             done
             [ -n "$said" ] || echo exited 1<>"$2"
-          }' dockerd "$log" "$ready" </dev/null >/dev/null 2>&1 3>&- &
+          }' dockerd "$log" "$ready" "$flags" </dev/null >/dev/null 2>&1 3>&- &
         state=$(timeout "$DEADLINE" sh -c 'read -r word <&3 && echo "$word"')
         exec 3>&-
         rm -f "$ready"
@@ -59,7 +81,7 @@ internal static class DockerDaemon
           exit 5
         fi
         docker version --format 'docker {{.Client.Version}}, dockerd {{.Server.Version}}, storage driver' 2>&1 | tr -d '\n'
-        docker info --format ' {{.Driver}}' 2>&1
+        docker info --format ' {{.Driver}}, cgroup v{{.CgroupVersion}}' 2>&1
         """;
 
     /// <summary>Fails with <c>docker_unavailable</c> naming what the image lacks.</summary>
