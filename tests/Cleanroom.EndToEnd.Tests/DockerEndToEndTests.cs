@@ -6,19 +6,20 @@ using Xunit.Abstractions;
 namespace Cleanroom.EndToEnd.Tests;
 
 /// <summary>
-/// Docker inside a sandbox (policy <c>docker.required</c>), QEMU and gVisor, through the whole product: dockerd started
-/// by the server before the services stage, an image built and run from a registry that exists only as the test's own
-/// host in its own namespace (reached by name through the policy resolver), a container that tries a host the policy
-/// does not allow (the same namespace, another port) blocked and reported like any other connection of the sandbox,
-/// and an image without dockerd failing at once with <c>docker_unavailable</c>.
+/// What the Docker tests share, made once for the class: the "internet host" namespace serving a page no container may
+/// reach on one port and a registry on another, the registry holding busybox as <c>e2e/busybox:1</c>, a server that
+/// resolves <c>registry.test</c> to that namespace, and the debian-docker image imported.
 /// </summary>
-public sealed class DockerEndToEndTests(ITestOutputHelper output) : IAsyncLifetime
+public sealed class DockerWorld : IAsyncLifetime
 {
-    private const int RegistryPort = 5000;
+    public const int RegistryPort = 5000;
+
     private UpstreamNamespace _upstream = null!;
     private LocalRegistry _registry = null!;
-    private RealServer _server = null!;
-    private string _dockerImage = null!;
+
+    public RealServer Server { get; private set; } = null!;
+
+    public string DockerImage { get; private set; } = null!;
 
     public async Task InitializeAsync()
     {
@@ -38,16 +39,33 @@ public sealed class DockerEndToEndTests(ITestOutputHelper output) : IAsyncLifeti
             scratch.Delete(recursive: true);
         }
 
-        _server = await RealServer.StartAsync($"  dns:\n    hosts:\n      registry.test: {UpstreamNamespace.Address}\n");
-        _dockerImage = await Product.DockerImageAsync(_server);
+        Server = await RealServer.StartAsync($"  dns:\n    hosts:\n      registry.test: {UpstreamNamespace.Address}\n");
+        DockerImage = await Product.DockerImageAsync(Server);
     }
 
     public async Task DisposeAsync()
     {
-        await _server.DisposeAsync();
-        await _registry.DisposeAsync();
-        await _upstream.DisposeAsync();
+        if (Server is not null)
+            await Server.DisposeAsync();
+        if (_registry is not null)
+            await _registry.DisposeAsync();
+        if (_upstream is not null)
+            await _upstream.DisposeAsync();
     }
+}
+
+/// <summary>
+/// Docker inside a sandbox (policy <c>docker.required</c>), QEMU and gVisor, through the whole product: dockerd started
+/// by the server before the services stage, an image built and run from a registry that exists only as the test's own
+/// host in its own namespace (reached by name through the policy resolver), a container that reaches a host the policy
+/// allows and one that tries a host it does not (the same namespace, another port), blocked and reported like any
+/// other connection of the sandbox, and an image without dockerd failing at once with <c>docker_unavailable</c>.
+/// </summary>
+public sealed class DockerEndToEndTests(DockerWorld world, ITestOutputHelper output) : IClassFixture<DockerWorld>
+{
+    private const int RegistryPort = DockerWorld.RegistryPort;
+    private readonly RealServer _server = world.Server;
+    private readonly string _dockerImage = world.DockerImage;
 
     /// <param name="network">
     /// How containers and builds are networked: in a VM, dockerd's default bridge (NATed to the guest's address); under
@@ -104,6 +122,7 @@ public sealed class DockerEndToEndTests(ITestOutputHelper output) : IAsyncLifeti
         var report = Assert.Single(blocked, b => b.GetProperty("address").GetString() == UpstreamNamespace.Address);
         Assert.Equal(UpstreamNamespace.Port, report.GetProperty("port").GetInt32());
         Assert.Equal("execution", report.GetProperty("stage").GetString());
+        Assert.Equal(0, (await _server.CleanroomAsync("sandbox", "rm", sandboxId)).ExitCode);
     }
 
     [Theory]
@@ -121,10 +140,16 @@ public sealed class DockerEndToEndTests(ITestOutputHelper output) : IAsyncLifeti
         Assert.Contains("docker_unavailable", run.Stderr);
         Assert.Contains("the image has no dockerd docker containerd runc", run.Stderr);
         Assert.DoesNotContain("dependencies block 'never'", run.Stderr);
-        Assert.Equal("", (await _server.CleanroomAsync("sandbox", "ls")).Stdout.Split('\n', 2)[1].Trim());
-        // Each backend's per-sandbox directories: qemu's run directories, gVisor's sandbox trees.
-        var sandboxes = backend == "qemu" ? Path.Combine(_server.Root, "run", "cleanroom", "qemu") : Path.Combine(_server.Root, "cache", "cleanroom", "sandboxes");
-        Assert.Empty(Directory.Exists(sandboxes) ? Directory.GetDirectories(sandboxes) : []);
+        var inspect = await _server.CleanroomAsync("sandbox", "inspect", "--last", "--json");
+        using var sandbox = JsonDocument.Parse(inspect.Stdout);
+        var id = sandbox.RootElement.GetProperty("sandbox_id").GetString()!;
+        Assert.Equal("SANDBOX_STATUS_FAILED", sandbox.RootElement.GetProperty("status").GetString());
+        Assert.Equal("docker_unavailable", sandbox.RootElement.GetProperty("error").GetProperty("code").GetString());
+        // Nothing left of it: no network namespace, no VM run directory or gVisor sandbox tree, no container.
+        Assert.DoesNotContain(id, await Shell.CheckAsync("ip", "netns", "list"));
+        Assert.False(Directory.Exists(Path.Combine(_server.Root, "run", "cleanroom", "qemu", id)));
+        Assert.False(Directory.Exists(Path.Combine(_server.Root, "cache", "cleanroom", "sandboxes", id)));
+        Assert.DoesNotContain(id, (await Shell.RunAsync(["runsc", $"--root={_server.RunscRoot}", "list", "--format=json"])).Stdout);
     }
 
     private async Task<string> PolicyAsync(string name, string yaml)
