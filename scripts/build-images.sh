@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# Builds Cleanroom's two embedded default images, offline from Debian packages, as reproducible rootfs
+# Builds Cleanroom's default images, offline from Debian packages, as reproducible rootfs
 # tarballs that `ImageStore.ImportAsync` accepts:
-#   busybox.tar  /bin/busybox (from busybox-static) and its applet links, /etc/passwd and /etc/group
-#   debian.tar   mmdebstrap --variant=minbase bookworm with bash, coreutils, git, ca-certificates, curl
+#   busybox.tar        /bin/busybox (from busybox-static) and its applet links, /etc/passwd and /etc/group
+#   debian.tar         mmdebstrap --variant=minbase bookworm with bash, coreutils, git, ca-certificates, curl
+#   debian-docker.tar  the same minbase with docker.io, iptables and mount, for policies with docker.required
 #
-# usage: scripts/build-images.sh [OUT_DIR] [busybox|debian|all]     (default: out/images all)
+# usage: scripts/build-images.sh [OUT_DIR] [busybox|debian|debian-docker|all]     (default: out/images all)
 #
 # Reproducible: every entry gets mtime SOURCE_DATE_EPOCH, entries are sorted by name, owners are numeric,
 # PAX headers carry no atime/ctime/pid. The same package versions give the same bytes on every machine
@@ -71,36 +72,45 @@ build_busybox() {
   log "busybox.tar built in $((SECONDS - started)) s"
 }
 
-build_debian() {
+# One mmdebstrap image: NAME.tar and NAME.packages from minbase plus the comma-separated INCLUDE list.
+build_mmdebstrap_image() {
+  local name="$1" include="$2"
   ensure_packages mmdebstrap
-  [ "$(id -u)" -eq 0 ] || die "building debian.tar needs root (mmdebstrap in root mode keeps real owners)"
-  local started=$SECONDS root="$WORK/debian"
-  log "building debian.tar: mmdebstrap $SUITE (uses this host's apt mirror)"
+  [ "$(id -u)" -eq 0 ] || die "building $name.tar needs root (mmdebstrap in root mode keeps real owners)"
+  local started=$SECONDS root="$WORK/$name"
+  log "building $name.tar: mmdebstrap $SUITE (uses this host's apt mirror)"
   # The host's sources decide the mirror (see /etc/apt/sources.list.d); mmdebstrap reads them when no
   # mirror is named. SOURCE_DATE_EPOCH makes mmdebstrap and the packages' scripts stamp that date.
-  mmdebstrap --quiet --mode=root --variant=minbase --include=bash,coreutils,git,ca-certificates,curl \
+  mmdebstrap --quiet --mode=root --variant=minbase --include="$include" \
     --customize-hook='chroot "$1" dpkg-query -W -f="\${Package} \${Version}\n" > "$1/.packages"' \
     "$SUITE" "$root" >&2
-  mv "$root/.packages" "$OUT_DIR/debian.packages"
+  mv "$root/.packages" "$OUT_DIR/$name.packages"
   # Build-to-build noise: ldconfig's aux cache holds inode numbers and times; logs hold times.
   rm -f "$root/var/cache/ldconfig/aux-cache" "$root/var/cache/debconf/"*-old "$root/var/lib/dpkg/"*-old
   find "$root/var/log" -type f -delete
   rm -rf "$root/dev" && mkdir -m 0755 "$root/dev"
   mkdir -p -m 0755 "$root/workspace"
   sanitise_tree "$root"
-  write_tar "$root" "$OUT_DIR/debian.tar"
-  log "debian.tar built in $((SECONDS - started)) s"
+  write_tar "$root" "$OUT_DIR/$name.tar"
+  log "$name.tar built in $((SECONDS - started)) s"
 }
+
+build_debian() { build_mmdebstrap_image debian bash,coreutils,git,ca-certificates,curl; }
+
+# For policies with docker.required (qemu backend): Debian's own docker.io (dockerd 20.10, containerd, runc) with
+# iptables (iptables-nft, as Debian sets it up) and mount (the start script mounts the cgroup v2 hierarchy).
+build_debian_docker() { build_mmdebstrap_image debian-docker bash,coreutils,ca-certificates,curl,mount,iptables,docker.io; }
 
 case "$WHICH" in
   busybox) build_busybox ;;
   debian) build_debian ;;
-  all) build_busybox; build_debian ;;
-  *) die "unknown image \"$WHICH\"; use busybox, debian or all" ;;
+  debian-docker) build_debian_docker ;;
+  all) build_busybox; build_debian; build_debian_docker ;;
+  *) die "unknown image \"$WHICH\"; use busybox, debian, debian-docker or all" ;;
 esac
 
 # An image not built this time is simply not listed (and must not make the script fail).
-for tar in "$OUT_DIR"/busybox.tar "$OUT_DIR"/debian.tar; do
+for tar in "$OUT_DIR"/busybox.tar "$OUT_DIR"/debian.tar "$OUT_DIR"/debian-docker.tar; do
   if [ -f "$tar" ]; then
     printf '%s  %s bytes  sha256:%s\n' "$tar" "$(stat -c %s "$tar")" "$(sha256sum "$tar" | cut -d' ' -f1)"
   fi

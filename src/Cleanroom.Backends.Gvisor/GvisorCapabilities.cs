@@ -19,7 +19,9 @@ internal static class GvisorCapabilities
         [CapabilityNames.Ports] = true,
         // The agent we ship announces tty support; an agent that does not is refused per execution.
         [CapabilityNames.Tty] = true,
-        [CapabilityNames.Docker] = false,
+        // dockerd runs inside with cgroup v1, tmpfs under /var/lib/docker and no bridge or iptables (gVisor gives the
+        // sandbox the namespace's own network stack): containers and builds need --network=host (Setup/DockerDaemon.cs).
+        [CapabilityNames.Docker] = true,
         // Every sandbox's writable layer sits on a file system of its limit (Disk/FilestoreDisk.cs).
         [CapabilityNames.DiskLimit] = true,
         // "accelerated" is left out: it describes VM backends (KVM versus emulation) and means nothing here.

@@ -15,7 +15,8 @@ internal sealed record OciBundleSpec(
     int PidsLimit,
     string? ResolvConfPath = null,
     string? NetworkNamespacePath = null,
-    IReadOnlyList<(string GuestPath, string HostPath)>? NetworkFiles = null);
+    IReadOnlyList<(string GuestPath, string HostPath)>? NetworkFiles = null,
+    bool Docker = false);
 
 /// <summary>
 /// Writes the OCI runtime spec (config.json) runsc runs. Written by hand with a Utf8JsonWriter: the spec is
@@ -31,6 +32,15 @@ internal static class OciBundle
     [
         "CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FSETID", "CAP_FOWNER", "CAP_MKNOD", "CAP_NET_RAW", "CAP_SETGID",
         "CAP_SETUID", "CAP_SETFCAP", "CAP_SETPCAP", "CAP_NET_BIND_SERVICE", "CAP_SYS_CHROOT", "CAP_KILL", "CAP_AUDIT_WRITE",
+    ];
+
+    // A sandbox whose policy requires Docker runs dockerd and runc, which mount file systems, make namespaces and
+    // cgroups and set up their containers' processes: they need what a privileged container has. These are still
+    // capabilities in gVisor's user-space kernel: the host sees only the sentry, which keeps its own seccomp filter.
+    private static readonly string[] DockerCapabilities =
+    [
+        .. Capabilities, "CAP_SYS_ADMIN", "CAP_NET_ADMIN", "CAP_SYS_RESOURCE", "CAP_SYS_PTRACE", "CAP_IPC_LOCK", "CAP_IPC_OWNER",
+        "CAP_DAC_READ_SEARCH", "CAP_LINUX_IMMUTABLE", "CAP_SYS_NICE", "CAP_LEASE", "CAP_SYS_TIME", "CAP_AUDIT_CONTROL",
     ];
 
     public static void Write(string path, OciBundleSpec spec)
@@ -66,7 +76,7 @@ internal static class OciBundle
         json.WriteString("cwd", "/");
         json.WriteStartObject("capabilities");
         foreach (var set in new[] { "bounding", "effective", "permitted" })
-            WriteStrings(json, set, Capabilities);
+            WriteStrings(json, set, spec.Docker ? DockerCapabilities : Capabilities);
         json.WriteEndObject();
         json.WriteStartArray("rlimits");
         json.WriteStartObject();

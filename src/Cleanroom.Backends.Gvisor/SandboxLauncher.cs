@@ -10,7 +10,7 @@ namespace Cleanroom.Backends.Gvisor;
 /// What a launch asks for: the rootfs to lay the writable layer over, the runsc platform, and the limits
 /// (<see cref="DiskBytes"/> as <see cref="DiskLimit"/> decided it: there is no unlimited disk).
 /// </summary>
-internal sealed record LaunchRequest(SandboxLayout Layout, string RootfsPath, GvisorSettings Settings, string Platform, long MemoryBytes, int? Vcpus, long DiskBytes, NetworkAttachment? Network = null);
+internal sealed record LaunchRequest(SandboxLayout Layout, string RootfsPath, GvisorSettings Settings, string Platform, long MemoryBytes, int? Vcpus, long DiskBytes, NetworkAttachment? Network = null, bool Docker = false);
 
 /// <summary>A sandbox whose agent has answered the handshake, and where its start spent its time (none when re-adopted).</summary>
 internal sealed record LaunchedSandbox(SandboxLayout Layout, AgentConnection Agent, LaunchTimings? Timings = null);
@@ -88,7 +88,8 @@ internal sealed class SandboxLauncher(GvisorBackendOptions options, Runsc runsc,
                 PidsLimit: request.Settings.PidsLimit,
                 ResolvConfPath: resolvConf,
                 NetworkNamespacePath: request.Network?.NamespacePath,
-                NetworkFiles: networkFiles));
+                NetworkFiles: networkFiles,
+                Docker: request.Docker));
 
             using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             deadline.CancelAfter(options.ReadyTimeout);

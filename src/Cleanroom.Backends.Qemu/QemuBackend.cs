@@ -97,6 +97,8 @@ public sealed class QemuBackend : ISandboxBackend
         var settings = _options.Settings.WithSandboxSection(spec.RuntimeConfig);
         var vcpus = Math.Max(spec.Resources.Vcpus ?? 1, settings.MinVcpus);
         var memoryMib = (int)Math.Max((spec.Resources.MemoryBytes ?? _options.DefaultMemoryBytes) >> 20, settings.MinMemoryMib);
+        if (spec.Policy.DockerRequired)
+            memoryMib = (int)Math.Max(memoryMib, _options.DockerMemoryBytes >> 20);
 
         var image = _images.Resolve(spec.ImageRef);
         var (kernel, initramfs) = await BootFilesAsync(cancellationToken).ConfigureAwait(false);

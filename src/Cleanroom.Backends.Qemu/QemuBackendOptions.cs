@@ -69,6 +69,12 @@ public sealed record QemuBackendOptions
     public long DefaultMemoryBytes { get; init; } = 512L << 20;
 
     /// <summary>
+    /// Memory a sandbox whose policy requires Docker gets at least: dockerd, containerd and a container's shim sit
+    /// beside the agent (about 150 MiB before any container runs), and an image build unpacks layers in the page cache.
+    /// </summary>
+    public long DockerMemoryBytes { get; init; } = 1L << 30;
+
+    /// <summary>
     /// Disk size when the sandbox's resources name none. Null means the image's own disk (its content plus
     /// <see cref="Disks.Ext4ImageBuilder.Headroom"/>), which boots fastest: growing the file system costs boot time.
     /// </summary>

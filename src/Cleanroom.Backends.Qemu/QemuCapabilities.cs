@@ -19,7 +19,9 @@ internal static class QemuCapabilities
         [CapabilityNames.FileTree] = true,
         [CapabilityNames.Ports] = true,
         [CapabilityNames.Tty] = true,
-        [CapabilityNames.Docker] = false,
+        // The guest kernel carries what dockerd needs (kernel/cleanroom.config); the control plane starts dockerd
+        // (Setup/DockerDaemon.cs) and its containers' traffic leaves through the guest's one link like any other.
+        [CapabilityNames.Docker] = true,
         [CapabilityNames.Accelerated] = accelerated,
         // The sandbox's disk is a qcow2 overlay of exactly the requested size (Disks/SandboxDisk.cs): the guest's file
         // system ends there, and the overlay file cannot grow past it.

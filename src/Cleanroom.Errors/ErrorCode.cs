@@ -17,6 +17,11 @@ public static class ErrorCode
     public const string DependencyFailed = "dependency_failed";
     /// <summary>A <c>sandbox.services</c> block exited non-zero at create: the sandbox failed and was removed.</summary>
     public const string ServiceFailed = "service_failed";
+    /// <summary>
+    /// The policy requires Docker (<c>docker.required</c>) and the sandbox's image has no dockerd or docker CLI, or
+    /// dockerd did not come up: the sandbox failed and was removed.
+    /// </summary>
+    public const string DockerUnavailable = "docker_unavailable";
     /// <summary>The policy's <c>sandbox.run.before</c> exited non-zero: the execution's own command was not started.</summary>
     public const string RunBeforeFailed = "run_before_failed";
     /// <summary>A sandbox created with workspace_follows did not get CompleteWorkspace in time: its setup never ran.</summary>

@@ -73,6 +73,30 @@ public sealed class GvisorUnitTests
         Directory.Delete(Path.GetDirectoryName(path)!, recursive: true);
     }
 
+    [Fact]
+    public void Only_a_sandbox_that_requires_docker_gets_the_capabilities_dockerd_and_runc_need()
+    {
+        var directory = Directory.CreateTempSubdirectory("cr-gv-unit-").FullName;
+        string[] Bounding(bool docker)
+        {
+            var path = Path.Combine(directory, $"config-{docker}.json");
+            OciBundle.Write(path, new OciBundleSpec("/rootfs", new StagedAgent("/agent").GuestArgv, "/agent", "/run/x/channel", "cleanroom", "/cleanroom/cleanroom-x", 512L << 20, 2, 4096, Docker: docker));
+            using var json = JsonDocument.Parse(File.ReadAllText(path));
+            return [.. json.RootElement.GetProperty("process").GetProperty("capabilities").GetProperty("bounding").EnumerateArray().Select(c => c.GetString()!)];
+        }
+
+        var plain = Bounding(docker: false);
+        var docker = Bounding(docker: true);
+
+        Assert.DoesNotContain("CAP_SYS_ADMIN", plain);
+        Assert.DoesNotContain("CAP_NET_ADMIN", plain);
+        Assert.Contains("CAP_SYS_ADMIN", docker);
+        Assert.Contains("CAP_NET_ADMIN", docker);
+        Assert.Superset(plain.ToHashSet(), docker.ToHashSet());
+        Assert.True(GvisorCapabilities.Map.Supports(CapabilityNames.Docker));
+        Directory.Delete(directory, recursive: true);
+    }
+
     [Theory]
     [InlineData("../etc")]
     [InlineData("a/b")]

@@ -19,6 +19,27 @@ public static class Product
         }
     }
 
+    /// <summary>
+    /// The debian-docker image (docker.io from Debian, for policies with <c>docker.required</c>) that setup built, imported
+    /// through <paramref name="server"/> into the host's store (a no-op when it is there): its digest-pinned reference.
+    /// </summary>
+    public static async Task<string> DockerImageAsync(RealServer server)
+    {
+        var tar = Path.Combine(RepositoryRoot, "out", "images", "debian-docker.tar");
+        if (!File.Exists(tar))
+        {
+            throw new InvalidOperationException($"{tar} is missing; run scripts/setup.sh (or scripts/build-images.sh out/images debian-docker)");
+        }
+
+        var imported = await server.CleanroomAsync("image", "import", "cleanroom.local/debian-docker:latest", tar);
+        if (imported.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"importing {tar} failed: {imported}");
+        }
+
+        return imported.Stdout.Trim();
+    }
+
     /// <summary>Fails with what to do when setup has not run: these tests never pass by skipping.</summary>
     public static void RequireSetUp()
     {

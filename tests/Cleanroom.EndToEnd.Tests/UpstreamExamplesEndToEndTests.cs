@@ -4,8 +4,8 @@ namespace Cleanroom.EndToEnd.Tests;
 /// Upstream Cleanroom's example policies (examples/basic, examples/rails, examples/docker) as their users have them,
 /// with only the image swapped for this host's default image (their images are on registries this host never
 /// reaches): basic runs; the rails-like one runs its dependency block (argv command list, env, cached outputs outside
-/// the repository, resources) with <c>repository.enabled: false</c> keeping the checkout out; docker, which this
-/// backend cannot carry out yet, fails closed naming the feature and leaves nothing.
+/// the repository, resources) with <c>repository.enabled: false</c> keeping the checkout out; docker runs dockerd in a
+/// QEMU sandbox of the debian-docker image (DockerEndToEndTests covers builds, containers and their egress).
 /// </summary>
 public sealed class UpstreamExamplesEndToEndTests(SharedServer shared) : SharedServerTests(shared.Server), IClassFixture<SharedServer>
 {
@@ -45,24 +45,25 @@ public sealed class UpstreamExamplesEndToEndTests(SharedServer shared) : SharedS
     }
 
     [Fact]
-    public async Task The_docker_example_fails_closed_naming_docker_and_leaves_nothing()
+    public async Task The_docker_example_runs_dockerd_on_qemu()
     {
         var directory = await PolicyAsync("docker",
             "version: 1\nrepository:\n  enabled: false\nsandbox:\n  image:\n    ref: IMAGE\n  docker:\n    required: true\n  network:\n    default: deny\n"
-            + "    allow:\n      - host: auth.docker.io\n        ports: [443]\n      - host: registry-1.docker.io\n        ports: [443]\n");
+            + "    allow:\n      - host: auth.docker.io\n        ports: [443]\n      - host: registry-1.docker.io\n        ports: [443]\n",
+            await Product.DockerImageAsync(_server));
 
-        var run = await _server.CleanroomAsync("exec", "--rm", "--chdir", directory, "--", "true");
+        var run = await _server.CleanroomAsync("exec", "--rm", "--chdir", directory, "--backend", "qemu", "--",
+            "docker", "info", "--format", "{{.ServerVersion}} {{.Driver}} {{.CgroupVersion}}");
 
-        Assert.NotEqual(0, run.ExitCode);
-        Assert.Contains("backend_capability_mismatch", run.Stderr);
-        Assert.Contains("docker", run.Stderr);
-        Assert.Equal("", (await _server.CleanroomAsync("sandbox", "ls")).Stdout.Split('\n', 2)[1].Trim());
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.StartsWith("20.10.", run.Stdout);
+        Assert.EndsWith(" overlay2 2\n", run.Stdout);
     }
 
-    private async Task<string> PolicyAsync(string name, string yaml)
+    private async Task<string> PolicyAsync(string name, string yaml, string? image = null)
     {
         var directory = Directory.CreateDirectory(Path.Combine(_server.Root, name)).FullName;
-        var validated = yaml.Replace("IMAGE", Product.DefaultImage, StringComparison.Ordinal);
+        var validated = yaml.Replace("IMAGE", image ?? Product.DefaultImage, StringComparison.Ordinal);
         await File.WriteAllTextAsync(Path.Combine(directory, "cleanroom.yaml"), validated);
         var check = await _server.CleanroomAsync("policy", "validate", "--chdir", directory);
         Assert.True(check.ExitCode == 0, check.ToString());

@@ -21,6 +21,9 @@ public sealed class UpstreamNamespace : IAsyncDisposable
 
     public string HostLink => _name[..Math.Min(_name.Length, 15)];
 
+    /// <summary>The namespace's <c>ip netns</c> name, for other servers the test runs in it.</summary>
+    public string Name => _name;
+
     /// <summary>The tree httpd serves (<c>-h</c>) unless the test's own arguments say otherwise.</summary>
     public string ContentDirectory => _content;
 

@@ -16,7 +16,9 @@ public enum RegistryAuthMode
 /// <summary>
 /// Debian's docker-registry (the distribution registry v2) on 127.0.0.1 and a free port, with a generated config
 /// and its storage in a temporary directory; optionally htpasswd basic auth or token auth against a
-/// <see cref="TokenService"/> the fixture runs. Disposing kills the process and deletes everything.
+/// <see cref="TokenService"/> the fixture runs. <see cref="StartInNamespaceAsync"/> runs it instead inside a network
+/// namespace the test made, at that namespace's address: a "remote" registry that only the test's own host serves.
+/// Disposing kills the process and deletes everything.
 /// </summary>
 public sealed class LocalRegistry : IAsyncDisposable
 {
@@ -26,14 +28,17 @@ public sealed class LocalRegistry : IAsyncDisposable
     private readonly StringBuilder log = new();
     private Process? process;
 
+    private string listenAddress = "127.0.0.1";
+    private string? networkNamespace;
+
     private LocalRegistry(RegistryAuthMode mode) => Mode = mode;
 
     public RegistryAuthMode Mode { get; }
 
     public int Port { get; private set; }
 
-    /// <summary><c>127.0.0.1:PORT</c>, as image references and InsecureRegistries name it.</summary>
-    public string Host => $"127.0.0.1:{Port}";
+    /// <summary><c>127.0.0.1:PORT</c> (or the namespace's <c>ADDRESS:PORT</c>), as image references and InsecureRegistries name it.</summary>
+    public string Host => $"{listenAddress}:{Port}";
 
     public string StorageRoot => Path.Combine(scratch.FullName, "storage");
 
@@ -53,6 +58,25 @@ public sealed class LocalRegistry : IAsyncDisposable
     public static async Task<LocalRegistry> StartAsync(RegistryAuthMode mode = RegistryAuthMode.Anonymous)
     {
         var registry = new LocalRegistry(mode);
+        try
+        {
+            await registry.LaunchAsync();
+            return registry;
+        }
+        catch
+        {
+            await registry.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// An anonymous registry listening on <paramref name="address"/>:<paramref name="port"/> inside the network
+    /// namespace <paramref name="networkNamespace"/> (<c>ip netns</c> name), which the caller made and routes to.
+    /// </summary>
+    public static async Task<LocalRegistry> StartInNamespaceAsync(string networkNamespace, string address, int port)
+    {
+        var registry = new LocalRegistry(RegistryAuthMode.Anonymous) { networkNamespace = networkNamespace, listenAddress = address, Port = port };
         try
         {
             await registry.LaunchAsync();
@@ -104,7 +128,11 @@ public sealed class LocalRegistry : IAsyncDisposable
 
     private async Task LaunchAsync()
     {
-        Port = FreePort();
+        if (networkNamespace is null)
+        {
+            Port = FreePort();
+        }
+
         var config = new StringBuilder($"""
             version: 0.1
             log:
@@ -115,7 +143,7 @@ public sealed class LocalRegistry : IAsyncDisposable
               delete:
                 enabled: true
             http:
-              addr: 127.0.0.1:{Port}
+              addr: {listenAddress}:{Port}
               secret: cleanroom-test-secret
 
             """);
@@ -151,7 +179,14 @@ public sealed class LocalRegistry : IAsyncDisposable
         var configPath = Path.Combine(scratch.FullName, "config.yml");
         await File.WriteAllTextAsync(configPath, config.ToString());
         var listening = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var start = new ProcessStartInfo("docker-registry") { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
+        // nsenter execs the registry in its own place, so the process this fixture kills is the registry itself.
+        var start = new ProcessStartInfo(networkNamespace is null ? "docker-registry" : "nsenter") { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
+        if (networkNamespace is not null)
+        {
+            start.ArgumentList.Add($"--net=/var/run/netns/{networkNamespace}");
+            start.ArgumentList.Add("docker-registry");
+        }
+
         start.ArgumentList.Add("serve");
         start.ArgumentList.Add(configPath);
         process = new Process { StartInfo = start, EnableRaisingEvents = true };

@@ -48,6 +48,7 @@ internal static class ApiSession
         ErrorCode.BackendUnavailable => "run 'cleanroom doctor' to see which backends work on this host",
         ErrorCode.BackendCapabilityMismatch => "pick a backend that supports the policy (--backend), see 'cleanroom doctor --json'",
         ErrorCode.DependencyFailed or ErrorCode.ServiceFailed => "fix the block's command in cleanroom.yaml (its last output is above); 'cleanroom policy validate' checks the file",
+        ErrorCode.DockerUnavailable => "use an image with dockerd, the docker CLI, containerd, runc and iptables (e.g. cleanroom.local/debian-docker, built by scripts/setup.sh); the end of dockerd's log, if it ran, is above",
         ErrorCode.RunBeforeFailed => "fix sandbox.run.before in cleanroom.yaml: it runs before every command, and its output is above",
         ErrorCode.RepositoryCheckoutFailed => "check --repo-url, --repo-commit and --repo-ref against the repository; the server's log says what its fetch answered",
         ErrorCode.HostNotAllowed => "add the host:port to sandbox.network.allow in cleanroom.yaml if the sandbox should reach it",

@@ -39,6 +39,7 @@ public static class StableCodeStatus
         // The policy's own setup command failed: the same request fails the same way until the repository changes.
         [ErrorCode.DependencyFailed] = StatusCode.FailedPrecondition,
         [ErrorCode.ServiceFailed] = StatusCode.FailedPrecondition,
+        [ErrorCode.DockerUnavailable] = StatusCode.FailedPrecondition,
         [ErrorCode.RunBeforeFailed] = StatusCode.FailedPrecondition,
         [ErrorCode.WorkspaceIncomplete] = StatusCode.DeadlineExceeded,
         [ErrorCode.RepositoryCheckoutFailed] = StatusCode.FailedPrecondition,

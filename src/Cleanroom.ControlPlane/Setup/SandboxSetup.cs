@@ -15,17 +15,27 @@ namespace Cleanroom.ControlPlane.Setup;
 /// <c>sandbox.stage</c> events (with the duration); the first block that fails ends the setup with
 /// <c>dependency_failed</c> / <c>service_failed</c> and the tail of its output. A block that declares outputs is
 /// cached when <see cref="SetupCache"/> is given: on a hit its outputs are restored and its command does not run; on a
-/// miss it runs and its outputs are published, unless it wrote elsewhere too (then a warning event says so).
+/// miss it runs and its outputs are published, unless it wrote elsewhere too (then a warning event says so). A policy
+/// that requires Docker has its image checked first and dockerd started between the two stages (<see cref="DockerDaemon"/>).
 /// </summary>
 internal sealed class SandboxSetup(string sandboxId, IProvisionedSandbox sandbox, CompiledPolicy policy, Action<string, JsonObject> record, SetupCache? cache = null)
 {
-    public static bool IsNeeded(CompiledPolicy policy) => !policy.Dependencies.IsEmpty || !policy.Services.IsEmpty;
+    /// <summary>The name dockerd's start goes by in <c>sandbox.stage</c> events (policy block names are the user's).</summary>
+    public const string DockerBlock = "dockerd";
+
+    public static bool IsNeeded(CompiledPolicy policy) => !policy.Dependencies.IsEmpty || !policy.Services.IsEmpty || policy.DockerRequired;
 
     public async Task RunAsync(CancellationToken cancellationToken)
     {
+        // An image without Docker fails before any block has spent time on it.
+        if (policy.DockerRequired)
+            await DockerDaemon.EnsureInImageAsync(sandbox, cancellationToken).ConfigureAwait(false);
         // Blocks run in the repository path; with no workspace there (an API client that sends none) it is made empty.
         await EnsureRepositoryPathAsync(cancellationToken).ConfigureAwait(false);
         await RunStageAsync(SandboxStages.Dependencies, policy.Dependencies, ErrorCode.DependencyFailed, cancellationToken).ConfigureAwait(false);
+        // After the dependency blocks, which may configure it (/etc/docker/daemon.json), and before the services stage.
+        if (policy.DockerRequired)
+            await StartDockerAsync(cancellationToken).ConfigureAwait(false);
         await RunStageAsync(SandboxStages.Services, policy.Services, ErrorCode.ServiceFailed, cancellationToken).ConfigureAwait(false);
         await EnterAsync(SandboxStages.Execution, cancellationToken).ConfigureAwait(false);
     }
@@ -97,6 +107,23 @@ internal sealed class SandboxSetup(string sandboxId, IProvisionedSandbox sandbox
         await using var archive = await outputs.CaptureAsync((ISandboxFileTree)sandbox, cancellationToken).ConfigureAwait(false);
         var size = await cache!.Store.PublishAsync(cache.Scope, key, archive, cancellationToken).ConfigureAwait(false);
         Record(stage, block.Name, "cached", detail: $"outputs cached ({size} bytes)");
+    }
+
+    private async Task StartDockerAsync(CancellationToken cancellationToken)
+    {
+        var clock = Stopwatch.StartNew();
+        Record(SandboxStages.Services, DockerBlock, "started", detail: "starting dockerd");
+        string report;
+        try
+        {
+            report = await DockerDaemon.StartAsync(sandbox, cancellationToken).ConfigureAwait(false);
+        }
+        catch (CleanroomException)
+        {
+            Record(SandboxStages.Services, DockerBlock, "failed", clock.Elapsed, detail: "dockerd did not start");
+            throw;
+        }
+        Record(SandboxStages.Services, DockerBlock, "succeeded", clock.Elapsed, detail: $"dockerd ready ({report})");
     }
 
     private async Task EnterAsync(string stage, CancellationToken cancellationToken)
