@@ -106,3 +106,15 @@ TEST_PACKAGES=(docker-registry skopeo apache2-utils cpio curl tmux mount busybox
 
 # Where setup.sh's background kernel build writes its log.
 kernel_build_log() { printf '%s/cleanroom/kernel-build.log' "${XDG_STATE_HOME:-$HOME/.local/state}"; }
+
+# Builds out/images/NAME.tar from Debian packages unless it exists (CLEANROOM_REBUILD_IMAGES=1 rebuilds), then imports
+# it into this host's image store as cleanroom.local/NAME:latest.
+build_and_import_image() {
+  local image="$1"
+  if [ -n "${CLEANROOM_REBUILD_IMAGES:-}" ] || [ ! -s "out/images/$image.tar" ]; then
+    log "building the $image image"
+    scripts/build-images.sh out/images "$image"
+  fi
+  log "importing cleanroom.local/$image:latest"
+  out/bin/cleanroom image import "cleanroom.local/$image:latest" "out/images/$image.tar" >&2
+}
