@@ -39,8 +39,10 @@ public sealed class CleanroomServer : IAsyncDisposable
         IReadOnlyList<ApiAddress> listen, HostDirectories directories, RuntimeConfiguration configuration, ILoggerFactory loggers,
         CancellationToken cancellationToken)
     {
-        // A second server on this state directory says so now, not after probing every backend.
+        // A second server on this state directory, or an address it may not serve, says so now, not after probing
+        // every backend.
         SandboxControl.EnsureStateDirectoryFree(directories.StateHome);
+        ApiHost.Validate(listen, api => ApiSecurity.Apply(configuration, api));
         var logger = loggers.CreateLogger<CleanroomServer>();
         SandboxControl? control = null;
         var recorder = new EgressEventRecorder(() => control, Path.Combine(directories.StateHome, "audit", "egress.jsonl"), logger);
@@ -120,7 +122,7 @@ public sealed class CleanroomServer : IAsyncDisposable
                 services.AddSingleton<Ports.PortExposures>();
                 services.AddSingleton<Routes.HttpsRoutes>();
                 services.AddSingleton<V1.PortService.PortServiceBase, PortApi>();
-            });
+            }, api => ApiSecurity.Apply(configuration, api));
             await app.StartAsync(cancellationToken);
             return new CleanroomServer(control, app, enforcement);
         }
