@@ -34,6 +34,9 @@ public sealed class CleanroomServer : IAsyncDisposable
 
     public SandboxControl Control => _control;
 
+    /// <summary>Where the API listens, with the real port where an address asked for port 0.</summary>
+    public IReadOnlyList<ApiAddress> BoundAddresses => _app.Services.GetRequiredService<ApiServerAddresses>().Bound;
+
     /// <summary>The production server: this host's backends, with egress enforcement when the host supports it.</summary>
     public static async Task<CleanroomServer> StartAsync(
         IReadOnlyList<ApiAddress> listen, HostDirectories directories, RuntimeConfiguration configuration, ILoggerFactory loggers,

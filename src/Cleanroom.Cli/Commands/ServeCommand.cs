@@ -103,7 +103,7 @@ internal static class ServeCommand
                 ? [DefaultApiAddress.Socket(console.GetEnvironment)]
                 : requested.Select(ApiAddress.Parse).Distinct().ToList<ApiAddress>();
             await using var server = await CleanroomServer.StartAsync(addresses, directories, configuration, loggers, cancellationToken);
-            console.Error.WriteLine($"cleanroom: serving on {string.Join(", ", addresses)}");
+            console.Error.WriteLine($"cleanroom: serving on {string.Join(", ", server.BoundAddresses)}");
             if (readyChannel is not null)
             {
                 await readyChannel.WriteAsync("ready\n"u8.ToArray(), cancellationToken);
