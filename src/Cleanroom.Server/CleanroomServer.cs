@@ -119,6 +119,7 @@ public sealed class CleanroomServer : IAsyncDisposable
                     services.AddSingleton(new Checkouts.RepositoryCheckouts(enforcement.Networks, gateway,
                         Path.Combine(directories.CacheHome, "checkouts"), loggers.CreateLogger<Checkouts.RepositoryCheckouts>()));
                 }
+                services.AddSingleton<SandboxAccess>();
                 services.AddSingleton<V1.SandboxService.SandboxServiceBase, SandboxApi>();
                 services.AddSingleton<V1.ExecutionService.ExecutionServiceBase, ExecutionApi>();
                 services.AddSingleton<V1.WorkspaceService.WorkspaceServiceBase, WorkspaceApi>();
