@@ -70,4 +70,18 @@ public sealed class ListenerPolicyTests
         Assert.Equal(ErrorCode.InvalidArgument, error.Code);
         Assert.DoesNotContain("a-token-that-must-not-travel", error.Message);
     }
+
+    [Fact]
+    public void The_clients_token_comes_from_the_token_file_else_CLEANROOM_TOKEN()
+    {
+        using var directory = new TempDirectory();
+        var file = directory.Combine("token");
+        File.WriteAllText(file, "from-the-file\n");
+        string? Env(string name) => name == "CLEANROOM_TOKEN" ? "from-the-environment" : null;
+
+        Assert.Equal("from-the-environment", CleanroomClientOptions.ForClient("unix:///tmp/x.sock", Env).Token);
+        Assert.Equal("from-the-file", CleanroomClientOptions.ForClient("unix:///tmp/x.sock", Env, tokenFile: file).Token);
+        Assert.Equal(ErrorCode.InvalidArgument,
+            Assert.Throws<CleanroomException>(() => CleanroomClientOptions.ForClient("unix:///tmp/x.sock", Env, tokenFile: directory.Combine("absent"))).Code);
+    }
 }
