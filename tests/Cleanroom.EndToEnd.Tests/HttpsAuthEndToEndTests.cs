@@ -76,6 +76,27 @@ public sealed partial class HttpsAuthEndToEndTests : IAsyncLifetime
         Assert.Contains("admin:     yes", run.Stdout);
     }
 
+    [Fact]
+    public async Task A_gvisor_sandbox_made_with_one_token_is_not_found_for_another_subject()
+    {
+        var basic = Path.Combine(Product.RepositoryRoot, "examples", "basic");
+        var create = await OverHttps(_issuer.Token(subject: "job-a"), "create", "--chdir", basic);
+        Assert.True(create.ExitCode == 0, create.ToString());
+        var id = create.Stdout.Trim();
+
+        var owner = await OverHttps(_issuer.Token(subject: "job-a"), "exec", "--in", id, "--", "echo", "mine");
+        var other = await OverHttps(_issuer.Token(subject: "job-b"), "exec", "--in", id, "--", "echo", "theirs");
+        var removedByOther = await OverHttps(_issuer.Token(subject: "job-b"), "sandbox", "rm", id);
+        var removed = await OverHttps(_issuer.Token(subject: "job-a"), "sandbox", "rm", id);
+
+        Assert.True(owner.ExitCode == 0, owner.ToString());
+        Assert.Contains("mine", owner.Stdout);
+        Assert.NotEqual(0, other.ExitCode);
+        Assert.Contains($"not_found: sandbox {id} does not exist", other.Stderr);
+        Assert.Contains("not_found", removedByOther.Stderr);
+        Assert.True(removed.ExitCode == 0, removed.ToString());
+    }
+
     [GeneratedRegex(@"https://127\.0\.0\.1:\d+")]
     private static partial Regex HttpsAddress();
 }
