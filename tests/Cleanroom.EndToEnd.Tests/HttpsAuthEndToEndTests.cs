@@ -11,34 +11,48 @@ namespace Cleanroom.EndToEnd.Tests;
 public sealed partial class HttpsAuthEndToEndTests : IAsyncLifetime
 {
     private readonly string _tls = Directory.CreateTempSubdirectory("cleanroom-tls-e2e-").FullName;
-    private TestOidcIssuer _issuer = null!;
-    private RealServer _server = null!;
+    private TestOidcIssuer? _issuer;
+    private RealServer? _server;
     private string _https = null!;
 
     public async Task InitializeAsync()
+    {
+        try
+        {
+            await StartAsync();
+        }
+        catch
+        {
+            // xunit does not dispose a class whose start failed: leave nothing behind.
+            await DisposeAsync();
+            throw;
+        }
+    }
+
+    private async Task StartAsync()
     {
         _issuer = await TestOidcIssuer.StartAsync();
         var init = await Shell.RunAsync([Product.Cleanroom, "tls", "init", _tls, "--client", "alice"]);
         Assert.True(init.ExitCode == 0, init.ToString());
         _server = await RealServer.StartAsync(configYaml:
             $"tls: {{cert_file: {_tls}/server.crt, key_file: {_tls}/server.key, client_ca_file: {_tls}/ca.crt}}\n" +
-            $"auth:\n  required: true\n  oidc: {{issuers: [{{issuer: \"{_issuer.Issuer}\", audience: cleanroom}}]}}\n  admins: [CN=alice]\n",
+            $"auth:\n  required: true\n  oidc: {{issuers: [{{issuer: \"{_issuer!.Issuer}\", audience: cleanroom}}]}}\n  admins: [CN=alice]\n",
             listen: ["https://127.0.0.1:0"]);
         // serve logs where it really listens before it reports ready.
-        _https = HttpsAddress().Match(await File.ReadAllTextAsync(_server.LogFile)).Value;
+        _https = HttpsAddress().Match(await File.ReadAllTextAsync(_server!.LogFile)).Value;
         Assert.NotEmpty(_https);
     }
 
     public async Task DisposeAsync()
     {
-        await _server.DisposeAsync();
-        await _issuer.DisposeAsync();
-        Directory.Delete(_tls, recursive: true);
+        if (_server is not null) await _server.DisposeAsync();
+        if (_issuer is not null) await _issuer.DisposeAsync();
+        if (Directory.Exists(_tls)) Directory.Delete(_tls, recursive: true);
     }
 
     private Task<ProgramResult> OverHttps(string? token, params string[] args)
     {
-        var environment = new Dictionary<string, string>(_server.Environment);
+        var environment = new Dictionary<string, string>(_server!.Environment);
         if (token is not null) environment["CLEANROOM_TOKEN"] = token;
         return Shell.RunAsync([Product.Cleanroom, .. args, "--host", _https, "--tls-ca", Path.Combine(_tls, "ca.crt")], environment);
     }
@@ -46,18 +60,18 @@ public sealed partial class HttpsAuthEndToEndTests : IAsyncLifetime
     [Fact]
     public async Task An_oidc_token_over_https_is_its_issuers_subject_and_lists_sandboxes()
     {
-        var check = await OverHttps(_issuer.Token(subject: "pipeline-42"), "auth", "check");
-        var list = await OverHttps(_issuer.Token(), "sandbox", "ls");
+        var check = await OverHttps(_issuer!.Token(subject: "pipeline-42"), "auth", "check");
+        var list = await OverHttps(_issuer!.Token(), "sandbox", "ls");
 
         Assert.True(check.ExitCode == 0, check.ToString());
-        Assert.Contains($"principal: {_issuer.Issuer}#pipeline-42", check.Stdout);
+        Assert.Contains($"principal: {_issuer!.Issuer}#pipeline-42", check.Stdout);
         Assert.True(list.ExitCode == 0, list.ToString());
     }
 
     [Fact]
     public async Task Expired_and_unknown_key_tokens_and_no_token_are_unauthenticated()
     {
-        foreach (var token in new[] { _issuer.Token(expires: DateTime.UtcNow.AddHours(-1)), _issuer.Token(key: _issuer.NewKey(publish: false)), null })
+        foreach (var token in new[] { _issuer!.Token(expires: DateTime.UtcNow.AddHours(-1)), _issuer!.Token(key: _issuer!.NewKey(publish: false)), null })
         {
             var run = await OverHttps(token, "sandbox", "ls");
 
@@ -80,14 +94,14 @@ public sealed partial class HttpsAuthEndToEndTests : IAsyncLifetime
     public async Task A_gvisor_sandbox_made_with_one_token_is_not_found_for_another_subject()
     {
         var basic = Path.Combine(Product.RepositoryRoot, "examples", "basic");
-        var create = await OverHttps(_issuer.Token(subject: "job-a"), "create", "--chdir", basic);
+        var create = await OverHttps(_issuer!.Token(subject: "job-a"), "create", "--chdir", basic);
         Assert.True(create.ExitCode == 0, create.ToString());
         var id = create.Stdout.Trim();
 
-        var owner = await OverHttps(_issuer.Token(subject: "job-a"), "exec", "--in", id, "--", "echo", "mine");
-        var other = await OverHttps(_issuer.Token(subject: "job-b"), "exec", "--in", id, "--", "echo", "theirs");
-        var removedByOther = await OverHttps(_issuer.Token(subject: "job-b"), "sandbox", "rm", id);
-        var removed = await OverHttps(_issuer.Token(subject: "job-a"), "sandbox", "rm", id);
+        var owner = await OverHttps(_issuer!.Token(subject: "job-a"), "exec", "--in", id, "--", "echo", "mine");
+        var other = await OverHttps(_issuer!.Token(subject: "job-b"), "exec", "--in", id, "--", "echo", "theirs");
+        var removedByOther = await OverHttps(_issuer!.Token(subject: "job-b"), "sandbox", "rm", id);
+        var removed = await OverHttps(_issuer!.Token(subject: "job-a"), "sandbox", "rm", id);
 
         Assert.True(owner.ExitCode == 0, owner.ToString());
         Assert.Contains("mine", owner.Stdout);
