@@ -74,7 +74,9 @@ public sealed class OwnerScopingTests : IAsyncLifetime
         Assert.DoesNotContain(id, bobsList.Out);
         Assert.False(File.Exists(Path.Combine(_server.Root, "stolen")));
         Assert.Contains(id, (await As("alice", "sandbox", "ls")).Out);
-        Assert.Equal(0, (await As("carol", "sandbox", "inspect", id)).ExitCode);
+        var adminInspect = await As("carol", "sandbox", "inspect", id);
+        Assert.Equal(0, adminInspect.ExitCode);
+        Assert.Contains("owner:       alice", adminInspect.Out);
         Assert.Contains(id, (await As("carol", "sandbox", "ls")).Out);
         Assert.Equal(0, (await As("alice", "exec", "--in", id, "--", "true")).ExitCode);
     }
