@@ -20,7 +20,8 @@ public static class CliApplication
         root.Subcommands.Add(CpCommand.Build(console));
         root.Subcommands.Add(PortCommands.BuildExpose(console));
         root.Subcommands.Add(PortCommands.BuildPortForward(console));
-        root.Subcommands.Add(PortCommands.BuildTls(console));
+        root.Subcommands.Add(TlsCommand.Build(console));
+        root.Subcommands.Add(AuthCommand.Build(console));
         root.Subcommands.Add(SandboxCommand.Build(console));
         root.Subcommands.Add(ExecutionCommand.Build(console));
         root.Subcommands.Add(StatusCommand.Build(console));
@@ -28,6 +29,7 @@ public static class CliApplication
         root.Subcommands.Add(ImageCommand.Build(console));
         root.Subcommands.Add(SystemCommand.Build(console));
         root.Subcommands.Add(InitCommand.Build(console));
+        Client.ConnectionFlags.AddTo(root);
         return root;
     }
 
@@ -35,6 +37,13 @@ public static class CliApplication
     {
         var root = BuildRoot(console);
         var parsed = root.Parse(args);
+        // Verbs take the connection flags from their console: a second build hands them over (cheap: no I/O).
+        if (parsed.Errors.Count == 0 && Client.ConnectionFlags.From(parsed, console.ResolvePath) is { Any: true } connection)
+        {
+            console = console with { Connection = connection };
+            root = BuildRoot(console);
+            parsed = root.Parse(args);
+        }
         // No Ctrl-C handling from the parser: verbs that care (exec) handle SIGINT themselves, the rest just stop.
         var invocation = new InvocationConfiguration { Output = console.Out, Error = console.Error, ProcessTerminationTimeout = null };
         if (parsed.Errors.Count > 0)

@@ -33,6 +33,9 @@ public sealed record CliConsole(TextWriter Out, TextWriter Error, Func<string, s
     /// <summary>True for the real process: verbs may then install signal handlers (Ctrl-C) on it.</summary>
     public bool InteractiveProcess { get; init; }
 
+    /// <summary>The root's connection flags (TLS files, token file) of this invocation.</summary>
+    public Client.ConnectionFlags Connection { get; init; } = Client.ConnectionFlags.None;
+
     public HostDirectories Directories => HostDirectories.FromEnvironment(GetEnvironment);
 
     /// <summary>Resolves a user-given path against this console's working directory.</summary>

@@ -17,6 +17,8 @@ public sealed record CreateSandboxRequest
     /// <summary>Request-scoped <c>--dangerously-allow-all</c>: no egress enforcement for this sandbox.</summary>
     public bool DangerouslyAllowAll { get; init; }
     public IReadOnlyDictionary<string, string> Labels { get; init; } = new Dictionary<string, string>();
+    /// <summary>The principal creating it, recorded as <see cref="Sandbox.Owner"/>; ensure keys are that owner's own.</summary>
+    public string? Owner { get; init; }
     /// <summary>
     /// Create-or-get: a PROVISIONING or READY sandbox created with this key is returned instead of a new one (see
     /// <see cref="SandboxControl.CreateSandboxAsync"/>); a new sandbox stores it as the label <see cref="EnsureKeyLabel"/>.

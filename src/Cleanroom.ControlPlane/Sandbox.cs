@@ -22,6 +22,11 @@ public sealed record Sandbox
     /// <summary>An <see cref="Cleanroom.Errors.ErrorCode"/> when the failure has one (e.g. backend_capability_mismatch).</summary>
     public string? FailureCode { get; init; }
     public string? FailureMessage { get; init; }
+    /// <summary>
+    /// The principal that created it (the API caller, e.g. <c>uid:1000</c>, <c>ci-bot</c>, <c>CN=alice</c>); null when
+    /// it was created anonymously or before owners were recorded.
+    /// </summary>
+    public string? Owner { get; init; }
 
     /// <summary>True when the sandbox carries every one of <paramref name="labels"/> with the same value.</summary>
     public bool HasLabels(IEnumerable<KeyValuePair<string, string>> labels) =>

@@ -7,10 +7,13 @@ public sealed partial class SandboxControl
 {
     private static readonly SandboxStatus[] EnsurableStatuses = [SandboxStatus.Provisioning, SandboxStatus.Ready];
 
-    /// <summary>The PROVISIONING or READY sandbox recorded with <paramref name="ensureKey"/>; the caller holds <see cref="_ensureGate"/>.</summary>
-    private Sandbox? FindEnsured(string ensureKey) =>
+    /// <summary>
+    /// The PROVISIONING or READY sandbox <paramref name="owner"/> recorded with <paramref name="ensureKey"/>; the caller
+    /// holds <see cref="_ensureGate"/>. Keys are per owner: two principals using the same key get a sandbox each.
+    /// </summary>
+    private Sandbox? FindEnsured(string ensureKey, string? owner) =>
         _store.ListSandboxes(EnsurableStatuses).FirstOrDefault(s =>
-            s.Labels.TryGetValue(CreateSandboxRequest.EnsureKeyLabel, out var value) && value == ensureKey);
+            s.Owner == owner && s.Labels.TryGetValue(CreateSandboxRequest.EnsureKeyLabel, out var value) && value == ensureKey);
 
     /// <summary>
     /// Answers an ensure with the sandbox its key already names, once that one has left PROVISIONING when the caller

@@ -30,7 +30,7 @@ public sealed partial class SandboxControl
             // Look-up and record are one step for every ensure: two callers with one key get one sandbox.
             lock (_ensureGate)
             {
-                existing = FindEnsured(ensureKey);
+                existing = FindEnsured(ensureKey, request.Owner);
                 (key, spare, sandbox, live) = existing is null ? Record(request) : default;
             }
             if (existing is not null)
@@ -98,6 +98,7 @@ public sealed partial class SandboxControl
             Labels = labels,
             CreatedAt = now,
             UpdatedAt = now,
+            Owner = request.Owner,
         };
         var live = new LiveSandbox(sandbox.Id, SandboxStatus.Provisioning)
         {

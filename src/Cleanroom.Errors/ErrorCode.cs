@@ -96,4 +96,10 @@ public static class ErrorCode
     /// At request time, a bound secret that cannot be read fails the request; nothing is sent without it.
     /// </summary>
     public const string SecretUnavailable = "secret_unavailable";
+    /// <summary>
+    /// The call carries no valid identity where one is required (<c>auth.required</c>), or it presents a credential
+    /// that fails (a bad, expired or unknown token; a bearer token over plain HTTP off loopback). Never says which
+    /// tokens the server knows.
+    /// </summary>
+    public const string Unauthenticated = "unauthenticated";
 }

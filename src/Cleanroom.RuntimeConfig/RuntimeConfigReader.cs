@@ -28,6 +28,9 @@ public static class RuntimeConfigReader
     private const string TopSecrets = "secrets";
     private const string TopBlockCache = "block_cache";
     private const string TopRecords = "records";
+    private const string TopListen = "listen";
+    private const string TopTls = "tls";
+    private const string TopAuth = "auth";
 
     /// <summary>Reads the file; a missing file is valid and means "all defaults".</summary>
     public static RuntimeConfigResult ReadFile(string path)
@@ -61,6 +64,9 @@ public static class RuntimeConfigReader
         var secrets = SecretSettings.None;
         var blockCache = BlockCacheSettings.Defaults;
         var records = RecordSettings.Defaults;
+        var listen = System.Collections.Immutable.ImmutableArray<string>.Empty;
+        var tls = TlsSettings.Defaults;
+        var auth = AuthSettings.Defaults;
         var backends = ImmutableSortedDictionary.CreateBuilder<string, ImmutableSortedDictionary<string, string>>(StringComparer.Ordinal);
         foreach (var (keyNode, value) in root.Children)
         {
@@ -103,8 +109,17 @@ public static class RuntimeConfigReader
                 case TopBlockCache:
                     blockCache = BlockCacheSectionReader.Read(value, problems) ?? BlockCacheSettings.Defaults;
                     break;
+                case TopListen:
+                    listen = ListenSectionReader.Read(value, problems);
+                    break;
+                case TopTls:
+                    tls = TlsSectionReader.Read(value, problems) ?? TlsSettings.Defaults;
+                    break;
+                case TopAuth:
+                    auth = AuthSectionReader.Read(value, problems) ?? AuthSettings.Defaults;
+                    break;
                 default:
-                    problems.Add(At(keyNode, key, $"unknown field '{key}'; known fields are {TopDefaultBackend}, {TopDefaultImage}, {TopImages}, {TopNetwork}, {TopWorkspace}, {TopWarmPool}, {TopRoutes}, {TopGateway}, {TopSecrets}, {TopBlockCache}, {TopRecords}, {TopBackends}"));
+                    problems.Add(At(keyNode, key, $"unknown field '{key}'; known fields are {TopDefaultBackend}, {TopDefaultImage}, {TopImages}, {TopNetwork}, {TopWorkspace}, {TopWarmPool}, {TopRoutes}, {TopGateway}, {TopSecrets}, {TopBlockCache}, {TopRecords}, {TopListen}, {TopTls}, {TopAuth}, {TopBackends}"));
                     break;
             }
         }
@@ -122,6 +137,9 @@ public static class RuntimeConfigReader
                 Secrets = secrets,
                 BlockCache = blockCache,
                 Records = records,
+                Listen = listen,
+                Tls = tls,
+                Auth = auth,
             }, problems)
             : new RuntimeConfigResult("", true, null, problems);
     }

@@ -34,6 +34,15 @@ public sealed record RuntimeConfiguration(
     /// <summary><c>records:</c>, how long ended sandboxes' records are kept.</summary>
     public RecordSettings Records { get; init; } = RecordSettings.Defaults;
 
+    /// <summary><c>listen:</c>, the API addresses <c>cleanroom serve</c> listens on besides its <c>--listen</c> flags.</summary>
+    public ImmutableArray<string> Listen { get; init; } = [];
+
+    /// <summary><c>tls:</c>, the certificate of https listeners and the client CA for mTLS.</summary>
+    public TlsSettings Tls { get; init; } = TlsSettings.Defaults;
+
+    /// <summary><c>auth:</c>, how API callers are identified and whether they must be.</summary>
+    public AuthSettings Auth { get; init; } = AuthSettings.Defaults;
+
     /// <summary>The <c>routes:</c> section: where the HTTPS router for <c>--expose-https</c> listens.</summary>
     public RouteSettings Routes { get; init; } = RouteSettings.Defaults;
 

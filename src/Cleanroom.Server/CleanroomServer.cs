@@ -34,13 +34,18 @@ public sealed class CleanroomServer : IAsyncDisposable
 
     public SandboxControl Control => _control;
 
+    /// <summary>Where the API listens, with the real port where an address asked for port 0.</summary>
+    public IReadOnlyList<ApiAddress> BoundAddresses => _app.Services.GetRequiredService<ApiServerAddresses>().Bound;
+
     /// <summary>The production server: this host's backends, with egress enforcement when the host supports it.</summary>
     public static async Task<CleanroomServer> StartAsync(
         IReadOnlyList<ApiAddress> listen, HostDirectories directories, RuntimeConfiguration configuration, ILoggerFactory loggers,
         CancellationToken cancellationToken)
     {
-        // A second server on this state directory says so now, not after probing every backend.
+        // A second server on this state directory, or an address it may not serve, says so now, not after probing
+        // every backend.
         SandboxControl.EnsureStateDirectoryFree(directories.StateHome);
+        ApiHost.Validate(listen, api => ApiSecurity.Apply(configuration, api));
         var logger = loggers.CreateLogger<CleanroomServer>();
         SandboxControl? control = null;
         var recorder = new EgressEventRecorder(() => control, Path.Combine(directories.StateHome, "audit", "egress.jsonl"), logger);
@@ -114,6 +119,7 @@ public sealed class CleanroomServer : IAsyncDisposable
                     services.AddSingleton(new Checkouts.RepositoryCheckouts(enforcement.Networks, gateway,
                         Path.Combine(directories.CacheHome, "checkouts"), loggers.CreateLogger<Checkouts.RepositoryCheckouts>()));
                 }
+                services.AddSingleton<SandboxAccess>();
                 services.AddSingleton<V1.SandboxService.SandboxServiceBase, SandboxApi>();
                 services.AddSingleton<V1.ExecutionService.ExecutionServiceBase, ExecutionApi>();
                 services.AddSingleton<V1.WorkspaceService.WorkspaceServiceBase, WorkspaceApi>();
@@ -123,7 +129,7 @@ public sealed class CleanroomServer : IAsyncDisposable
                 services.AddSingleton(provider => new Storage.HostStorage(directories, images, control, enforcement?.Gateway?.Mirrors,
                     configuration.DefaultImage, TimeProvider.System, provider.GetRequiredService<ILogger<Storage.HostStorage>>()));
                 services.AddSingleton<V1.SystemService.SystemServiceBase, SystemApi>();
-            });
+            }, api => ApiSecurity.Apply(configuration, api));
             await app.StartAsync(cancellationToken);
             return new CleanroomServer(control, app, enforcement);
         }

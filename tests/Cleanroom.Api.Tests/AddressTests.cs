@@ -24,9 +24,20 @@ public sealed class AddressTests
     }
 
     [Theory]
+    [InlineData("https://0.0.0.0:7777", "0.0.0.0", 7777, false)]
+    [InlineData("https://localhost:8443", "localhost", 8443, true)]
+    public void Https_addresses_parse_and_print_as_they_were_given(string text, string host, int port, bool loopback)
+    {
+        var address = Assert.IsType<HttpsApiAddress>(ApiAddress.Parse(text));
+        Assert.Equal((host, port, loopback), (address.Host, address.Port, address.IsLoopback));
+        Assert.Equal(text, address.ToString());
+    }
+
+    [Theory]
     [InlineData("unix://relative/path.sock")]
     [InlineData("http://127.0.0.1:7777/api")]
-    [InlineData("https://127.0.0.1:7777")]
+    [InlineData("https://127.0.0.1:7777/api")]
+    [InlineData("ftp://127.0.0.1:7777")]
     [InlineData("127.0.0.1:7777")]
     public void Malformed_addresses_are_invalid_argument(string text)
     {

@@ -38,6 +38,21 @@ public class EnsureSandboxTests
     }
 
     [Fact]
+    public async Task Ensure_keys_are_per_owner_and_the_owner_is_recorded_durably()
+    {
+        await using var h = await StartAsync(new ScriptedBackend());
+
+        var alices = await h.Control.CreateSandboxAsync(SandboxRequest() with { EnsureKey = "k", Owner = "alice" }, CancellationToken.None);
+        var bobs = await h.Control.CreateSandboxAsync(SandboxRequest() with { EnsureKey = "k", Owner = "bob" }, CancellationToken.None);
+        var alicesAgain = await h.Control.CreateSandboxAsync(SandboxRequest() with { EnsureKey = "k", Owner = "alice" }, CancellationToken.None);
+
+        Assert.NotEqual(alices.Id, bobs.Id);
+        Assert.Equal(alices.Id, alicesAgain.Id);
+        Assert.Equal("alice", (await h.Control.GetSandboxAsync(alices.Id, CancellationToken.None)).Owner);
+        Assert.Equal("bob", (await h.Control.ListSandboxesAsync(CancellationToken.None)).Single(s => s.Id == bobs.Id).Owner);
+    }
+
+    [Fact]
     public async Task Ensure_with_another_key_or_after_termination_makes_a_new_sandbox()
     {
         await using var h = await StartAsync(new ScriptedBackend());

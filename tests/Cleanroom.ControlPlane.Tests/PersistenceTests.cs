@@ -67,6 +67,6 @@ public class PersistenceTests
         command.CommandText = "PRAGMA journal_mode;";
         Assert.Equal("wal", command.ExecuteScalar());
         command.CommandText = "PRAGMA user_version;";
-        Assert.Equal(2L, command.ExecuteScalar()); // 1: sandboxes, executions, events; 2: workspaces
+        Assert.Equal(3L, command.ExecuteScalar()); // 1: sandboxes, executions, events; 2: workspaces; 3: sandboxes.owner
     }
 }

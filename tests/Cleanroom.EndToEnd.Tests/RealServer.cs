@@ -35,6 +35,12 @@ public sealed class RealServer : IAsyncDisposable
 
     public IReadOnlyDictionary<string, string> Environment { get; }
 
+    /// <summary>The server's default socket (under its XDG_RUNTIME_DIR).</summary>
+    public string Socket => Path.Combine(Root, "run", "cleanroom", "cleanroom.sock");
+
+    /// <summary>The server's log (serve --detach writes it under the state directory).</summary>
+    public string LogFile => Path.Combine(Root, "state", "cleanroom", "server.log");
+
     public string RunscRoot => Path.Combine(Root, "run", "cleanroom", "runsc");
 
     /// <summary>The image store (an OCI layout) of a server started with its own store.</summary>
@@ -47,7 +53,12 @@ public sealed class RealServer : IAsyncDisposable
     /// Spare sandboxes the server keeps (<c>warm_pool.size</c>). Off unless a test is about the pool: on a 2-core
     /// host a spare starting beside every test's sandbox only makes the suite slower.
     /// </param>
-    public static async Task<RealServer> StartAsync(string networkYaml = "", string configYaml = "", bool ownImageStore = false, int warmPool = 0)
+    /// <param name="listen">
+    /// Extra <c>--listen</c> addresses; given any, the server's own socket (<see cref="Socket"/>) is listed first, as
+    /// <c>serve</c> then listens only where it is told.
+    /// </param>
+    public static async Task<RealServer> StartAsync(string networkYaml = "", string configYaml = "", bool ownImageStore = false, int warmPool = 0,
+        IReadOnlyList<string>? listen = null)
     {
         Product.RequireSetUp();
         // Its own table, names, log group and pool: a user's server may be running on this host at the same time, and
@@ -60,7 +71,10 @@ public sealed class RealServer : IAsyncDisposable
         Directory.CreateDirectory(Path.Combine(server.Root, "run"));
         Directory.CreateDirectory(Path.Combine(server.Root, "config", "cleanroom"));
         await File.WriteAllTextAsync(Path.Combine(server.Root, "config", "cleanroom", "config.yaml"), configYaml);
-        var started = await server.CleanroomAsync("serve", "--detach");
+        List<string> serve = ["serve", "--detach"];
+        if (listen is { Count: > 0 })
+            foreach (var address in (string[])["unix://" + server.Socket, .. listen]) serve.AddRange(["--listen", address]);
+        var started = await server.CleanroomAsync([.. serve]);
         if (started.ExitCode != 0)
         {
             await server.DisposeAsync();

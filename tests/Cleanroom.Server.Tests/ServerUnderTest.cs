@@ -30,7 +30,15 @@ public sealed class ServerUnderTest : IAsyncDisposable
 
     public string SocketPath => Path.Combine(Root, "run", "cleanroom.sock");
 
-    public static async Task<ServerUnderTest> StartAsync(BackendCapabilities? capabilities = null, string? policy = null)
+    public static Task<ServerUnderTest> StartAsync(BackendCapabilities? capabilities = null, string? policy = null) =>
+        StartAsync(capabilities, policy, null);
+
+    /// <summary>
+    /// A server whose runtime config is made by <paramref name="configure"/> from the test's root directory (for
+    /// certificate and token files there), listening also on its <c>listen:</c> addresses.
+    /// </summary>
+    public static async Task<ServerUnderTest> StartAsync(BackendCapabilities? capabilities, string? policy,
+        Func<string, RuntimeConfiguration, RuntimeConfiguration>? configure)
     {
         var root = Directory.CreateTempSubdirectory("cleanroom-server-test-").FullName;
         Directory.CreateDirectory(Path.Combine(root, "repo", ".git"));
@@ -42,10 +50,12 @@ public sealed class ServerUnderTest : IAsyncDisposable
         var backends = new BackendRegistry().Register(new HostProcessBackend(capabilities ?? HostProcessBackend.FullCapabilities));
         try
         {
+            // The HTTPS router on a port the system picks: never the default one a user's server may hold.
+            var configuration = RuntimeConfiguration.Empty with { Routes = new RouteSettings(0, "127.0.0.1") };
+            if (configure is not null) configuration = configure(root, configuration);
             var server = await CleanroomServer.StartAsync(
-                // The HTTPS router on a port the system picks: never the default one a user's server may hold.
-                [new UnixApiAddress(Path.Combine(root, "run", "cleanroom.sock"))], directories, RuntimeConfiguration.Empty with { Routes = new RouteSettings(0, "127.0.0.1") },
-                backends, NullLoggerFactory.Instance, CancellationToken.None);
+                [new UnixApiAddress(Path.Combine(root, "run", "cleanroom.sock")), .. configuration.Listen.Select(ApiAddress.Parse)],
+                directories, configuration, backends, NullLoggerFactory.Instance, CancellationToken.None);
             return new ServerUnderTest(root, server);
         }
         catch

@@ -16,6 +16,7 @@ internal sealed class ConnectMethodRegistry
         Add<ExecutionService.ExecutionServiceBase>(ExecutionService.Descriptor, binder => ExecutionService.BindService(binder, null!));
         // Its client-streaming upload is gRPC only; the binder leaves it out.
         Add<WorkspaceService.WorkspaceServiceBase>(WorkspaceService.Descriptor, binder => WorkspaceService.BindService(binder, null!));
+        Add<IdentityService.IdentityServiceBase>(IdentityService.Descriptor, binder => IdentityService.BindService(binder, null!));
         // ForwardPort streams both ways: the binder answers it with a refusal naming gRPC.
         Add<PortService.PortServiceBase>(PortService.Descriptor, binder => PortService.BindService(binder, null!));
         Add<SystemService.SystemServiceBase>(SystemService.Descriptor, binder => SystemService.BindService(binder, null!));

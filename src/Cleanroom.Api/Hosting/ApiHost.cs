@@ -1,4 +1,6 @@
 using Cleanroom.Api.Addressing;
+using Cleanroom.Api.Authentication;
+using Cleanroom.Api.Tls;
 using Cleanroom.Api.Connect;
 using Cleanroom.Api.Errors;
 using Cleanroom.Api.Transport;
@@ -27,18 +29,21 @@ public static class ApiHost
     /// providers and whatever the implementations need.
     /// </param>
     /// <param name="configure">Optional tunables.</param>
-    /// <exception cref="CleanroomException">invalid_argument for a non-loopback http address or no address at all.</exception>
+    /// <exception cref="CleanroomException">
+    /// invalid_argument for a non-loopback http address, a non-loopback https address without required
+    /// authentication, an https address without TLS files, or no address at all; config_invalid for unreadable TLS or
+    /// token files. All of it before anything binds.
+    /// </exception>
     public static WebApplication Build(IEnumerable<ApiAddress> listen, Action<IServiceCollection> registerServices,
         Action<ApiHostOptions>? configure = null)
     {
         var addresses = listen.Distinct().ToList();
         if (addresses.Count == 0) throw new CleanroomException(ErrorCode.InvalidArgument, "the server needs at least one address to listen on");
-        foreach (var address in addresses.OfType<HttpApiAddress>().Where(a => !a.IsLoopback))
-            throw new CleanroomException(ErrorCode.InvalidArgument,
-                $"refusing to serve plain HTTP on non-loopback address {address}; use 127.0.0.1, ::1 or a unix socket");
-
         var options = new ApiHostOptions();
         configure?.Invoke(options);
+        ListenerPolicy.Check(addresses, options);
+        var tls = addresses.OfType<HttpsApiAddress>().Any() ? ListenerTls.Load(options.Tls!) : null;
+        var staticTokens = new StaticTokens(options.Authentication.Tokens);
 
         // The empty builder reads no appsettings.json from the working directory (the user's repository) and
         // configures no HTTPS; logging providers are the caller's choice.
@@ -51,6 +56,16 @@ public static class ApiHost
             {
                 // Cleartext Http1AndHttp2 would only ever answer HTTP/1.1, so each address is two endpoints, one
                 // per protocol, fed from one socket by SniffingTransportFactory (see README.md).
+                if (address is HttpsApiAddress)
+                {
+                    // TLS's ALPN picks HTTP/1.1 or HTTP/2 per connection: one endpoint serves both.
+                    kestrel.Listen(new LaneEndPoint(address, ConnectionLane.Tls), l =>
+                    {
+                        l.Protocols = HttpProtocols.Http1AndHttp2;
+                        l.UseHttps(tls!);
+                    });
+                    continue;
+                }
                 kestrel.Listen(new LaneEndPoint(address, ConnectionLane.Http1), l => l.Protocols = HttpProtocols.Http1);
                 kestrel.Listen(new LaneEndPoint(address, ConnectionLane.Http2), l => l.Protocols = HttpProtocols.Http2);
             }
@@ -69,6 +84,11 @@ public static class ApiHost
             grpc.MaxReceiveMessageSize = options.MaxMessageBytes;
             grpc.MaxSendMessageSize = null;
         });
+        services.AddSingleton(options.Authentication);
+        services.AddSingleton(staticTokens);
+        services.AddSingleton<CallerResolver>();
+        if (options.Authentication.OidcIssuers.Count > 0) OidcSchemes.Add(services, options.Authentication.OidcIssuers);
+        services.AddSingleton<IdentityService.IdentityServiceBase, IdentityApi>();
         services.AddSingleton<ConnectMethodRegistry>();
         services.AddSingleton<ConnectUnaryHandler>();
         services.AddSingleton<ConnectStreamingHandler>();
@@ -81,12 +101,15 @@ public static class ApiHost
         var hasSystemService = services.Any(d => d.ServiceType == typeof(SystemService.SystemServiceBase));
 
         var app = builder.Build();
+        // First: nothing of an unauthenticated request is read or dispatched.
+        app.UseMiddleware<AuthenticationGate>();
         app.UseMiddleware<ConnectMiddleware>();
         app.UseRouting();
         // Mapping the generated base classes makes Grpc.AspNetCore resolve them from DI: the same registrations
         // the Connect adapter resolves, so both protocols reach one implementation.
         app.MapGrpcService<SandboxService.SandboxServiceBase>();
         app.MapGrpcService<ExecutionService.ExecutionServiceBase>();
+        app.MapGrpcService<IdentityService.IdentityServiceBase>();
         // Optional: a host without tree transfers or ports (test hosts) answers "unimplemented" for it.
         if (hasWorkspaceService)
             app.MapGrpcService<WorkspaceService.WorkspaceServiceBase>();
@@ -95,6 +118,21 @@ public static class ApiHost
         if (hasSystemService)
             app.MapGrpcService<SystemService.SystemServiceBase>();
         return app;
+    }
+
+    /// <summary>
+    /// The checks <see cref="Build"/> makes before anything binds (addresses, TLS and token files), for a caller that
+    /// has slower work to do first (<c>cleanroom serve</c> probes backends) and should fail at once.
+    /// </summary>
+    /// <exception cref="CleanroomException">As <see cref="Build"/>.</exception>
+    public static void Validate(IEnumerable<ApiAddress> listen, Action<ApiHostOptions>? configure = null)
+    {
+        var addresses = listen.Distinct().ToList();
+        var options = new ApiHostOptions();
+        configure?.Invoke(options);
+        ListenerPolicy.Check(addresses, options);
+        if (addresses.OfType<HttpsApiAddress>().Any()) ListenerTls.Load(options.Tls!).ServerCertificate?.Dispose();
+        _ = new StaticTokens(options.Authentication.Tokens);
     }
 
     private static void RequireImplementation<TService>(IServiceCollection services)

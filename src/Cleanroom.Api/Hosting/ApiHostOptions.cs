@@ -20,4 +20,10 @@ public sealed class ApiHostOptions
     /// before it aborts them.
     /// </summary>
     public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Certificate, key and optional client CA of the https addresses; required when one is listened on.</summary>
+    public Tls.ApiTlsOptions? Tls { get; set; }
+
+    /// <summary>How callers are identified, and whether they must be (a non-loopback address needs <c>Required</c>).</summary>
+    public Authentication.ApiAuthenticationOptions Authentication { get; set; } = new();
 }

@@ -8,6 +8,8 @@ internal enum ConnectionLane
 {
     Http1,
     Http2,
+    /// <summary>Every connection of an https address: TLS's ALPN, not sniffing, picks the HTTP version.</summary>
+    Tls,
 }
 
 /// <summary>
@@ -22,5 +24,5 @@ internal sealed class LaneEndPoint(ApiAddress address, ConnectionLane lane) : En
 
     public override bool Equals(object? obj) => obj is LaneEndPoint other && other.Address == Address && other.Lane == Lane;
     public override int GetHashCode() => HashCode.Combine(Address, Lane);
-    public override string ToString() => $"{Address} [{(Lane == ConnectionLane.Http1 ? "HTTP/1.1" : "HTTP/2")}]";
+    public override string ToString() => $"{Address} [{Lane switch { ConnectionLane.Http1 => "HTTP/1.1", ConnectionLane.Http2 => "HTTP/2", _ => "TLS" }}]";
 }

@@ -30,19 +30,22 @@ internal sealed class ListeningSocket : IDisposable
             case UnixApiAddress unix:
                 var (socket, inode) = await UnixSocketFile.BindAsync(unix, backlog, cancellationToken).ConfigureAwait(false);
                 return new ListeningSocket(socket, unix, inode);
-            case HttpApiAddress http:
-                return OpenTcp(http, backlog);
+            case TcpApiAddress tcp:
+                return OpenTcp(tcp, backlog);
             default:
                 throw new ArgumentException($"unsupported address {address}", nameof(address));
         }
     }
 
-    private static ListeningSocket OpenTcp(HttpApiAddress address, int backlog)
+    private static ListeningSocket OpenTcp(TcpApiAddress address, int backlog)
     {
-        // Plain HTTP carries policies and workload output unencrypted and unauthenticated: loopback only.
-        if (!address.IsLoopback)
+        // Plain HTTP carries policies and workload output unencrypted and unauthenticated: loopback only. (ApiHost
+        // refuses it before anything binds; this is the last line.)
+        if (address is HttpApiAddress && !address.IsLoopback)
             throw new CleanroomException(ErrorCode.InvalidArgument,
                 $"refusing to serve plain HTTP on non-loopback address {address}; use 127.0.0.1, ::1 or a unix socket");
+        if (!string.Equals(address.Host, "localhost", StringComparison.OrdinalIgnoreCase) && !IPAddress.TryParse(address.Host.Trim('[', ']'), out _))
+            throw new CleanroomException(ErrorCode.InvalidArgument, $"listen on an IP address (or localhost), not the name in {address}");
         var ip = string.Equals(address.Host, "localhost", StringComparison.OrdinalIgnoreCase)
             ? IPAddress.Loopback
             : IPAddress.Parse(address.Host.Trim('[', ']'));
@@ -65,7 +68,13 @@ internal sealed class ListeningSocket : IDisposable
             throw;
         }
         var bound = (IPEndPoint)socket.LocalEndPoint!;
-        return new ListeningSocket(socket, address with { Port = bound.Port }, 0);
+        ApiAddress boundAddress = address switch
+        {
+            HttpsApiAddress https => https with { Port = bound.Port },
+            HttpApiAddress http => http with { Port = bound.Port },
+            _ => address,
+        };
+        return new ListeningSocket(socket, boundAddress, 0);
     }
 
     public void Dispose()

@@ -20,16 +20,23 @@ internal sealed class SharedSocketListener : IAsyncDisposable
     private readonly TimeSpan _sniffTimeout;
     private readonly ILogger _logger;
     private readonly Channel<ConnectionContext>[] _lanes =
-        [Channel.CreateUnbounded<ConnectionContext>(), Channel.CreateUnbounded<ConnectionContext>()];
-    private readonly bool[] _laneTaken = new bool[2];
+        [Channel.CreateUnbounded<ConnectionContext>(), Channel.CreateUnbounded<ConnectionContext>(), Channel.CreateUnbounded<ConnectionContext>()];
+    private readonly bool[] _laneTaken = new bool[3];
     private readonly CancellationTokenSource _stopping = new();
     private readonly Task _acceptLoop;
-    private int _openLanes = 2;
+    private readonly bool _tls;
+    private int _openLanes;
     private int _disposed;
 
-    public SharedSocketListener(ListeningSocket listening, TimeSpan sniffTimeout, ILoggerFactory loggerFactory)
+    /// <param name="tls">
+    /// An https address: one lane (<see cref="ConnectionLane.Tls"/>) takes every connection unsniffed, since its
+    /// first bytes are a TLS ClientHello and ALPN chooses the HTTP version.
+    /// </param>
+    public SharedSocketListener(ListeningSocket listening, TimeSpan sniffTimeout, ILoggerFactory loggerFactory, bool tls = false)
     {
         _listening = listening;
+        _tls = tls;
+        _openLanes = tls ? 1 : 2;
         _sniffTimeout = sniffTimeout;
         _logger = loggerFactory.CreateLogger<SharedSocketListener>();
         _connections = new SocketConnectionContextFactory(new SocketConnectionFactoryOptions(),
@@ -87,7 +94,9 @@ internal sealed class SharedSocketListener : IAsyncDisposable
 
     private async Task RouteAsync(Socket socket)
     {
-        var lane = await Http2PrefaceSniffer.SniffAsync(socket, _sniffTimeout, _stopping.Token).ConfigureAwait(false);
+        var lane = _tls
+            ? ConnectionLane.Tls
+            : await Http2PrefaceSniffer.SniffAsync(socket, _sniffTimeout, _stopping.Token).ConfigureAwait(false);
         if (lane is null)
         {
             _logger.LogDebug("Closed a connection on {Address} that sent no request within {Timeout}", Address, _sniffTimeout);
@@ -98,7 +107,10 @@ internal sealed class SharedSocketListener : IAsyncDisposable
         ConnectionContext connection;
         try
         {
+            // Read before Kestrel owns the socket: the unix peer's uid is a principal (Authentication/CallerResolver).
+            var peer = PeerCredentials.Of(socket);
             connection = _connections.Create(socket);
+            if (peer is not null) connection.Features.Set(peer);
         }
         catch (Exception ex) when (ex is ObjectDisposedException or SocketException)
         {

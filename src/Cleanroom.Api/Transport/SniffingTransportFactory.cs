@@ -47,7 +47,7 @@ internal sealed class SniffingTransportFactory(ILoggerFactory loggerFactory, Api
     private async Task<SharedSocketListener> OpenAsync(ApiAddress address, CancellationToken cancellationToken)
     {
         var socket = await ListeningSocket.OpenAsync(address, options.Backlog, cancellationToken).ConfigureAwait(false);
-        var shared = new SharedSocketListener(socket, options.FirstBytesTimeout, loggerFactory);
+        var shared = new SharedSocketListener(socket, options.FirstBytesTimeout, loggerFactory, tls: address is HttpsApiAddress);
         addresses.Add(address, shared.Address);
         shared.Closed += closed =>
         {

@@ -37,6 +37,12 @@ internal static class DetachedServer
             argv.Add("--listen");
             argv.Add(item);
         }
+        foreach (var (flag, value) in new[] { ("--tls-cert", console.Connection.TlsCert), ("--tls-key", console.Connection.TlsKey), ("--tls-ca", console.Connection.TlsCa) })
+        {
+            if (value is null) continue;
+            argv.Add(flag);
+            argv.Add(value);
+        }
 
         DetachedProcess server;
         try
@@ -87,6 +93,10 @@ internal static class DetachedServer
         catch (ServerNotRunningException)
         {
             return false;
+        }
+        catch (RemoteErrorException)
+        {
+            return true; // A server answered, if only to refuse this call (unauthenticated).
         }
     }
 }

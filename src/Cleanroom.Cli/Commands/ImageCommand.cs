@@ -153,7 +153,7 @@ internal static class ImageCommand
     {
         try
         {
-            using var client = new Cleanroom.Client.CleanroomClient(Cleanroom.Api.Addressing.DefaultApiAddress.ForClient(host, console.GetEnvironment));
+            using var client = new Cleanroom.Client.CleanroomClient(console.Connection.ClientOptions(host, console.GetEnvironment));
             var list = await client.Sandboxes.ListSandboxesAsync(new ListSandboxesRequest(), cancellationToken: cancellationToken);
             // A spare of the warm pool runs its image like any live sandbox, though no record lists it.
             return list.Sandboxes

@@ -52,25 +52,5 @@ internal static class PortCommands
         return command;
     }
 
-    /// <summary><c>cleanroom tls ca</c>: where the server's local CA for HTTPS routes is, to trust it.</summary>
-    public static Command BuildTls(CliConsole console)
-    {
-        var ca = new Command("ca", "Print the path of the local CA certificate that signs HTTPS routes (e.g. curl --cacert PATH), once the server made it.");
-        ca.SetAction(_ =>
-        {
-            var path = Cleanroom.RuntimeConfig.HostDirectories.FromEnvironment().RoutesCaCertificate;
-            if (!File.Exists(path))
-            {
-                console.Error.WriteLine($"cleanroom: no CA at {path} yet: the server makes it with the first --expose-https route");
-                return (int)ExitCode.Failure;
-            }
-            console.Out.WriteLine(path);
-            return (int)ExitCode.Success;
-        });
-        var tls = new Command("tls", "The local CA of the server's HTTPS routes.");
-        tls.Subcommands.Add(ca);
-        return tls;
-    }
-
     private static Option<string?> InOption() => new("--in", "--sandbox-id") { Description = "The sandbox" };
 }

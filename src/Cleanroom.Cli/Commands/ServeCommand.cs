@@ -19,14 +19,14 @@ internal static class ServeCommand
     {
         var listen = new Option<string[]>("--listen")
         {
-            Description = "Address to serve: unix:///path/to.sock or http://127.0.0.1:PORT (repeatable; default: the user's socket)",
+            Description = "Address to serve: unix:///path/to.sock, http://127.0.0.1:PORT or https://ADDR:PORT (repeatable; adds to the runtime config's listen:, default: the user's socket)",
         };
         var detach = new Option<bool>("--detach", "-d")
         {
             Description = "Start the server in the background, wait until it answers, then return (succeeds if one already answers)",
         };
         var readyOnStdout = new Option<string?>(ReadyOnStdoutFlag) { Hidden = true };
-        var command = new Command("serve", "Run the Cleanroom server (gRPC and Connect on a unix socket) until SIGTERM.") { listen, detach, readyOnStdout };
+        var command = new Command("serve", "Run the Cleanroom server (gRPC and Connect on a unix socket, and on https with --tls-cert/--tls-key) until SIGTERM.") { listen, detach, readyOnStdout };
         command.SetAction((parse, token) =>
         {
             var addresses = parse.GetValue(listen) ?? [];
@@ -61,6 +61,21 @@ internal static class ServeCommand
         }
     }
 
+    /// <summary>serve's --tls-cert/--tls-key (its certificate) and --tls-ca (the client CA) take the place of the config's.</summary>
+    private static RuntimeConfiguration WithTlsFlags(RuntimeConfiguration configuration, Client.ConnectionFlags flags)
+    {
+        if (flags.TokenFile is not null)
+            throw new CleanroomException(ErrorCode.InvalidArgument, "--token-file is for clients; the server's tokens are auth.tokens in the runtime config");
+        if ((flags.TlsCert is null) != (flags.TlsKey is null))
+            throw new CleanroomException(ErrorCode.InvalidArgument, "--tls-cert and --tls-key go together");
+        var tls = configuration.Tls;
+        if (flags.TlsCert is not null) tls = tls with { CertFile = flags.TlsCert, KeyFile = flags.TlsKey };
+        if (flags.TlsCa is not null) tls = tls with { ClientCaFile = flags.TlsCa };
+        if (tls.ClientCaFile is not null && tls.CertFile is null)
+            throw new CleanroomException(ErrorCode.InvalidArgument, "--tls-ca (client certificates) needs the server's own --tls-cert and --tls-key");
+        return configuration with { Tls = tls };
+    }
+
     private static async Task<int> RunAsync(CliConsole console, string[] listen, Stream? readyChannel, CancellationToken cancellationToken)
     {
         var directories = console.Directories;
@@ -82,11 +97,13 @@ internal static class ServeCommand
             .SetMinimumLevel(LogLevel.Information));
         try
         {
-            var addresses = listen.Length == 0
+            var configuration = WithTlsFlags(config.Configuration!, console.Connection);
+            string[] requested = [.. configuration.Listen, .. listen];
+            var addresses = requested.Length == 0
                 ? [DefaultApiAddress.Socket(console.GetEnvironment)]
-                : listen.Select(ApiAddress.Parse).ToList<ApiAddress>();
-            await using var server = await CleanroomServer.StartAsync(addresses, directories, config.Configuration!, loggers, cancellationToken);
-            console.Error.WriteLine($"cleanroom: serving on {string.Join(", ", addresses)}");
+                : requested.Select(ApiAddress.Parse).Distinct().ToList<ApiAddress>();
+            await using var server = await CleanroomServer.StartAsync(addresses, directories, configuration, loggers, cancellationToken);
+            console.Error.WriteLine($"cleanroom: serving on {string.Join(", ", server.BoundAddresses)}");
             if (readyChannel is not null)
             {
                 await readyChannel.WriteAsync("ready\n"u8.ToArray(), cancellationToken);

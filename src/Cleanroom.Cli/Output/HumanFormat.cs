@@ -27,6 +27,7 @@ internal static class HumanFormat
         writer.WriteLine($"backend:     {(sandbox.Backend.Length == 0 ? "-" : sandbox.Backend)}");
         writer.WriteLine($"image:       {sandbox.ImageRef}");
         writer.WriteLine($"policy_hash: {sandbox.PolicyHash}");
+        if (sandbox.Owner.Length > 0) writer.WriteLine($"owner:       {sandbox.Owner}");
         writer.WriteLine($"egress:      {(sandbox.DangerouslyAllowAll ? "UNRESTRICTED (--dangerously-allow-all)" : "policy allow-list, deny by default")}");
         writer.WriteLine($"created:     {Time(sandbox.CreatedAt)}");
         writer.WriteLine($"updated:     {Time(sandbox.UpdatedAt)}");

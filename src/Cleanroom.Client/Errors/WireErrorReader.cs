@@ -22,6 +22,12 @@ public static class WireErrorReader
             if (Find<ServerNotRunningException>(debug) is { } notRunning) return notRunning;
             if (address is not null && IsNothingListening(debug)) return new ServerNotRunningException(address, debug);
         }
+        // A TLS handshake that failed (the server's certificate not trusted, or ours refused) says so and what to check,
+        // rather than arriving as a bare internal error.
+        if (exception.Status.DebugException is { } failed && Find<System.Security.Authentication.AuthenticationException>(failed) is { } tls)
+            return new RemoteErrorException(ConnectCode.NameOf(StatusCode.Unavailable),
+                $"the TLS handshake with {address?.ToString() ?? "the server"} failed (SSL: {tls.Message}); check --tls-ca (the CA of the server's certificate) and, for a server that verifies clients, --tls-cert and --tls-key",
+                StatusCode.Unavailable, new Dictionary<string, string>(), exception);
         var status = exception.GetRpcStatus();
         var details = status?.Details ?? [];
         return Build(exception.StatusCode, status?.Message ?? exception.Status.Detail, details, exception);

@@ -18,7 +18,7 @@ internal static class ApiSocketConnector
         var (endPoint, family, protocol) = address switch
         {
             UnixApiAddress unix => ((EndPoint)new UnixDomainSocketEndPoint(unix.Path), AddressFamily.Unix, ProtocolType.Unspecified),
-            HttpApiAddress http => (new DnsEndPoint(http.Host.Trim('[', ']'), http.Port), AddressFamily.Unspecified, ProtocolType.Tcp),
+            TcpApiAddress tcp => (new DnsEndPoint(tcp.Host.Trim('[', ']'), tcp.Port), AddressFamily.Unspecified, ProtocolType.Tcp),
             _ => throw new ArgumentException($"unsupported address {address}", nameof(address)),
         };
         var socket = family == AddressFamily.Unspecified

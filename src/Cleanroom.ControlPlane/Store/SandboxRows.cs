@@ -9,16 +9,17 @@ internal static class SandboxRows
     public static void Insert(SqliteConnection c, SqliteTransaction tx, Sandbox s) => Sql.Execute(c, tx, """
         INSERT INTO sandboxes (id, status, backend, image_ref, policy_json, policy_hash, policy_has_egress_allow_rules,
             policy_docker_required, allow_all, vcpus, memory_bytes, disk_bytes, runtime_config_json, labels_json,
-            created_at_ms, updated_at_ms, failure_code, failure_message)
+            created_at_ms, updated_at_ms, failure_code, failure_message, owner)
         VALUES ($id, $status, $backend, $image, $policy, $hash, $egress, $docker, $allowAll, $vcpus, $memory, $disk,
-            $runtimeConfig, $labels, $created, $updated, $code, $message)
+            $runtimeConfig, $labels, $created, $updated, $code, $message, $owner)
         """,
         ("$id", s.Id), ("$status", StatusNames.Of(s.Status)), ("$backend", s.Backend), ("$image", s.ImageRef),
         ("$policy", s.Policy.CanonicalJson), ("$hash", s.Policy.Hash), ("$egress", s.Policy.HasEgressAllowRules),
         ("$docker", s.Policy.DockerRequired), ("$allowAll", s.AllowAll), ("$vcpus", s.Resources.Vcpus),
         ("$memory", s.Resources.MemoryBytes), ("$disk", s.Resources.DiskBytes),
         ("$runtimeConfig", JsonColumns.FromElement(s.RuntimeConfig)), ("$labels", JsonColumns.FromMap(s.Labels)),
-        ("$created", Sql.ToMs(s.CreatedAt)), ("$updated", Sql.ToMs(s.UpdatedAt)), ("$code", s.FailureCode), ("$message", s.FailureMessage));
+        ("$created", Sql.ToMs(s.CreatedAt)), ("$updated", Sql.ToMs(s.UpdatedAt)), ("$code", s.FailureCode), ("$message", s.FailureMessage),
+        ("$owner", s.Owner));
 
     public static void UpdateStatus(SqliteConnection c, SqliteTransaction tx, string id, SandboxStatus status, DateTimeOffset now, string? failureCode, string? failureMessage) =>
         Sql.Execute(c, tx,
@@ -66,5 +67,6 @@ internal static class SandboxRows
         UpdatedAt = Sql.FromMs(r.Int64("updated_at_ms")),
         FailureCode = r.NullableString("failure_code"),
         FailureMessage = r.NullableString("failure_message"),
+        Owner = r.NullableString("owner"),
     };
 }

@@ -77,5 +77,9 @@ internal static class Schema
             updated_at_ms INTEGER NOT NULL
         ) WITHOUT ROWID;
         """,
+        // 3: the principal that created a sandbox (null: created before owners were recorded, or anonymously).
+        """
+        ALTER TABLE sandboxes ADD COLUMN owner TEXT;
+        """,
     ];
 }

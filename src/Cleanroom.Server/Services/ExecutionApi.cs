@@ -7,10 +7,11 @@ using V1 = Cleanroom.Api.V1;
 namespace Cleanroom.Server.Services;
 
 /// <summary>cleanroom.v1.ExecutionService over the control plane; serves gRPC and Connect alike.</summary>
-internal sealed class ExecutionApi(SandboxControl control) : V1.ExecutionService.ExecutionServiceBase
+internal sealed class ExecutionApi(SandboxControl control, SandboxAccess access) : V1.ExecutionService.ExecutionServiceBase
 {
     public override async Task<V1.CreateExecutionResponse> CreateExecution(V1.CreateExecutionRequest request, ServerCallContext context)
     {
+        await access.SandboxAsync(context, SandboxApi.RequireId(request.SandboxId, "sandbox_id"));
         var execution = await control.CreateExecutionAsync(ExecutionRequests.For(request, control, liveStdin: false), context.CancellationToken);
         if (!request.StdinData.IsEmpty)
         {
@@ -23,7 +24,7 @@ internal sealed class ExecutionApi(SandboxControl control) : V1.ExecutionService
 
     public override async Task<V1.GetExecutionResponse> GetExecution(V1.GetExecutionRequest request, ServerCallContext context)
     {
-        var execution = await Find(request.SandboxId, request.ExecutionId, context.CancellationToken);
+        var execution = await Find(request.SandboxId, request.ExecutionId, context);
         return new V1.GetExecutionResponse { Execution = ProtoMapping.ToProto(execution) };
     }
 
@@ -31,8 +32,8 @@ internal sealed class ExecutionApi(SandboxControl control) : V1.ExecutionService
     {
         var response = new V1.ListExecutionsResponse();
         var sandboxes = string.IsNullOrEmpty(request.SandboxId)
-            ? (await control.ListSandboxesAsync(context.CancellationToken)).Select(s => s.Id)
-            : [request.SandboxId];
+            ? (await control.ListSandboxesAsync(context.CancellationToken)).Where(s => access.Sees(context, s)).Select(s => s.Id)
+            : [(await access.SandboxAsync(context, request.SandboxId)).Id];
         foreach (var sandboxId in sandboxes)
         {
             foreach (var execution in await control.ListExecutionsAsync(sandboxId, context.CancellationToken))
@@ -46,7 +47,7 @@ internal sealed class ExecutionApi(SandboxControl control) : V1.ExecutionService
 
     public override async Task<V1.CancelExecutionResponse> CancelExecution(V1.CancelExecutionRequest request, ServerCallContext context)
     {
-        var execution = await Find(request.SandboxId, request.ExecutionId, context.CancellationToken);
+        var execution = await Find(request.SandboxId, request.ExecutionId, context);
         var wasRunning = execution.Status is ExecutionStatus.Queued or ExecutionStatus.Running;
         var after = await control.CancelExecutionAsync(execution.Id, context.CancellationToken);
         return new V1.CancelExecutionResponse
@@ -61,7 +62,7 @@ internal sealed class ExecutionApi(SandboxControl control) : V1.ExecutionService
     public override async Task StreamExecution(
         V1.StreamExecutionRequest request, IServerStreamWriter<V1.ExecutionStreamEvent> responseStream, ServerCallContext context)
     {
-        var execution = await Find(request.SandboxId, request.ExecutionId, context.CancellationToken);
+        var execution = await Find(request.SandboxId, request.ExecutionId, context);
         var items = request.Follow
             ? control.StreamExecutionAsync(execution.Id, context.CancellationToken)
             : control.ReadExecutionOutputAsync(execution.Id, context.CancellationToken);
@@ -74,11 +75,12 @@ internal sealed class ExecutionApi(SandboxControl control) : V1.ExecutionService
     public override Task AttachExecution(
         IAsyncStreamReader<V1.AttachExecutionRequest> requestStream, IServerStreamWriter<V1.ExecutionStreamEvent> responseStream,
         ServerCallContext context) =>
-        new ExecutionAttachment(control, requestStream, responseStream).RunAsync(Find, context.CancellationToken);
+        new ExecutionAttachment(control, requestStream, responseStream).RunAsync(
+            (sandboxId, executionId, _) => Find(sandboxId, executionId, context), id => access.SandboxAsync(context, id), context.CancellationToken);
 
-    private async Task<Execution> Find(string sandboxId, string executionId, CancellationToken cancellationToken)
+    private async Task<Execution> Find(string sandboxId, string executionId, ServerCallContext context)
     {
-        var execution = await control.GetExecutionAsync(SandboxApi.RequireId(executionId, "execution_id"), cancellationToken);
+        var execution = await access.ExecutionAsync(context, SandboxApi.RequireId(executionId, "execution_id"));
         if (!string.IsNullOrEmpty(sandboxId) && execution.SandboxId != sandboxId)
         {
             throw new CleanroomException(ErrorCode.NotFound, $"execution {executionId} is not in sandbox {sandboxId}");

@@ -22,14 +22,15 @@ internal sealed class ExecutionAttachment(
 {
     private const int MaxSignal = 64;
 
-    public async Task RunAsync(Func<string, string, CancellationToken, Task<Execution>> find, CancellationToken cancellationToken)
+    /// <param name="requireSandbox">Refuses (not_found) a sandbox the caller may not see, before an execution is created in it.</param>
+    public async Task RunAsync(Func<string, string, CancellationToken, Task<Execution>> find, Func<string, Task> requireSandbox, CancellationToken cancellationToken)
     {
         if (!await requests.MoveNext(cancellationToken))
         {
             throw new CleanroomException(ErrorCode.InvalidArgument, "AttachExecution needs a first request with create or attach");
         }
 
-        var (execution, stdinClaim, followed) = await OpenAsync(requests.Current, find, cancellationToken);
+        var (execution, stdinClaim, followed) = await OpenAsync(requests.Current, find, requireSandbox, cancellationToken);
         using (followed)
         using (stdinClaim)
         {
@@ -55,11 +56,13 @@ internal sealed class ExecutionAttachment(
     // A session that creates its execution follows it from before the start, so it gets every byte of output however
     // much there is (a later subscriber would replay only the retained head); one that attaches replays, then follows.
     private async Task<(Execution Execution, IDisposable? StdinClaim, FollowedExecution? Followed)> OpenAsync(
-        V1.AttachExecutionRequest first, Func<string, string, CancellationToken, Task<Execution>> find, CancellationToken cancellationToken)
+        V1.AttachExecutionRequest first, Func<string, string, CancellationToken, Task<Execution>> find, Func<string, Task> requireSandbox,
+        CancellationToken cancellationToken)
     {
         switch (first.ActionCase)
         {
             case V1.AttachExecutionRequest.ActionOneofCase.Create:
+                await requireSandbox(SandboxApi.RequireId(first.Create.SandboxId, "create.sandbox_id"));
                 var request = ExecutionRequests.For(first.Create, control, liveStdin: false);
                 var followed = await control.CreateFollowedExecutionAsync(request, cancellationToken);
                 var created = followed.Execution;

@@ -9,7 +9,7 @@ using V1 = Cleanroom.Api.V1;
 namespace Cleanroom.Server.Services;
 
 /// <summary>cleanroom.v1.PortService: host ports the server listens on for a sandbox, and single forwarded connections.</summary>
-internal sealed class PortApi(SandboxControl control, PortExposures exposures, HttpsRoutes routes) : V1.PortService.PortServiceBase
+internal sealed class PortApi(SandboxControl control, PortExposures exposures, HttpsRoutes routes, SandboxAccess access) : V1.PortService.PortServiceBase
 {
     /// <summary>More would be a mistake, not a need; the bound keeps one request from taking a range of host ports.</summary>
     private const int MaxExposuresPerRequest = 32;
@@ -17,6 +17,7 @@ internal sealed class PortApi(SandboxControl control, PortExposures exposures, H
     public override async Task<V1.ExposePortsResponse> ExposePorts(V1.ExposePortsRequest request, ServerCallContext context)
     {
         var sandboxId = SandboxApi.RequireId(request.SandboxId, "sandbox_id");
+        await access.SandboxAsync(context, sandboxId);
         if (request.Tcp.Count == 0 && request.Https.Count == 0)
             throw new CleanroomException(ErrorCode.InvalidArgument, "name at least one port to expose (tcp) or route (https)");
         if (request.Tcp.Count + request.Https.Count > MaxExposuresPerRequest)
@@ -39,7 +40,7 @@ internal sealed class PortApi(SandboxControl control, PortExposures exposures, H
     }
 
     public override Task ForwardPort(IAsyncStreamReader<V1.ForwardPortRequest> requestStream, IServerStreamWriter<V1.ForwardPortResponse> responseStream, ServerCallContext context) =>
-        new PortForwardSession(control, requestStream, responseStream).RunAsync(context.CancellationToken);
+        new PortForwardSession(control, requestStream, responseStream, id => access.SandboxAsync(context, id)).RunAsync(context.CancellationToken);
 
     internal static V1.PortExposure ToProto(ExposureInfo exposure) => new()
     {

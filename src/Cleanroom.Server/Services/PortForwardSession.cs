@@ -16,7 +16,8 @@ namespace Cleanroom.Server.Services;
 internal sealed class PortForwardSession(
     SandboxControl control,
     IAsyncStreamReader<V1.ForwardPortRequest> requests,
-    IServerStreamWriter<V1.ForwardPortResponse> responses)
+    IServerStreamWriter<V1.ForwardPortResponse> responses,
+    Func<string, Task> requireSandbox)
 {
     private const int ChunkSize = 64 * 1024;
 
@@ -27,6 +28,7 @@ internal sealed class PortForwardSession(
         var target = requests.Current.Open;
         var sandboxId = SandboxApi.RequireId(target.SandboxId, "open.sandbox_id");
         var port = PortApi.GuestPort(target.GuestPort, "open.guest_port");
+        await requireSandbox(sandboxId);
 
         await using var connection = await control.Ports(sandboxId).ConnectPortAsync(port, cancellationToken);
         await responses.WriteAsync(new V1.ForwardPortResponse { Connected = true }, cancellationToken);

@@ -21,6 +21,7 @@ internal static class ProtoMapping
             CreatedAt = Timestamp.FromDateTimeOffset(sandbox.CreatedAt),
             UpdatedAt = Timestamp.FromDateTimeOffset(sandbox.UpdatedAt),
             Labels = { sandbox.Labels.ToDictionary(StringComparer.Ordinal) },
+            Owner = sandbox.Owner ?? "",
         };
         if (sandbox.FailureMessage is not null)
         {

@@ -7,7 +7,7 @@ namespace Cleanroom.Server.Services;
 
 /// <summary>cleanroom.v1.SandboxService over the control plane; serves gRPC and Connect alike.</summary>
 internal sealed class SandboxApi(
-    SandboxControl control, ServerSettings settings, Cleanroom.Images.ImageStore images, LazyImagePull? imagePull = null,
+    SandboxControl control, ServerSettings settings, Cleanroom.Images.ImageStore images, SandboxAccess access, LazyImagePull? imagePull = null,
     Ports.PortExposures? exposures = null, Routes.HttpsRoutes? routes = null, Checkouts.RepositoryCheckouts? checkouts = null)
     : V1.SandboxService.SandboxServiceBase
 {
@@ -39,6 +39,7 @@ internal sealed class SandboxApi(
             NoCache = request.NoCache,
             Labels = new Dictionary<string, string>(request.Labels, StringComparer.Ordinal),
             EnsureKey = string.IsNullOrEmpty(request.EnsureKey) ? null : request.EnsureKey,
+            Owner = SandboxAccess.OwnerFor(context),
         }, context.CancellationToken);
 
         return new V1.CreateSandboxResponse
@@ -81,7 +82,7 @@ internal sealed class SandboxApi(
 
     public override async Task<V1.GetSandboxResponse> GetSandbox(V1.GetSandboxRequest request, ServerCallContext context)
     {
-        var sandbox = await control.GetSandboxAsync(RequireId(request.SandboxId, "sandbox_id"), context.CancellationToken);
+        var sandbox = await access.SandboxAsync(context, RequireId(request.SandboxId, "sandbox_id"));
         return new V1.GetSandboxResponse { Sandbox = WithLiveDetails(ProtoMapping.ToProto(sandbox)) };
     }
 
@@ -90,7 +91,7 @@ internal sealed class SandboxApi(
         var response = new V1.ListSandboxesResponse();
         foreach (var sandbox in await control.ListSandboxesAsync(context.CancellationToken))
         {
-            if (!sandbox.HasLabels(request.Labels))
+            if (!sandbox.HasLabels(request.Labels) || !access.Sees(context, sandbox))
                 continue;
             response.Sandboxes.Add(WithLiveDetails(ProtoMapping.ToProto(sandbox)));
         }
@@ -103,6 +104,7 @@ internal sealed class SandboxApi(
     public override async Task<V1.TerminateSandboxResponse> TerminateSandbox(V1.TerminateSandboxRequest request, ServerCallContext context)
     {
         var id = RequireId(request.SandboxId, "sandbox_id");
+        await access.SandboxAsync(context, id);
         if (request.NoWait)
         {
             // STOPPING is recorded before the first await; the rest goes on without this caller.
@@ -127,6 +129,7 @@ internal sealed class SandboxApi(
         V1.StreamSandboxEventsRequest request, IServerStreamWriter<V1.SandboxEvent> responseStream, ServerCallContext context)
     {
         var id = RequireId(request.SandboxId, "sandbox_id");
+        await access.SandboxAsync(context, id);
         var token = context.CancellationToken;
         if (!request.Follow)
         {
@@ -150,6 +153,7 @@ internal sealed class SandboxApi(
     public override async Task<V1.DownloadSandboxFileResponse> DownloadSandboxFile(V1.DownloadSandboxFileRequest request, ServerCallContext context)
     {
         var id = RequireId(request.SandboxId, "sandbox_id");
+        await access.SandboxAsync(context, id);
         if (string.IsNullOrEmpty(request.Path) || !request.Path.StartsWith('/'))
         {
             throw new CleanroomException(ErrorCode.InvalidArgument, $"path must be an absolute path in the sandbox, not '{request.Path}'");

@@ -11,7 +11,7 @@ namespace Cleanroom.Server.Services;
 /// work inside), and the workspace record of repository-aware sandboxes, whose baseline is computed
 /// here from what actually went in, not taken from the client's word.
 /// </summary>
-internal sealed class WorkspaceApi(SandboxControl control, ServerSettings settings) : V1.WorkspaceService.WorkspaceServiceBase
+internal sealed class WorkspaceApi(SandboxControl control, ServerSettings settings, SandboxAccess access) : V1.WorkspaceService.WorkspaceServiceBase
 {
     private static readonly string[] ExcludedFromWorkspace = [".git"];
 
@@ -22,6 +22,7 @@ internal sealed class WorkspaceApi(SandboxControl control, ServerSettings settin
             throw new CleanroomException(ErrorCode.InvalidArgument, "the upload is empty: the first message must name sandbox_id and path");
         var header = requestStream.Current;
         var id = SandboxApi.RequireId(header.SandboxId, "sandbox_id");
+        await access.SandboxAsync(context, id);
         var guestPath = RequireAbsolute(header.Path);
         // A sandbox whose workspace follows its create is written to before it is READY (this waits until it started).
         var tree = await control.FileTreeAsync(id, token);
@@ -63,15 +64,18 @@ internal sealed class WorkspaceApi(SandboxControl control, ServerSettings settin
         }
     }
 
-    public override Task<V1.CompleteWorkspaceResponse> CompleteWorkspace(V1.CompleteWorkspaceRequest request, ServerCallContext context)
+    public override async Task<V1.CompleteWorkspaceResponse> CompleteWorkspace(V1.CompleteWorkspaceRequest request, ServerCallContext context)
     {
-        control.CompleteWorkspace(SandboxApi.RequireId(request.SandboxId, "sandbox_id"));
-        return Task.FromResult(new V1.CompleteWorkspaceResponse());
+        var id = SandboxApi.RequireId(request.SandboxId, "sandbox_id");
+        await access.SandboxAsync(context, id);
+        control.CompleteWorkspace(id);
+        return new V1.CompleteWorkspaceResponse();
     }
 
     public override async Task DownloadSandboxArchive(V1.DownloadSandboxArchiveRequest request, IServerStreamWriter<V1.DownloadSandboxArchiveResponse> responseStream, ServerCallContext context)
     {
         var id = SandboxApi.RequireId(request.SandboxId, "sandbox_id");
+        await access.SandboxAsync(context, id);
         var limit = request.MaxBytes <= 0 ? settings.MaxTransferBytes : Math.Min(request.MaxBytes, settings.MaxTransferBytes);
         var path = RequireAbsolute(request.Path);
         var tree = control.FileTree(id);
@@ -92,6 +96,7 @@ internal sealed class WorkspaceApi(SandboxControl control, ServerSettings settin
     public override async Task<V1.ListSandboxTreeResponse> ListSandboxTree(V1.ListSandboxTreeRequest request, ServerCallContext context)
     {
         var id = SandboxApi.RequireId(request.SandboxId, "sandbox_id");
+        await access.SandboxAsync(context, id);
         var max = request.MaxEntries == 0 ? settings.MaxTreeEntries : Math.Min(request.MaxEntries, settings.MaxTreeEntries);
         var response = new V1.ListSandboxTreeResponse();
         var path = RequireAbsolute(request.Path);
@@ -103,6 +108,7 @@ internal sealed class WorkspaceApi(SandboxControl control, ServerSettings settin
     public override async Task<V1.GetWorkspaceChangesResponse> GetWorkspaceChanges(V1.GetWorkspaceChangesRequest request, ServerCallContext context)
     {
         var id = SandboxApi.RequireId(request.SandboxId, "sandbox_id");
+        await access.SandboxAsync(context, id);
         var record = RequireWorkspace(id);
         var listing = new List<Backends.GuestTreeEntry>();
         await foreach (var entry in control.FileTree(id).ListTreeAsync(record.GuestPath, ExcludedFromWorkspace, settings.MaxTreeEntries, context.CancellationToken))
@@ -113,15 +119,16 @@ internal sealed class WorkspaceApi(SandboxControl control, ServerSettings settin
         return response;
     }
 
-    public override Task<V1.AcceptWorkspaceChangesResponse> AcceptWorkspaceChanges(V1.AcceptWorkspaceChangesRequest request, ServerCallContext context)
+    public override async Task<V1.AcceptWorkspaceChangesResponse> AcceptWorkspaceChanges(V1.AcceptWorkspaceChangesRequest request, ServerCallContext context)
     {
         var id = SandboxApi.RequireId(request.SandboxId, "sandbox_id");
+        await access.SandboxAsync(context, id);
         var record = RequireWorkspace(id);
         var updates = request.Files.Select(f => (f.Path, (WorkspaceEntry?)WorkspaceMapping.FromProto(f)))
             .Concat(request.DeletedPaths.Select(p => (WorkspacePath.Check(p), (WorkspaceEntry?)null)));
         var updated = record.Apply(updates);
         control.SaveWorkspace(id, Summary(updated), updated.ToJson());
-        return Task.FromResult(new V1.AcceptWorkspaceChangesResponse { Workspace = WorkspaceMapping.ToProto(updated) });
+        return new V1.AcceptWorkspaceChangesResponse { Workspace = WorkspaceMapping.ToProto(updated) };
     }
 
     private void RecordUpload(string id, string guestPath, V1.WorkspaceOrigin origin, IReadOnlyList<(string Path, WorkspaceEntry? Entry)> updates)

@@ -1,0 +1,31 @@
+using Cleanroom.Api.Errors;
+using Cleanroom.Errors;
+using Grpc.Core;
+using Microsoft.AspNetCore.Http;
+
+namespace Cleanroom.Api.Authentication;
+
+/// <summary>
+/// The first middleware of the API: resolves the caller of every request and refuses it, before any body is read,
+/// when its credential fails or when <see cref="ApiAuthenticationOptions.Required"/> and it has none. The refusal is
+/// the stable code <c>unauthenticated</c> in whichever protocol the request speaks.
+/// </summary>
+internal sealed class AuthenticationGate(RequestDelegate next, CallerResolver resolver, ApiAuthenticationOptions options)
+{
+    private const string IdentityRequired =
+        "this server requires an identity: a bearer token (--token-file or CLEANROOM_TOKEN), a client certificate, or its unix socket";
+
+    public async Task InvokeAsync(HttpContext http)
+    {
+        var (caller, refusal) = await resolver.ResolveAsync(http).ConfigureAwait(false);
+        if (refusal is null && options.Required && caller is { IsAuthenticated: false }) refusal = IdentityRequired;
+        if (refusal is not null)
+        {
+            await UnauthenticatedResponse.WriteAsync(http,
+                WireError.Create(StatusCode.Unauthenticated, ErrorCode.Unauthenticated, refusal)).ConfigureAwait(false);
+            return;
+        }
+        http.SetCaller(caller!);
+        await next(http).ConfigureAwait(false);
+    }
+}

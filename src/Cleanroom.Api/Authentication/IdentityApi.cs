@@ -1,0 +1,20 @@
+using Cleanroom.Api.V1;
+using Grpc.Core;
+
+namespace Cleanroom.Api.Authentication;
+
+/// <summary>cleanroom.v1.IdentityService: tells a caller who the server takes it for (<c>cleanroom auth check</c>).</summary>
+internal sealed class IdentityApi(ApiAuthenticationOptions options) : IdentityService.IdentityServiceBase
+{
+    public override Task<WhoAmIResponse> WhoAmI(WhoAmIRequest request, ServerCallContext context)
+    {
+        var caller = context.GetHttpContext().Caller();
+        return Task.FromResult(new WhoAmIResponse
+        {
+            Principal = caller.Principal,
+            Method = caller.MethodName,
+            Admin = caller.Admin,
+            Required = options.Required,
+        });
+    }
+}

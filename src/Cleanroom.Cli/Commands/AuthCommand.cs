@@ -1,0 +1,42 @@
+using System.CommandLine;
+using System.Text.Json;
+using Cleanroom.Api.V1;
+using Cleanroom.Cli.Client;
+
+namespace Cleanroom.Cli.Commands;
+
+/// <summary><c>cleanroom auth check</c>: who the server takes this caller for (with <c>--token-file</c>, that token's principal). Creates nothing.</summary>
+internal static class AuthCommand
+{
+    public static Command Build(CliConsole console)
+    {
+        var (host, json) = (CommonOptions.Host(), CommonOptions.Json());
+        var check = new Command("check", "Ask the server who these credentials (--token-file, $CLEANROOM_TOKEN, --tls-cert, or this user on the unix socket) make the caller.")
+        {
+            host, json,
+        };
+        check.SetAction((parse, token) => ApiSession.RunAsync(console, parse.GetValue(host), async client =>
+        {
+            var identity = await client.Identity.WhoAmIAsync(new WhoAmIRequest(), cancellationToken: token);
+            if (parse.GetValue(json))
+            {
+                console.Out.WriteLine(JsonSerializer.Serialize(new AuthCheckJson(identity.Principal, identity.Method, identity.Admin, identity.Required), AuthCheckJsonContext.Default.AuthCheckJson));
+                return ExitCode.Success;
+            }
+            console.Out.WriteLine(identity.Principal.Length == 0 ? "principal: (anonymous)" : $"principal: {identity.Principal}");
+            console.Out.WriteLine($"method:    {identity.Method}");
+            console.Out.WriteLine($"admin:     {(identity.Admin ? "yes (sees every sandbox)" : "no")}");
+            console.Out.WriteLine($"required:  {(identity.Required ? "yes (calls without an identity are refused)" : "no (anonymous calls are served)")}");
+            return ExitCode.Success;
+        }));
+        var auth = new Command("auth", "Authentication against the server.");
+        auth.Subcommands.Add(check);
+        return auth;
+    }
+}
+
+internal sealed record AuthCheckJson(string Principal, string Method, bool Admin, bool Required);
+
+[System.Text.Json.Serialization.JsonSourceGenerationOptions(PropertyNamingPolicy = System.Text.Json.Serialization.JsonKnownNamingPolicy.SnakeCaseLower)]
+[System.Text.Json.Serialization.JsonSerializable(typeof(AuthCheckJson))]
+internal sealed partial class AuthCheckJsonContext : System.Text.Json.Serialization.JsonSerializerContext;

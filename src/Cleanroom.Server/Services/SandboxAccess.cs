@@ -1,0 +1,42 @@
+using Cleanroom.Api.Authentication;
+using Cleanroom.ControlPlane;
+using Cleanroom.Errors;
+using Grpc.Core;
+
+namespace Cleanroom.Server.Services;
+
+/// <summary>
+/// Owner scoping: on a server with <c>auth.required</c>, a sandbox (and so its executions, files, events and ports)
+/// exists only for the principal that created it and for admins. Anyone else gets the very <c>not_found</c> an
+/// unknown id gets, so ids of other principals' sandboxes cannot be probed. A server without <c>auth.required</c>
+/// serves one user (its socket is 0600, its TCP loopback): owners are recorded but not enforced.
+/// </summary>
+internal sealed class SandboxAccess(SandboxControl control, ApiAuthenticationOptions authentication)
+{
+    /// <summary>The principal a new sandbox is recorded with; null for an anonymous caller.</summary>
+    public static string? OwnerFor(ServerCallContext context) =>
+        context.GetHttpContext().Caller() is { IsAuthenticated: true } caller ? caller.Principal : null;
+
+    /// <summary>Whether the call's caller may see <paramref name="sandbox"/>.</summary>
+    public bool Sees(ServerCallContext context, Sandbox sandbox)
+    {
+        if (!authentication.Required) return true;
+        var caller = context.GetHttpContext().Caller();
+        return caller.Admin || (caller.IsAuthenticated && sandbox.Owner == caller.Principal);
+    }
+
+    /// <summary>The sandbox, if the caller may see it; else <c>not_found</c> exactly as for an id that does not exist.</summary>
+    public async Task<Sandbox> SandboxAsync(ServerCallContext context, string sandboxId)
+    {
+        var sandbox = await control.GetSandboxAsync(sandboxId, context.CancellationToken);
+        return Sees(context, sandbox) ? sandbox : throw new CleanroomException(ErrorCode.NotFound, $"sandbox {sandboxId} does not exist");
+    }
+
+    /// <summary>The execution, if the caller may see its sandbox; else <c>not_found</c> as for an unknown id.</summary>
+    public async Task<Execution> ExecutionAsync(ServerCallContext context, string executionId)
+    {
+        var execution = await control.GetExecutionAsync(executionId, context.CancellationToken);
+        var sandbox = await control.GetSandboxAsync(execution.SandboxId, context.CancellationToken);
+        return Sees(context, sandbox) ? execution : throw new CleanroomException(ErrorCode.NotFound, $"execution {executionId} does not exist");
+    }
+}
