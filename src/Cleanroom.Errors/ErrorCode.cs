@@ -102,4 +102,9 @@ public static class ErrorCode
     /// tokens the server knows.
     /// </summary>
     public const string Unauthenticated = "unauthenticated";
+    /// <summary>
+    /// The caller is known but the call is for admins only (on a server with <c>auth.required</c>: the host's storage,
+    /// <c>system df</c> and <c>system prune</c>, which span every principal's sandboxes).
+    /// </summary>
+    public const string AdminRequired = "admin_required";
 }

@@ -55,6 +55,7 @@ public static class StableCodeStatus
         [ErrorCode.RegistryNotAllowed] = StatusCode.PermissionDenied,
         [ErrorCode.LockfileViolation] = StatusCode.PermissionDenied,
         [ErrorCode.SecretScopeViolation] = StatusCode.PermissionDenied,
+        [ErrorCode.AdminRequired] = StatusCode.PermissionDenied,
         // Who is calling is unknown (or their credential failed): a new credential, not a new request, fixes it.
         [ErrorCode.Unauthenticated] = StatusCode.Unauthenticated,
         // A runtime that fails to launch is a server-side fault, not a hint to retry (Unavailable would

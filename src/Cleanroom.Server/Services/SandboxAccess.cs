@@ -25,6 +25,16 @@ internal sealed class SandboxAccess(SandboxControl control, ApiAuthenticationOpt
         return caller.Admin || (caller.IsAuthenticated && sandbox.Owner == caller.Principal);
     }
 
+    /// <summary>
+    /// Calls that span every principal's sandboxes (the host's storage) are for admins where authentication is
+    /// required: <c>admin_required</c> for anyone else.
+    /// </summary>
+    public void RequireAdmin(ServerCallContext context, string what)
+    {
+        if (authentication.Required && !context.GetHttpContext().Caller().Admin)
+            throw new CleanroomException(ErrorCode.AdminRequired, $"{what} is for the server's admins (auth.admins)");
+    }
+
     /// <summary>The sandbox, if the caller may see it; else <c>not_found</c> exactly as for an id that does not exist.</summary>
     public async Task<Sandbox> SandboxAsync(ServerCallContext context, string sandboxId)
     {

@@ -5,10 +5,11 @@ using V1 = Cleanroom.Api.V1;
 namespace Cleanroom.Server.Services;
 
 /// <summary>cleanroom.v1.SystemService: the host's storage as this server holds it (<c>system df</c>, <c>system prune</c>).</summary>
-internal sealed class SystemApi(HostStorage storage) : V1.SystemService.SystemServiceBase
+internal sealed class SystemApi(HostStorage storage, SandboxAccess access) : V1.SystemService.SystemServiceBase
 {
     public override async Task<V1.GetDiskUsageResponse> GetDiskUsage(V1.GetDiskUsageRequest request, ServerCallContext context)
     {
+        access.RequireAdmin(context, "the host's storage");
         var response = new V1.GetDiskUsageResponse();
         response.Items.AddRange((await storage.UsageAsync(context.CancellationToken)).Select(ToProto));
         return response;
@@ -16,6 +17,7 @@ internal sealed class SystemApi(HostStorage storage) : V1.SystemService.SystemSe
 
     public override async Task<V1.PruneResponse> Prune(V1.PruneRequest request, ServerCallContext context)
     {
+        access.RequireAdmin(context, "pruning the host's storage");
         var removed = await storage.PruneAsync(request.DryRun, request.All, context.CancellationToken);
         var response = new V1.PruneResponse { DryRun = request.DryRun, ReclaimedBytes = (ulong)removed.Sum(i => i.SizeBytes) };
         response.Removed.AddRange(removed.Select(ToProto));
