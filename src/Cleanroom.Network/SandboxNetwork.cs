@@ -131,10 +131,6 @@ public sealed class SandboxNetwork : IAsyncDisposable
         }
     }
 
-    /// <summary>Applies the named stage of a compiled policy's <see cref="StageRules"/>.</summary>
-    public Task ApplyStageAsync(string stage, StageRules stages, CancellationToken cancellationToken) =>
-        ApplyStageAsync(stage, stages[stage], cancellationToken);
-
     /// <summary>
     /// The second half of <see cref="SandboxNetworks.CreateAsync"/> for a network from
     /// <see cref="SandboxNetworks.PrepareAsync"/>: the sandbox's chains and allow set in one nft transaction, then
