@@ -27,6 +27,7 @@ internal static class ServeCommand
         };
         var readyOnStdout = new Option<string?>(ReadyOnStdoutFlag) { Hidden = true };
         var command = new Command("serve", "Run the Cleanroom server (gRPC and Connect on a unix socket, and on https with --tls-cert/--tls-key) until SIGTERM.") { listen, detach, readyOnStdout };
+        command.Subcommands.Add(ServeInstallCommand.Build(console));
         command.SetAction((parse, token) =>
         {
             var addresses = parse.GetValue(listen) ?? [];
