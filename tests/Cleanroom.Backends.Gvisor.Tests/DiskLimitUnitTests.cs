@@ -114,7 +114,7 @@ public sealed class DiskLimitUnitTests
     [InlineData(@"/run/not\9escape", @"/run/not\9escape")]
     public void Mount_points_are_unescaped_as_the_kernel_escapes_them(string field, string path)
     {
-        Assert.Equal(path, Mounts.Unescape(field));
+        Assert.Equal(path, Cleanroom.HostProcesses.MountTable.Unescape(field));
     }
 
     [Theory]

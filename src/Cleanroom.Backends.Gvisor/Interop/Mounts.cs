@@ -1,4 +1,4 @@
-using System.Text;
+using Cleanroom.HostProcesses;
 
 namespace Cleanroom.Backends.Gvisor.Interop;
 
@@ -15,11 +15,9 @@ internal enum UnmountOutcome
     Detached,
 }
 
-/// <summary>mount(2), umount2(2) and this process's mount table (/proc/self/mountinfo), for the sandbox disks.</summary>
+/// <summary>mount(2) and umount2(2) for the sandbox disks, and the mount table (read by <see cref="MountTable"/>).</summary>
 internal static class Mounts
 {
-    private const string MountInfo = "/proc/self/mountinfo";
-
     /// <summary>Mounts the ext4 file system on <paramref name="device"/> at <paramref name="target"/>.</summary>
     public static void MountExt4(string device, string target, nuint flags, string options)
     {
@@ -53,40 +51,5 @@ internal static class Mounts
     public static bool IsMountPoint(string path) => MountPoints().Contains(path);
 
     /// <summary>Every mount point of this process's mount namespace, in the order of the table (parents first).</summary>
-    public static IReadOnlyList<string> MountPoints()
-    {
-        var points = new List<string>();
-        foreach (var line in File.ReadLines(MountInfo))
-        {
-            // "<id> <parent> <major:minor> <root> <mount point> <options> ...": the mount point is the fifth field.
-            var fields = line.Split(' ', 6);
-            if (fields.Length >= 5)
-                points.Add(Unescape(fields[4]));
-        }
-        return points;
-    }
-
-    // The kernel writes space, tab, newline and backslash in mountinfo paths as octal escapes (\040, \011, \012, \134),
-    // all ASCII, so each escape is one char.
-    internal static string Unescape(string field)
-    {
-        if (!field.Contains('\\'))
-            return field;
-        var text = new StringBuilder(field.Length);
-        for (var i = 0; i < field.Length; i++)
-        {
-            if (field[i] == '\\' && i + 4 <= field.Length && IsOctal(field.AsSpan(i + 1, 3)))
-            {
-                text.Append((char)(((field[i + 1] - '0') << 6) | ((field[i + 2] - '0') << 3) | (field[i + 3] - '0')));
-                i += 3;
-            }
-            else
-            {
-                text.Append(field[i]);
-            }
-        }
-        return text.ToString();
-    }
-
-    private static bool IsOctal(ReadOnlySpan<char> digits) => digits[0] is >= '0' and <= '3' && digits[1] is >= '0' and <= '7' && digits[2] is >= '0' and <= '7';
+    public static IReadOnlyList<string> MountPoints() => MountTable.MountPoints();
 }

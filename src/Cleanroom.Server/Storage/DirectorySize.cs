@@ -1,3 +1,4 @@
+using Cleanroom.HostProcesses;
 using Cleanroom.Images;
 
 namespace Cleanroom.Server.Storage;
@@ -9,13 +10,14 @@ namespace Cleanroom.Server.Storage;
 /// </summary>
 internal static class DirectorySize
 {
-    public static long Of(string path)
+    /// <param name="mountPoints">This process's mount points (<see cref="MountTable.MountPoints"/>), read once by the caller.</param>
+    public static long Of(string path, IReadOnlyCollection<string> mountPoints)
     {
         if (File.Exists(path))
             return DiskSpace.AllocatedBytes(path);
         if (!Directory.Exists(path))
             return 0;
-        var mounts = MountPoints.Under(path);
+        var mounts = MountTable.Under(mountPoints, path).ToHashSet(StringComparer.Ordinal);
         long total = 0;
         var pending = new Stack<string>([path]);
         while (pending.TryPop(out var directory))

@@ -1,4 +1,5 @@
 using Cleanroom.ControlPlane;
+using Cleanroom.HostProcesses;
 using Cleanroom.Images;
 using Cleanroom.RuntimeConfig;
 using Cleanroom.Server.Gateway;
@@ -35,9 +36,9 @@ internal sealed class HostStorage(
         }
 
         // Unpacked trees and VM disk images are derived from images: they go when their image goes.
-        items.AddRange(Children(Path.Combine(directories.CacheHome, "rootfs")).Select(d => Item(StorageCategories.ImageCache, "rootfs/" + d.Name, d.FullName, inUse: true)));
-        items.AddRange(Children(Path.Combine(directories.CacheHome, "qemu")).Select(d => Item(StorageCategories.ImageCache, "qemu/" + d.Name, d.FullName, inUse: true)));
-        items.AddRange(Children(SandboxesRoot).Select(d => Item(StorageCategories.Sandboxes, SandboxIdOf(d.Name), d.FullName, !use.SandboxRemovable(d))));
+        items.AddRange(Children(Path.Combine(directories.CacheHome, "rootfs")).Select(d => use.Item(StorageCategories.ImageCache, "rootfs/" + d.Name, d.FullName, inUse: true)));
+        items.AddRange(Children(Path.Combine(directories.CacheHome, "qemu")).Select(d => use.Item(StorageCategories.ImageCache, "qemu/" + d.Name, d.FullName, inUse: true)));
+        items.AddRange(Children(SandboxesRoot).Select(d => use.Item(StorageCategories.Sandboxes, SandboxIdOf(d.Name), d.FullName, !use.SandboxRemovable(d))));
         if (control.BlockCache is { } blocks)
         {
             items.AddRange(blocks.Archives().Select(a => new StorageItem(StorageCategories.BlockCache, a.Name, a.FullName, DiskSpace.AllocatedBytes(a.FullName), InUse: false)));
@@ -46,16 +47,16 @@ internal sealed class HostStorage(
         if (mirrors is not null)
         {
             items.AddRange(mirrors.Housekeeping.Measure().Select(m =>
-                new StorageItem(StorageCategories.RepositoryMirrors, Path.GetRelativePath(mirrors.Root, m.Path), m.Path, DirectorySize.Of(m.Path), m.InUse)));
+                use.Item(StorageCategories.RepositoryMirrors, Path.GetRelativePath(mirrors.Root, m.Path), m.Path, m.InUse)));
         }
 
-        items.AddRange(Children(CheckoutsRoot).Select(d => Item(StorageCategories.Checkouts, d.Name, d.FullName, Recent(d))));
+        items.AddRange(Children(CheckoutsRoot).Select(d => use.Item(StorageCategories.Checkouts, d.Name, d.FullName, Recent(d))));
         // Execution output is kept with its record and goes with it (records.retention_days), not by prune.
         foreach (var retained in new[] { "executions", "spool" })
         {
             var path = Path.Combine(directories.StateHome, retained);
             if (Directory.Exists(path))
-                items.Add(Item(StorageCategories.RetainedOutput, retained, path, inUse: true));
+                items.Add(use.Item(StorageCategories.RetainedOutput, retained, path, inUse: true));
         }
 
         return items;
@@ -103,7 +104,7 @@ internal sealed class HostStorage(
             case StorageCategories.Sandboxes:
                 // Asked again just before: a sandbox may have started with this id's directory meanwhile (it cannot,
                 // ids are fresh, but its disk may have been mounted by a backend re-adopting it).
-                if (!use.SandboxRemovable(new DirectoryInfo(item.Path)))
+                if (!(use with { MountPoints = MountTable.MountPoints() }).SandboxRemovable(new DirectoryInfo(item.Path)))
                     return false;
                 Directory.Delete(item.Path, recursive: true);
                 return true;
@@ -140,7 +141,7 @@ internal sealed class HostStorage(
             // Not in the store: nothing to keep for it.
         }
 
-        return new InUse(live, ended, digests, defaultDigest, clock.GetUtcNow());
+        return new InUse(live, ended, digests, defaultDigest, MountTable.MountPoints(), clock.GetUtcNow());
     }
 
     /// <summary>Sandbox directories are <c>cleanroom-ID</c>.</summary>
@@ -149,14 +150,16 @@ internal sealed class HostStorage(
 
     private bool Recent(DirectoryInfo directory) => clock.GetUtcNow() - directory.LastWriteTimeUtc < InTheMaking;
 
-    private static StorageItem Item(string category, string name, string path, bool inUse) =>
-        new(category, name, path, DirectorySize.Of(path), inUse);
-
     private static IEnumerable<DirectoryInfo> Children(string root) =>
         Directory.Exists(root) ? new DirectoryInfo(root).EnumerateDirectories().OrderBy(d => d.Name, StringComparer.Ordinal) : [];
 
-    private sealed record InUse(HashSet<string> Live, HashSet<string> Ended, HashSet<string> Digests, string? DefaultDigest, DateTimeOffset Now)
+    /// <summary>What is in use at one moment, with the mount table read once for the whole report.</summary>
+    private sealed record InUse(
+        HashSet<string> Live, HashSet<string> Ended, HashSet<string> Digests, string? DefaultDigest, IReadOnlyList<string> MountPoints, DateTimeOffset Now)
     {
+        public StorageItem Item(string category, string name, string path, bool inUse) =>
+            new(category, name, path, DirectorySize.Of(path, MountPoints), inUse);
+
         public bool ImageInUse(ImageSummary image) =>
             Digests.Contains(image.ManifestDigest.ToString()) || image.ManifestDigest.ToString() == DefaultDigest;
 
@@ -171,7 +174,7 @@ internal sealed class HostStorage(
                 return false;
             if (!Ended.Contains(id) && Now - directory.LastWriteTimeUtc < InTheMaking)
                 return false;
-            return !MountPoints.AnyUnder(directory.FullName);
+            return !MountTable.Under(MountPoints, directory.FullName).Any();
         }
     }
 }
