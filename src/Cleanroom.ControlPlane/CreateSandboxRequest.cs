@@ -19,6 +19,12 @@ public sealed record CreateSandboxRequest
     public IReadOnlyDictionary<string, string> Labels { get; init; } = new Dictionary<string, string>();
     /// <summary>The principal creating it, recorded as <see cref="Sandbox.Owner"/>; ensure keys are that owner's own.</summary>
     public string? Owner { get; init; }
+
+    /// <summary>
+    /// The backends the caller may use (the claims policy); null: any. Checked against the backend actually chosen,
+    /// so a request that leaves the backend to the server cannot land on one its caller is not granted.
+    /// </summary>
+    public IReadOnlyList<string>? AllowedBackends { get; init; }
     /// <summary>
     /// Create-or-get: a PROVISIONING or READY sandbox created with this key is returned instead of a new one (see
     /// <see cref="SandboxControl.CreateSandboxAsync"/>); a new sandbox stores it as the label <see cref="EnsureKeyLabel"/>.

@@ -47,6 +47,11 @@ public sealed partial class SandboxControl
         {
             backend = spare?.Backend ?? await _backends.ResolveUsableAsync(request.Backend, cancellationToken).ConfigureAwait(false);
             _store.SetBackend(sandbox.Id, backend.Name, _time.GetUtcNow());
+            if (request.AllowedBackends is { } allowed && !allowed.Contains(backend.Name, StringComparer.Ordinal))
+            {
+                throw new CleanroomException(ErrorCode.AccessDenied,
+                    $"this server's backend for the request is {backend.Name}, which the caller may not use (it may use {(allowed.Count == 0 ? "none" : string.Join(", ", allowed))}); ask for one with --backend");
+            }
             CapabilityCheck.EnsureSatisfied(backend.Name, backend.Capabilities, spec);
         }
         catch (Exception ex)

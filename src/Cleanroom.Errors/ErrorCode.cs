@@ -107,4 +107,9 @@ public static class ErrorCode
     /// <c>system df</c> and <c>system prune</c>, which span every principal's sandboxes).
     /// </summary>
     public const string AdminRequired = "admin_required";
+    /// <summary>
+    /// The runtime config's claims policy (<c>auth.policy</c>) refuses the call: no rule matches the caller, a rule
+    /// denies it, or the sandbox asks for a backend, an image or <c>--dangerously-allow-all</c> its rule does not grant.
+    /// </summary>
+    public const string AccessDenied = "access_denied";
 }

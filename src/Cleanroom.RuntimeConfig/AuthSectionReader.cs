@@ -5,22 +5,34 @@ namespace Cleanroom.RuntimeConfig;
 
 /// <summary>
 /// Reads <c>auth:</c> — <c>required</c> (true/false), <c>tokens</c> (a list of <c>{file, principal}</c>), <c>oidc</c>
-/// (<c>{issuers: [{issuer, audience}]}</c>) and <c>admins</c> (a list of principals). Token files are read by the
-/// server at start, never here, and their content never appears in a problem.
+/// (<c>{issuers: [{issuer, audience}]}</c>), <c>admins</c> (a list of principals) and <c>policy</c> (claims rules, read
+/// by <see cref="AuthPolicyReader"/>). Token files are read by the server at start, never here, and their content
+/// never appears in a problem.
 /// </summary>
 internal static class AuthSectionReader
 {
-    private static readonly string[] Known = ["required", "tokens", "oidc", "admins"];
+    private static readonly string[] Known = ["required", "tokens", "oidc", "admins", "policy"];
 
-    public static AuthSettings? Read(YamlNode section, List<ConfigProblem> problems) =>
-        SettingsSection.Read(section, "auth", AuthSettings.Defaults, Known, problems,
+    public static AuthSettings? Read(YamlNode section, List<ConfigProblem> problems)
+    {
+        YamlNode? policyNode = null;
+        var settings = SettingsSection.Read(section, "auth", AuthSettings.Defaults, Known, problems,
             (settings, key, value, path) => key switch
             {
                 "required" => settings with { Required = Boolean(value, path, problems) },
                 "tokens" => settings with { Tokens = Items(value, path, problems, Token) },
                 "oidc" => settings with { OidcIssuers = Oidc(value, path, problems) },
+                "policy" => settings with { Policy = AuthPolicyReader.Read(policyNode = value, path, problems) },
                 _ => settings with { Admins = Items(value, path, problems, Principal) },
             });
+        // Without required, anonymous callers would slip past every rule; a policy is only a policy over identities.
+        if (settings is { Required: false, Policy.Length: > 0 })
+        {
+            problems.Add(RuntimeConfigReader.At(policyNode!, "auth.policy", "needs auth.required: true (anonymous callers have no claims to match)"));
+            return null;
+        }
+        return settings;
+    }
 
     private static bool Boolean(YamlNode value, string path, List<ConfigProblem> problems) =>
         RuntimeConfigReader.ValidScalar(value, path, t => t is "true" or "false", "must be true or false", problems) == "true";

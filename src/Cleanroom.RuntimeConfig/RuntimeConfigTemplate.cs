@@ -69,6 +69,8 @@ public static class RuntimeConfigTemplate
         text.AppendLine("  # tokens: [{file: /etc/cleanroom/tokens/ci-bot, principal: ci-bot}]");
         text.AppendLine("  # oidc: {issuers: [{issuer: \"https://issuer.example\", audience: cleanroom}]}");
         text.AppendLine("  # admins: [alice]");
+        text.AppendLine("  # Claims policy (needs required: true): the first rule whose patterns all match decides; no match denies.");
+        text.AppendLine("  # policy: [{match: {claim: repository, pattern: \"org/*\"}, allow: true, backends: [gvisor], images: [\"ghcr.io/org/*\"], allow_all: false}]");
         text.AppendLine();
         text.AppendLine("# The HTTPS router for --expose-https (https://NAME.cleanroom.localhost:PORT/); it starts with the first route.");
         text.AppendLine("routes:");

@@ -20,6 +20,8 @@ internal static class ApiSecurity
             Tokens = auth.Tokens.Select(t => new StaticTokenSource(t.File, t.Principal)).ToList(),
             OidcIssuers = auth.OidcIssuers.Select(i => new OidcIssuer(i.Issuer, i.Audience)).ToList(),
             Admins = auth.Admins,
+            Policy = auth.Policy.Select(r => new AccessRule(
+                r.Match.Select(m => new ClaimMatch(m.Claim, m.Pattern)).ToList(), r.Allow, r.Backends, r.Images, r.AllowAll)).ToList(),
         };
     }
 }

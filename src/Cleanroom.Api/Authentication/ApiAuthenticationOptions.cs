@@ -18,6 +18,9 @@ public sealed record ApiAuthenticationOptions
 
     /// <summary>Principals with the admin role.</summary>
     public IReadOnlyList<string> Admins { get; init; } = [];
+
+    /// <summary>The claims policy, first match decides; empty: every caller may use every backend, image and allow-all.</summary>
+    public IReadOnlyList<AccessRule> Policy { get; init; } = [];
 }
 
 /// <summary>A static token: the file holding it (read once at start) and the principal it stands for.</summary>

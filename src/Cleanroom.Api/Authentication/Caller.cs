@@ -23,6 +23,9 @@ public sealed record Caller(string Principal, CallerMethod Method, bool Admin)
 {
     public static Caller Anonymous { get; } = new("", CallerMethod.Anonymous, false);
 
+    /// <summary>What the claims policy (<c>auth.policy</c>) lets this caller do.</summary>
+    public CallerGrants Grants { get; init; } = CallerGrants.Unrestricted;
+
     public bool IsAuthenticated => Method != CallerMethod.Anonymous;
 
     /// <summary>The lower-case name of <see cref="Method"/> as the API and CLI show it.</summary>

@@ -18,6 +18,7 @@ internal sealed class CallerResolver
     private const string BearerPrefix = "Bearer ";
     private readonly StaticTokens _tokens;
     private readonly HashSet<string> _admins;
+    private readonly AccessPolicy _policy;
     private readonly Dictionary<string, string> _schemeByIssuer = new(StringComparer.Ordinal);
     private readonly ILogger<CallerResolver> _logger;
 
@@ -26,6 +27,7 @@ internal sealed class CallerResolver
         _tokens = tokens;
         _logger = logger;
         _admins = options.Admins.ToHashSet(StringComparer.Ordinal);
+        _policy = new AccessPolicy(options.Policy);
         for (var i = 0; i < options.OidcIssuers.Count; i++)
             _schemeByIssuer.TryAdd(options.OidcIssuers[i].Issuer, OidcSchemes.SchemeOf(i));
     }
@@ -41,14 +43,14 @@ internal sealed class CallerResolver
             if (!http.Request.IsHttps && http.Connection.LocalIpAddress is { } local && !IPAddress.IsLoopback(local))
                 return (null, "bearer tokens are refused over plain HTTP off loopback; use https");
             var token = authorization[BearerPrefix.Length..].Trim();
-            if (_tokens.PrincipalOf(token) is { } principal) return (With(principal, CallerMethod.Token), null);
+            if (_tokens.PrincipalOf(token) is { } principal) return (With(principal, CallerMethod.Token, principal), null);
             return await OidcAsync(http, token).ConfigureAwait(false);
         }
         if (http.Connection.ClientCertificate is { } certificate)
-            return (With(certificate.Subject, CallerMethod.Certificate), null);
+            return (With(certificate.Subject, CallerMethod.Certificate, certificate.Subject), null);
         if (http.Features.Get<PeerCredentials>() is { } peer)
-            return (With($"uid:{peer.Uid}", CallerMethod.Unix), null);
-        return (Caller.Anonymous, null);
+            return (With($"uid:{peer.Uid}", CallerMethod.Unix, $"uid:{peer.Uid}"), null);
+        return (Caller.Anonymous with { Grants = _policy.Decide(new Dictionary<string, IReadOnlyList<string>>(), admin: false) }, null);
     }
 
     private async Task<(Caller?, string?)> OidcAsync(HttpContext http, string token)
@@ -74,8 +76,10 @@ internal sealed class CallerResolver
         }
         var subject = result.Principal?.FindFirst("sub")?.Value;
         if (string.IsNullOrEmpty(subject)) return (null, $"the bearer token from {issuer} has no 'sub' claim");
-        // Qualified by issuer: two issuers may both have a subject "alice".
-        return (With($"{issuer}#{subject}", CallerMethod.Oidc), null);
+        // Qualified by issuer: two issuers may both have a subject "alice". Every claim of the token is matchable.
+        var claims = result.Principal!.Claims.GroupBy(c => c.Type, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => (IReadOnlyList<string>)g.Select(c => c.Value).ToList(), StringComparer.Ordinal);
+        return (With($"{issuer}#{subject}", CallerMethod.Oidc, subject, claims), null);
     }
 
     private static string Why(Exception? failure) => failure switch
@@ -92,5 +96,17 @@ internal sealed class CallerResolver
         _ => "it failed validation",
     };
 
-    private Caller With(string principal, CallerMethod method) => new(principal, method, _admins.Contains(principal));
+    /// <summary>
+    /// The caller with its grants. Besides a token's own claims, every caller has <c>sub</c> (the token's subject, the
+    /// certificate's subject, the principal of a static token, <c>uid:N</c>), <c>principal</c> and <c>method</c>.
+    /// </summary>
+    private Caller With(string principal, CallerMethod method, string subject, Dictionary<string, IReadOnlyList<string>>? claims = null)
+    {
+        claims ??= new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal);
+        claims["sub"] = [subject];
+        claims["principal"] = [principal];
+        claims["method"] = [method.ToString().ToLowerInvariant()];
+        var admin = _admins.Contains(principal);
+        return new Caller(principal, method, admin) { Grants = _policy.Decide(claims, admin) };
+    }
 }

@@ -9,12 +9,21 @@ internal sealed class IdentityApi(ApiAuthenticationOptions options) : IdentitySe
     public override Task<WhoAmIResponse> WhoAmI(WhoAmIRequest request, ServerCallContext context)
     {
         var caller = context.GetHttpContext().Caller();
-        return Task.FromResult(new WhoAmIResponse
+        var grants = caller.Grants;
+        var response = new WhoAmIResponse
         {
             Principal = caller.Principal,
             Method = caller.MethodName,
             Admin = caller.Admin,
             Required = options.Required,
-        });
+            Allowed = grants.Allowed,
+            PolicyReason = grants.Reason,
+            AnyBackend = grants.Backends is null,
+            AnyImage = grants.Images is null,
+            AllowAll = grants.AllowAll,
+        };
+        response.Backends.AddRange(grants.Backends ?? []);
+        response.Images.AddRange(grants.Images ?? []);
+        return Task.FromResult(response);
     }
 }

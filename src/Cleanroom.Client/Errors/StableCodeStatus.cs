@@ -56,6 +56,7 @@ public static class StableCodeStatus
         [ErrorCode.LockfileViolation] = StatusCode.PermissionDenied,
         [ErrorCode.SecretScopeViolation] = StatusCode.PermissionDenied,
         [ErrorCode.AdminRequired] = StatusCode.PermissionDenied,
+        [ErrorCode.AccessDenied] = StatusCode.PermissionDenied,
         // Who is calling is unknown (or their credential failed): a new credential, not a new request, fixes it.
         [ErrorCode.Unauthenticated] = StatusCode.Unauthenticated,
         // A runtime that fails to launch is a server-side fault, not a hint to retry (Unavailable would

@@ -35,6 +35,20 @@ internal sealed class SandboxAccess(SandboxControl control, ApiAuthenticationOpt
             throw new CleanroomException(ErrorCode.AdminRequired, $"{what} is for the server's admins (auth.admins)");
     }
 
+    /// <summary>
+    /// Refuses, with <c>access_denied</c>, a sandbox whose backend, image or allow-all the claims policy does not grant
+    /// the caller (the image only when <paramref name="imageReference"/> is given). Checked before anything is made.
+    /// </summary>
+    public static void RequireGranted(ServerCallContext context, string? backend, string? imageReference, bool allowAll)
+    {
+        var caller = context.GetHttpContext().Caller();
+        if (caller.Grants.RefusalFor(backend, imageReference, allowAll) is { } refusal)
+            throw new CleanroomException(ErrorCode.AccessDenied, refusal);
+    }
+
+    /// <summary>The backends the claims policy lets the caller use; null: any.</summary>
+    public static IReadOnlyList<string>? AllowedBackends(ServerCallContext context) => context.GetHttpContext().Caller().Grants.Backends;
+
     /// <summary>The sandbox, if the caller may see it; else <c>not_found</c> exactly as for an id that does not exist.</summary>
     public async Task<Sandbox> SandboxAsync(ServerCallContext context, string sandboxId)
     {

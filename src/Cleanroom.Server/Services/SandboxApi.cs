@@ -24,11 +24,15 @@ internal sealed class SandboxApi(
                 ?? throw new CleanroomException(ErrorCode.NotFound, $"image {request.ImageRef} has no name in the store");
         }
 
+        // The backend asked for and allow-all before anything is fetched or made; the image once the policy names it.
+        // A backend left to the server is checked by the control plane once it is chosen (AllowedBackends).
+        var backend = string.IsNullOrEmpty(request.Backend) ? settings.DefaultBackend : request.Backend;
+        SandboxAccess.RequireGranted(context, backend, null, request.DangerouslyAllowAll);
         var (policy, repository, policySource) = request.RepositoryCheckout is null
             ? (PolicyIntake.Accept(request), null, "")
             : await CheckOutAsync(request, context.CancellationToken);
         var image = policy.Image.Reference;
-        var backend = string.IsNullOrEmpty(request.Backend) ? settings.DefaultBackend : request.Backend;
+        SandboxAccess.RequireGranted(context, backend, image, request.DangerouslyAllowAll);
         var sandbox = await control.CreateSandboxAsync(SandboxRequests.For(policy, backend, request.DangerouslyAllowAll, settings) with
         {
             // A missing image is pulled while the sandbox is PROVISIONING, its progress on the sandbox's events.
@@ -40,6 +44,7 @@ internal sealed class SandboxApi(
             Labels = new Dictionary<string, string>(request.Labels, StringComparer.Ordinal),
             EnsureKey = string.IsNullOrEmpty(request.EnsureKey) ? null : request.EnsureKey,
             Owner = SandboxAccess.OwnerFor(context),
+            AllowedBackends = SandboxAccess.AllowedBackends(context),
         }, context.CancellationToken);
 
         return new V1.CreateSandboxResponse

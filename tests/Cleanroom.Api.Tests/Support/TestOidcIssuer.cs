@@ -67,7 +67,7 @@ public sealed class TestOidcIssuer : IAsyncDisposable
 
     /// <summary>A signed JWT; each argument overrides the valid default.</summary>
     public string Token(string subject = "ci-job-1", string? audience = "cleanroom", string? issuer = null,
-        DateTime? expires = null, RsaSecurityKey? key = null)
+        DateTime? expires = null, RsaSecurityKey? key = null, string repository = "org/repo")
     {
         var now = DateTime.UtcNow;
         var expiry = expires ?? now.AddMinutes(10);
@@ -75,7 +75,7 @@ public sealed class TestOidcIssuer : IAsyncDisposable
         {
             Issuer = issuer ?? Issuer,
             Audience = audience,
-            Subject = new ClaimsIdentity([new Claim("sub", subject), new Claim("repository", "org/repo")]),
+            Subject = new ClaimsIdentity([new Claim("sub", subject), new Claim("repository", repository)]),
             IssuedAt = expiry < now ? expiry.AddMinutes(-10) : now,
             NotBefore = expiry < now ? expiry.AddMinutes(-10) : now.AddSeconds(-5),
             Expires = expiry,

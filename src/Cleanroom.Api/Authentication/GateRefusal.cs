@@ -9,9 +9,10 @@ namespace Cleanroom.Api.Authentication;
 
 /// <summary>
 /// Writes a refusal before any handler runs, in the request's own protocol: a gRPC trailers-only response, a Connect
-/// end-of-stream envelope for a Connect stream, else a Connect unary error (HTTP 401).
+/// end-of-stream envelope for a Connect stream, else a Connect unary error with the code's HTTP status (401 for
+/// <c>unauthenticated</c>, 403 for <c>access_denied</c>).
 /// </summary>
-internal static class UnauthenticatedResponse
+internal static class GateRefusal
 {
     public static async Task WriteAsync(HttpContext http, WireError error)
     {
@@ -35,7 +36,7 @@ internal static class UnauthenticatedResponse
             return;
         }
         var body = ConnectErrorJson.Serialize(error);
-        response.StatusCode = (int)HttpStatusCode.Unauthorized;
+        response.StatusCode = ConnectCode.HttpStatusOf(error.Status);
         response.ContentType = "application/json";
         response.ContentLength = body.Length;
         await response.Body.WriteAsync(body, http.RequestAborted).ConfigureAwait(false);
