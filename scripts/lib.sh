@@ -102,7 +102,7 @@ KERNEL_BUILD_PACKAGES=(linux-source-6.1 bc bison flex libelf-dev libssl-dev gcc 
 # tests' private file system and leftover loop device, busybox-static for the upstream hosts' HTTP server (busybox httpd,
 # with CGI and basic auth), git for the gateway tests' upstream (git http-backend behind that httpd) and their
 # host-side clones. (nodejs and npm: see test.sh.)
-TEST_PACKAGES=(docker-registry skopeo apache2-utils cpio curl tmux mount busybox-static git systemd)
+TEST_PACKAGES=(docker-registry skopeo apache2-utils cpio curl tmux mount busybox-static git systemd systemd-journal-remote)
 
 # Where setup.sh's background kernel build writes its log.
 kernel_build_log() { printf '%s/cleanroom/kernel-build.log' "${XDG_STATE_HOME:-$HOME/.local/state}"; }

@@ -28,6 +28,7 @@ public static class CliApplication
         root.Subcommands.Add(DoctorCommand.Build(console));
         root.Subcommands.Add(ImageCommand.Build(console));
         root.Subcommands.Add(SystemCommand.Build(console));
+        root.Subcommands.Add(DaemonCommand.Build(console));
         root.Subcommands.Add(InitCommand.Build(console));
         Client.ConnectionFlags.AddTo(root);
         return root;

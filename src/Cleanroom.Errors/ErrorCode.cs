@@ -112,4 +112,9 @@ public static class ErrorCode
     /// denies it, or the sandbox asks for a backend, an image or <c>--dangerously-allow-all</c> its rule does not grant.
     /// </summary>
     public const string AccessDenied = "access_denied";
+    /// <summary>
+    /// A <c>cleanroom daemon</c> verb needs systemd (the service's state, journal or restart) and systemd is not the
+    /// init system here, or <c>systemctl</c>/<c>journalctl</c> failed.
+    /// </summary>
+    public const string SystemdUnavailable = "systemd_unavailable";
 }

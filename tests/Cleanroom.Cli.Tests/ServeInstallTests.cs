@@ -34,6 +34,7 @@ public sealed class ServeInstallTests : IDisposable
         Assert.Contains($"\"XDG_CONFIG_HOME={Path.Combine(_root.Path, "config")}\"", unit);
         Assert.Contains("\"XDG_STATE_HOME=/var/lib\"", unit);
         Assert.Contains("KillMode=process", unit);
+        Assert.Contains("Type=notify", unit);
         var (code, output) = await VerifyAsync(Path.Combine(units, "cleanroom.service"));
         Assert.True(code == 0 && output.Trim().Length == 0, $"systemd-analyze verify: exit {code}: {output}");
     }

@@ -53,6 +53,7 @@ internal static class ApiSession
         ErrorCode.RepositoryCheckoutFailed => "check --repo-url, --repo-commit and --repo-ref against the repository; the server's log says what its fetch answered",
         ErrorCode.HostNotAllowed => "add the host:port to sandbox.network.allow in cleanroom.yaml if the sandbox should reach it",
         ErrorCode.AdminRequired => "ask an operator listed in the server's auth.admins, or run it as one",
+        ErrorCode.SystemdUnavailable => "install the service with 'cleanroom serve install' on a host where systemd runs, or read the log of a server you started by hand on its stderr",
         ErrorCode.AccessDenied => "the server's auth.policy decides this; 'cleanroom auth check' shows what it allows you",
         ErrorCode.Unauthenticated => "pass a token with --token-file or CLEANROOM_TOKEN (over https, a client certificate with --tls-cert and --tls-key); 'cleanroom auth check' shows who the server takes you for",
         ErrorCode.NotFound => "list what exists with 'cleanroom sandbox ls'",

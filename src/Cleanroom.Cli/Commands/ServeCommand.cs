@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Cleanroom.Api.Addressing;
 using Cleanroom.Api.Errors;
+using Cleanroom.Cli.Service;
 using Cleanroom.ControlPlane;
 using Cleanroom.Errors;
 using Cleanroom.RuntimeConfig;
@@ -103,8 +104,11 @@ internal static class ServeCommand
             var addresses = requested.Length == 0
                 ? [DefaultApiAddress.Socket(console.GetEnvironment)]
                 : requested.Select(ApiAddress.Parse).Distinct().ToList<ApiAddress>();
+            // Taken before anything starts a child process, so no sandbox inherits the service manager's socket.
+            var serviceManager = ServiceNotification.FromEnvironment();
             await using var server = await CleanroomServer.StartAsync(addresses, directories, configuration, loggers, cancellationToken);
             console.Error.WriteLine($"cleanroom: serving on {string.Join(", ", server.BoundAddresses)}");
+            serviceManager.Ready($"serving on {string.Join(", ", server.BoundAddresses)}");
             if (readyChannel is not null)
             {
                 await readyChannel.WriteAsync("ready\n"u8.ToArray(), cancellationToken);
@@ -112,6 +116,7 @@ internal static class ServeCommand
             }
 
             await server.WaitForShutdownAsync(cancellationToken);
+            serviceManager.Stopping();
             return ExitCode.Success;
         }
         catch (Exception e) when (e is ServerAlreadyRunningException or StateDirectoryInUseException)

@@ -25,7 +25,11 @@ internal static class ServiceUnit
             Wants=network-online.target
 
             [Service]
-            Type=simple
+            # serve says READY=1 (sd_notify) once its API answers: start and restart return only then. Start-up probes
+            # the backends and re-adopts every READY sandbox, which can take a while on a busy host.
+            Type=notify
+            NotifyAccess=main
+            TimeoutStartSec=300
             ExecStart={exec}
             Environment={Quote("XDG_STATE_HOME=/var/lib")} {Quote("XDG_CACHE_HOME=/var/cache")}
             Environment={Quote("XDG_DATA_HOME=" + BaseOf(installer.DataHome))} {Quote("XDG_CONFIG_HOME=" + BaseOf(installer.ConfigHome))}

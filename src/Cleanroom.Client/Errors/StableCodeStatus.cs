@@ -20,6 +20,7 @@ public static class StableCodeStatus
         [ErrorCode.PathUnsafe] = StatusCode.InvalidArgument,
         [ErrorCode.NotAGitCheckout] = StatusCode.FailedPrecondition,
         [ErrorCode.StdinAttached] = StatusCode.FailedPrecondition,
+        [ErrorCode.SystemdUnavailable] = StatusCode.FailedPrecondition,
         [ErrorCode.PortInUse] = StatusCode.FailedPrecondition,
         [ErrorCode.RouteInUse] = StatusCode.FailedPrecondition,
         [ErrorCode.ConnectionRefused] = StatusCode.FailedPrecondition,
