@@ -28,6 +28,7 @@ public static class RuntimeConfigReader
     private const string TopSecrets = "secrets";
     private const string TopBlockCache = "block_cache";
     private const string TopRecords = "records";
+    private const string TopAudit = "audit";
     private const string TopListen = "listen";
     private const string TopTls = "tls";
     private const string TopAuth = "auth";
@@ -64,6 +65,7 @@ public static class RuntimeConfigReader
         var secrets = SecretSettings.None;
         var blockCache = BlockCacheSettings.Defaults;
         var records = RecordSettings.Defaults;
+        var audit = AuditSettings.Defaults;
         var listen = System.Collections.Immutable.ImmutableArray<string>.Empty;
         var tls = TlsSettings.Defaults;
         var auth = AuthSettings.Defaults;
@@ -106,6 +108,9 @@ public static class RuntimeConfigReader
                 case TopRecords:
                     records = RecordsSectionReader.Read(value, problems) ?? RecordSettings.Defaults;
                     break;
+                case TopAudit:
+                    audit = AuditSectionReader.Read(value, problems) ?? AuditSettings.Defaults;
+                    break;
                 case TopBlockCache:
                     blockCache = BlockCacheSectionReader.Read(value, problems) ?? BlockCacheSettings.Defaults;
                     break;
@@ -119,7 +124,7 @@ public static class RuntimeConfigReader
                     auth = AuthSectionReader.Read(value, problems) ?? AuthSettings.Defaults;
                     break;
                 default:
-                    problems.Add(At(keyNode, key, $"unknown field '{key}'; known fields are {TopDefaultBackend}, {TopDefaultImage}, {TopImages}, {TopNetwork}, {TopWorkspace}, {TopWarmPool}, {TopRoutes}, {TopGateway}, {TopSecrets}, {TopBlockCache}, {TopRecords}, {TopListen}, {TopTls}, {TopAuth}, {TopBackends}"));
+                    problems.Add(At(keyNode, key, $"unknown field '{key}'; known fields are {TopDefaultBackend}, {TopDefaultImage}, {TopImages}, {TopNetwork}, {TopWorkspace}, {TopWarmPool}, {TopRoutes}, {TopGateway}, {TopSecrets}, {TopBlockCache}, {TopRecords}, {TopAudit}, {TopListen}, {TopTls}, {TopAuth}, {TopBackends}"));
                     break;
             }
         }
@@ -137,6 +142,7 @@ public static class RuntimeConfigReader
                 Secrets = secrets,
                 BlockCache = blockCache,
                 Records = records,
+                Audit = audit,
                 Listen = listen,
                 Tls = tls,
                 Auth = auth,

@@ -52,6 +52,14 @@ public static class RuntimeConfigTemplate
         text.AppendLine("records:");
         text.AppendLine("  # retention_days: 7");
         text.AppendLine();
+        text.AppendLine("# The audit log: one JSON line per call that changes something or is refused (who, what, which sandbox, policy");
+        text.AppendLine("# hash, allow-all, outcome). It rotates at max_bytes; rotated files beyond max_files or retention_days go.");
+        text.AppendLine("audit:");
+        text.AppendLine("  # file: /var/log/cleanroom/api.jsonl   # default: audit/api.jsonl in the state directory");
+        text.AppendLine($"  # max_bytes: {AuditSettings.Defaults.MaxBytes}");
+        text.AppendLine($"  # max_files: {AuditSettings.Defaults.MaxFiles}");
+        text.AppendLine($"  # retention_days: {AuditSettings.Defaults.RetentionDays}");
+        text.AppendLine();
         text.AppendLine("# Where the API listens besides serve's --listen flags (default: the user's unix socket). A non-loopback");
         text.AppendLine("# https address needs auth.required: true; plain http stays on loopback.");
         text.AppendLine("# listen: [unix:///run/cleanroom/cleanroom.sock, https://0.0.0.0:7777]");

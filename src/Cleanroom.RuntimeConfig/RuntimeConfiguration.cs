@@ -34,6 +34,9 @@ public sealed record RuntimeConfiguration(
     /// <summary><c>records:</c>, how long ended sandboxes' records are kept.</summary>
     public RecordSettings Records { get; init; } = RecordSettings.Defaults;
 
+    /// <summary>The audit log: file, rotation size, rotated files kept, retention.</summary>
+    public AuditSettings Audit { get; init; } = AuditSettings.Defaults;
+
     /// <summary><c>listen:</c>, the API addresses <c>cleanroom serve</c> listens on besides its <c>--listen</c> flags.</summary>
     public ImmutableArray<string> Listen { get; init; } = [];
 

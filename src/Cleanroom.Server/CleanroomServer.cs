@@ -129,7 +129,12 @@ public sealed class CleanroomServer : IAsyncDisposable
                 services.AddSingleton(provider => new Storage.HostStorage(directories, images, control, enforcement?.Gateway?.Mirrors,
                     configuration.DefaultImage, TimeProvider.System, provider.GetRequiredService<ILogger<Storage.HostStorage>>()));
                 services.AddSingleton<V1.SystemService.SystemServiceBase, SystemApi>();
-            }, api => ApiSecurity.Apply(configuration, api));
+            }, api =>
+            {
+                ApiSecurity.Apply(configuration, api);
+                api.CallObserver = new Audit.AuditLog(configuration.Audit.File ?? Path.Combine(directories.StateHome, "audit", "api.jsonl"),
+                    configuration.Audit, loggers.CreateLogger<Audit.AuditLog>());
+            });
             await app.StartAsync(cancellationToken);
             return new CleanroomServer(control, app, enforcement);
         }

@@ -1,7 +1,9 @@
 using Cleanroom.Api.Errors;
 using Cleanroom.Errors;
 using Grpc.Core;
+using Cleanroom.Api.Observation;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Cleanroom.Api.Authentication;
 
@@ -25,12 +27,14 @@ internal sealed class AuthenticationGate(RequestDelegate next, CallerResolver re
         if (refusal is null && options.Required && caller is { IsAuthenticated: false }) refusal = IdentityRequired;
         if (refusal is not null)
         {
+            http.RequestServices.GetService<IApiCallObserver>()?.Refused(http, caller, ErrorCode.Unauthenticated);
             await GateRefusal.WriteAsync(http,
                 WireError.Create(StatusCode.Unauthenticated, ErrorCode.Unauthenticated, refusal)).ConfigureAwait(false);
             return;
         }
         if (!caller!.Grants.Allowed && !http.Request.Path.Equals(WhoAmIPath, StringComparison.Ordinal))
         {
+            http.RequestServices.GetService<IApiCallObserver>()?.Refused(http, caller, ErrorCode.AccessDenied);
             await GateRefusal.WriteAsync(http, WireError.Create(StatusCode.PermissionDenied, ErrorCode.AccessDenied,
                 $"{caller.Principal} may not use this server: {caller.Grants.Reason}")).ConfigureAwait(false);
             return;

@@ -3,6 +3,7 @@ using System.Reflection;
 using Google.Protobuf;
 using Google.Protobuf.Reflection;
 using Grpc.Core;
+using Cleanroom.Api.Observation;
 using Microsoft.Extensions.DependencyInjection;
 using ServiceDescriptor = Google.Protobuf.Reflection.ServiceDescriptor;
 
@@ -13,6 +14,7 @@ namespace Cleanroom.Api.Connect;
 /// binder, the same way Grpc.AspNetCore discovers them. Each method calls the service base class's virtual method
 /// through an open delegate, so whatever implementation DI resolves (the one gRPC also uses) runs. The annotation on
 /// <typeparamref name="TService"/> keeps those public methods in a trimmed (NativeAOT) build, where they are looked up.
+/// Each call is reported to the server's <see cref="IApiCallObserver"/>, as gRPC calls are by its interceptor.
 /// </summary>
 internal sealed class ConnectServiceBinder<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicMethods)] TService>(ServiceDescriptor service)
     : ServiceBinderBase
@@ -28,7 +30,18 @@ internal sealed class ConnectServiceBinder<[DynamicallyAccessedMembers(Dynamical
             Unary: async (http, request, context) =>
             {
                 var implementation = http.RequestServices.GetRequiredService<TService>();
-                return (IMessage)await invoke(implementation, (TRequest)request, context).ConfigureAwait(false);
+                var observer = http.RequestServices.GetService<IApiCallObserver>();
+                try
+                {
+                    var response = (IMessage)await invoke(implementation, (TRequest)request, context).ConfigureAwait(false);
+                    observer?.Completed(context, request, response, null);
+                    return response;
+                }
+                catch (Exception failure)
+                {
+                    observer?.Completed(context, request, null, failure);
+                    throw;
+                }
             },
             ServerStreaming: null));
     }
@@ -39,11 +52,21 @@ internal sealed class ConnectServiceBinder<[DynamicallyAccessedMembers(Dynamical
             method.Name, typeof(TRequest), typeof(IServerStreamWriter<TResponse>), typeof(ServerCallContext));
         Methods.Add(new ConnectMethod(method.FullName, Describe(method.Name),
             Unary: null,
-            ServerStreaming: (http, request, envelopes, context) =>
+            ServerStreaming: async (http, request, envelopes, context) =>
             {
                 var implementation = http.RequestServices.GetRequiredService<TService>();
+                var observer = http.RequestServices.GetService<IApiCallObserver>();
                 var writer = new ConnectStreamWriter<TResponse>(envelopes, context.CancellationToken);
-                return invoke(implementation, (TRequest)request, writer, context);
+                try
+                {
+                    await invoke(implementation, (TRequest)request, writer, context).ConfigureAwait(false);
+                    observer?.Completed(context, request, null, null);
+                }
+                catch (Exception failure)
+                {
+                    observer?.Completed(context, request, null, failure);
+                    throw;
+                }
             }));
     }
 

@@ -3,6 +3,7 @@ using Cleanroom.Api.Authentication;
 using Cleanroom.Api.Tls;
 using Cleanroom.Api.Connect;
 using Cleanroom.Api.Errors;
+using Cleanroom.Api.Observation;
 using Cleanroom.Api.Transport;
 using Cleanroom.Api.V1;
 using Cleanroom.Errors;
@@ -80,11 +81,14 @@ public static class ApiHost
         services.AddGrpc(grpc =>
         {
             grpc.Interceptors.Add<GrpcErrorInterceptor>();
+            // Inside the error interceptor: it sees the handler's own exception, stable code and all.
+            if (options.CallObserver is not null) grpc.Interceptors.Add<ObservingInterceptor>();
             grpc.EnableDetailedErrors = false;
             grpc.MaxReceiveMessageSize = options.MaxMessageBytes;
             grpc.MaxSendMessageSize = null;
         });
         services.AddSingleton(options.Authentication);
+        if (options.CallObserver is not null) services.AddSingleton(options.CallObserver);
         services.AddSingleton(staticTokens);
         services.AddSingleton<CallerResolver>();
         if (options.Authentication.OidcIssuers.Count > 0) OidcSchemes.Add(services, options.Authentication.OidcIssuers);

@@ -26,4 +26,7 @@ public sealed class ApiHostOptions
 
     /// <summary>How callers are identified, and whether they must be (a non-loopback address needs <c>Required</c>).</summary>
     public Authentication.ApiAuthenticationOptions Authentication { get; set; } = new();
+
+    /// <summary>Told about every call when it ends and every call the gate refuses (the server's audit log); null: none.</summary>
+    public Observation.IApiCallObserver? CallObserver { get; set; }
 }
