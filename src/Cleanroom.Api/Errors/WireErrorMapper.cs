@@ -20,6 +20,9 @@ public static class WireErrorMapper
                 return WireError.Create(StableCodeStatus.For(ce.Code), ce.Code, ce.Message, StringData(ce.Data));
             case RpcException rpc:
                 return FromRpcException(rpc);
+            case Google.Protobuf.InvalidProtocolBufferException malformed:
+                // A client stream's later message that does not parse: the client's mistake, not the server's.
+                return WireError.Create(StatusCode.InvalidArgument, ErrorCode.InvalidArgument, $"a request message is not valid protobuf: {malformed.Message}");
             case OperationCanceledException when deadlineExceeded:
                 return WireError.Create(StatusCode.DeadlineExceeded, "deadline_exceeded", "the call's deadline passed");
             case OperationCanceledException:

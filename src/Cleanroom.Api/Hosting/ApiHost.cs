@@ -108,6 +108,7 @@ public static class ApiHost
         // First: nothing of an unauthenticated request is read or dispatched.
         app.UseMiddleware<AuthenticationGate>();
         app.UseMiddleware<ConnectMiddleware>();
+        app.UseMiddleware<GrpcMessageCheck>();
         app.UseRouting();
         // Mapping the generated base classes makes Grpc.AspNetCore resolve them from DI: the same registrations
         // the Connect adapter resolves, so both protocols reach one implementation.
