@@ -1,3 +1,4 @@
+using Cleanroom.Cli.Service;
 using Cleanroom.Api.Addressing;
 using Cleanroom.Client;
 using Cleanroom.Api.Errors;
@@ -17,7 +18,7 @@ internal static class DetachedServer
 {
     private static readonly TimeSpan ReadyDeadline = TimeSpan.FromSeconds(120);
 
-    public static async Task<int> StartAsync(CliConsole console, string[] listen, string readyFlag, CancellationToken cancellationToken)
+    public static async Task<int> StartAsync(CliConsole console, string[] listen, string readyFlag, ServerLogging logging, CancellationToken cancellationToken)
     {
         var address = listen.Length == 0 ? DefaultApiAddress.Socket(console.GetEnvironment) : ApiAddress.Parse(listen[0]);
         if (await AnswersAsync(address, cancellationToken))
@@ -31,7 +32,7 @@ internal static class DetachedServer
         // Started through the one place that starts long-lived programs: a session of its own, stdin /dev/null, stderr
         // (native crash output included) appended to the log, stdout a pipe whose one line says it is ready. Nothing
         // of the caller's terminal or pipes is held (a caller reading our output to its end would otherwise wait for ever).
-        List<string> argv = [Environment.ProcessPath!, "serve", readyFlag, logFile];
+        List<string> argv = [Environment.ProcessPath!, "serve", readyFlag, logFile, "--log-level", logging.Level, "--log-format", logging.Format];
         foreach (var item in listen)
         {
             argv.Add("--listen");

@@ -27,19 +27,35 @@ internal static class ServeCommand
             Description = "Start the server in the background, wait until it answers, then return (succeeds if one already answers)",
         };
         var readyOnStdout = new Option<string?>(ReadyOnStdoutFlag) { Hidden = true };
-        var command = new Command("serve", "Run the Cleanroom server (gRPC and Connect on a unix socket, and on https with --tls-cert/--tls-key) until SIGTERM.") { listen, detach, readyOnStdout };
+        var logLevel = new Option<string>("--log-level")
+        {
+            Description = "Least severe log entries written: trace, debug, info, warning or error",
+            DefaultValueFactory = _ => "info",
+        };
+        logLevel.AcceptOnlyFromAmong("trace", "debug", "info", "warning", "error");
+        var logFormat = new Option<string>("--log-format")
+        {
+            Description = "text (one line per entry) or json (one JSON object per line: timestamp, level, category, message, state)",
+            DefaultValueFactory = _ => "text",
+        };
+        logFormat.AcceptOnlyFromAmong("text", "json");
+        var command = new Command("serve", "Run the Cleanroom server (gRPC and Connect on a unix socket, and on https with --tls-cert/--tls-key) until SIGTERM.")
+        {
+            listen, detach, readyOnStdout, logLevel, logFormat,
+        };
         command.Subcommands.Add(ServeInstallCommand.Build(console));
         command.SetAction((parse, token) =>
         {
             var addresses = parse.GetValue(listen) ?? [];
+            var logging = new ServerLogging(parse.GetValue(logLevel)!, parse.GetValue(logFormat)!);
             return parse.GetValue(detach)
-                ? DetachedServer.StartAsync(console, addresses, ReadyOnStdoutFlag, token)
-                : ServeAsync(console, addresses, parse.GetValue(readyOnStdout), token);
+                ? DetachedServer.StartAsync(console, addresses, ReadyOnStdoutFlag, logging, token)
+                : ServeAsync(console, addresses, parse.GetValue(readyOnStdout), logging, token);
         });
         return command;
     }
 
-    private static async Task<int> ServeAsync(CliConsole console, string[] listen, string? logFile, CancellationToken cancellationToken)
+    private static async Task<int> ServeAsync(CliConsole console, string[] listen, string? logFile, ServerLogging logging, CancellationToken cancellationToken)
     {
         // A detached server reports readiness on the stdout its starter reads, and logs to a file from the start.
         Stream? readyChannel = null;
@@ -55,7 +71,7 @@ internal static class ServeCommand
 
         try
         {
-            return await RunAsync(console, listen, readyChannel, cancellationToken);
+            return await RunAsync(console, listen, readyChannel, logging, cancellationToken);
         }
         finally
         {
@@ -78,7 +94,7 @@ internal static class ServeCommand
         return configuration with { Tls = tls };
     }
 
-    private static async Task<int> RunAsync(CliConsole console, string[] listen, Stream? readyChannel, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(CliConsole console, string[] listen, Stream? readyChannel, ServerLogging logging, CancellationToken cancellationToken)
     {
         var directories = console.Directories;
         var config = RuntimeConfigReader.ReadFile(directories.ConfigFile);
@@ -93,10 +109,7 @@ internal static class ServeCommand
             return ExitCode.Failure;
         }
 
-        using var loggers = LoggerFactory.Create(logging => logging
-            .AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss.fff "; })
-            .AddFilter("Microsoft.AspNetCore", LogLevel.Warning)
-            .SetMinimumLevel(LogLevel.Information));
+        using var loggers = logging.CreateFactory();
         try
         {
             var configuration = WithTlsFlags(config.Configuration!, console.Connection);
