@@ -85,6 +85,11 @@ public sealed class CliAgainstServerTests : IAsyncLifetime
         var sandboxes = await _server.RunCliAsync("sandbox", "ls");
         Assert.Contains(sandboxId, sandboxes.Out);
         Assert.Contains("READY", sandboxes.Out);
+
+        // Upstream's spelling of status --last.
+        var lastRun = await _server.RunCliAsync("status", "--last-run");
+        Assert.True(lastRun.ExitCode == 0, lastRun.Error);
+        Assert.Contains(sandboxId, lastRun.Out);
     }
 
     [Fact]

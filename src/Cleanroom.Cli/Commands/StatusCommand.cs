@@ -6,12 +6,14 @@ using Cleanroom.Cli.Output;
 
 namespace Cleanroom.Cli.Commands;
 
-/// <summary><c>cleanroom status [--last]</c>: the server's sandboxes and warm pool at a glance, or the newest run.</summary>
+/// <summary><c>cleanroom status [--last | --last-run]</c>: the server's sandboxes and warm pool at a glance, or the newest run.</summary>
 internal static class StatusCommand
 {
     public static Command Build(CliConsole console)
     {
         var (host, last, json) = (CommonOptions.Host(), CommonOptions.Last(), CommonOptions.Json());
+        // Upstream's spelling, which its docs and agents use.
+        last.Aliases.Add("--last-run");
         var command = new Command("status", "Summarise the server's sandboxes; with --last, the newest sandbox and execution.") { host, last, json };
         command.SetAction((parse, token) => ApiSession.RunAsync(console, parse.GetValue(host), async client =>
         {
