@@ -31,6 +31,8 @@ public static class RuntimeConfigReader
     private const string TopListen = "listen";
     private const string TopTls = "tls";
     private const string TopAuth = "auth";
+    private const string TopRegistries = "registries";
+    private const string TopRegistryCache = "registry_cache";
 
     /// <summary>Reads the file; a missing file is valid and means "all defaults".</summary>
     public static RuntimeConfigResult ReadFile(string path)
@@ -67,6 +69,8 @@ public static class RuntimeConfigReader
         var listen = System.Collections.Immutable.ImmutableArray<string>.Empty;
         var tls = TlsSettings.Defaults;
         var auth = AuthSettings.Defaults;
+        var registries = RegistrySettings.Defaults;
+        var registryCache = RegistryCacheSettings.Defaults;
         var backends = ImmutableSortedDictionary.CreateBuilder<string, ImmutableSortedDictionary<string, string>>(StringComparer.Ordinal);
         foreach (var (keyNode, value) in root.Children)
         {
@@ -118,8 +122,14 @@ public static class RuntimeConfigReader
                 case TopAuth:
                     auth = AuthSectionReader.Read(value, problems) ?? AuthSettings.Defaults;
                     break;
+                case TopRegistries:
+                    registries = RegistriesSectionReader.Read(value, problems) ?? RegistrySettings.Defaults;
+                    break;
+                case TopRegistryCache:
+                    registryCache = RegistryCacheSectionReader.Read(value, problems) ?? RegistryCacheSettings.Defaults;
+                    break;
                 default:
-                    problems.Add(At(keyNode, key, $"unknown field '{key}'; known fields are {TopDefaultBackend}, {TopDefaultImage}, {TopImages}, {TopNetwork}, {TopWorkspace}, {TopWarmPool}, {TopRoutes}, {TopGateway}, {TopSecrets}, {TopBlockCache}, {TopRecords}, {TopListen}, {TopTls}, {TopAuth}, {TopBackends}"));
+                    problems.Add(At(keyNode, key, $"unknown field '{key}'; known fields are {TopDefaultBackend}, {TopDefaultImage}, {TopImages}, {TopNetwork}, {TopWorkspace}, {TopWarmPool}, {TopRoutes}, {TopGateway}, {TopSecrets}, {TopBlockCache}, {TopRecords}, {TopRegistries}, {TopRegistryCache}, {TopListen}, {TopTls}, {TopAuth}, {TopBackends}"));
                     break;
             }
         }
@@ -140,6 +150,8 @@ public static class RuntimeConfigReader
                 Listen = listen,
                 Tls = tls,
                 Auth = auth,
+                Registries = registries,
+                RegistryCache = registryCache,
             }, problems)
             : new RuntimeConfigResult("", true, null, problems);
     }

@@ -60,7 +60,8 @@ internal static partial class GatewayRequestTarget
             "meta" => MetaOnly(method, segments),
             "git" => Git(method, segments, queryText),
             "secrets" => Secrets(method, segments, queryText),
-            _ => Refuse(404, ErrorCode.GatewayRouteUnknown, "no such route; the gateway serves /meta/, /git/HOST/REPO and /secrets/HOST/PATH"),
+            Registries.RegistryRoute.Npm or Registries.RegistryRoute.PyPi => Registry(segments[0], method, segments, queryText),
+            _ => Refuse(404, ErrorCode.GatewayRouteUnknown, "no such route; the gateway serves /meta/, /git/HOST/REPO, /secrets/HOST/PATH, /npm/HOST/PATH and /pypi/HOST/PATH"),
         };
     }
 
@@ -143,6 +144,20 @@ internal static partial class GatewayRequestTarget
         if (ParseHost(segments[1]) is not var (host, port))
             return Refuse(400, ErrorCode.GatewayPathUnsafe, $"'{Printable(segments[1])}' is not a lowercase host name with an optional :port", "secrets");
         return new SecretsRoute(host, port, "/" + string.Join('/', segments[2..]) + query);
+    }
+
+    /// <summary>Registry routes are reads of packages: GET and HEAD, no query (none of npm's or PEP 503's package reads takes one).</summary>
+    private static GatewayRoute Registry(string kind, string method, string[] segments, string query)
+    {
+        if (segments.Length < 3)
+            return Refuse(404, ErrorCode.GatewayRouteUnknown, $"{kind} routes are /{kind}/HOST[:PORT]/PATH", kind);
+        if (!HttpMethods.IsGet(method) && !HttpMethods.IsHead(method))
+            return Refuse(405, ErrorCode.GatewayMethodRefused, $"{kind} routes serve package reads only (GET, HEAD)", kind);
+        if (query.Length > 0)
+            return Refuse(404, ErrorCode.GatewayRouteUnknown, $"{kind} routes take no query", kind);
+        if (ParseHost(segments[1]) is not var (host, port))
+            return Refuse(400, ErrorCode.GatewayPathUnsafe, $"'{Printable(segments[1])}' is not a lowercase host name with an optional :port", kind);
+        return new Registries.RegistryRoute(kind, host, port, "/" + string.Join('/', segments[2..]));
     }
 
     private static readonly string[] SecretsMethods = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"];
