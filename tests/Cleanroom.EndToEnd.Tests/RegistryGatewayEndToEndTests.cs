@@ -76,7 +76,7 @@ public sealed class RegistryGatewayEndToEndTests(RegistryGatewayEndToEndTests.Wo
         Assert.Equal("demo-pkg from the test index\n", (await ExecAsync(first, "python3", "-c", "import sys; sys.path.insert(0, '/root/py'); import demo_pkg; print(demo_pkg.VALUE)")).Stdout);
         var firstEvents = await GatewayEventsAsync(first);
         Assert.Contains(firstEvents, e => e.StartsWith("gateway npm GET npm.test:8080/cgi-bin/npm/demo-app/-/demo-app-1.0.0.tgz: allow (ok), status 200", StringComparison.Ordinal) && e.EndsWith("cache miss"));
-        Assert.Contains(firstEvents, e => e.StartsWith("gateway pypi GET pypi.test:8080/+files/sha256-", StringComparison.Ordinal) && e.Contains("status 200") && e.EndsWith("cache miss"));
+        Assert.Contains(firstEvents, e => e.StartsWith("gateway pypi GET pypi.test:8080/-files/sha256-", StringComparison.Ordinal) && e.Contains("status 200") && e.EndsWith("cache miss"));
 
         await world.Upstream.Namespace.StopServingAsync();
         try

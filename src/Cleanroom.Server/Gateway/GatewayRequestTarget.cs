@@ -155,7 +155,8 @@ internal static partial class GatewayRequestTarget
             return Refuse(405, ErrorCode.GatewayMethodRefused, $"{kind} routes serve package reads only (GET, HEAD)", kind);
         if (query.Length > 0)
             return Refuse(404, ErrorCode.GatewayRouteUnknown, $"{kind} routes take no query", kind);
-        if (ParseHost(segments[1]) is not var (host, port))
+        // Decoded first: pip percent-encodes the ':' of the links it follows (the segment was checked above).
+        if (ParseHost(Uri.UnescapeDataString(segments[1])) is not var (host, port))
             return Refuse(400, ErrorCode.GatewayPathUnsafe, $"'{Printable(segments[1])}' is not a lowercase host name with an optional :port", kind);
         return new Registries.RegistryRoute(kind, host, port, "/" + string.Join('/', segments[2..]));
     }

@@ -6,14 +6,15 @@ namespace Cleanroom.Server.Gateway.Registries;
 
 /// <summary>
 /// A PEP 503 project page (<c>GET INDEX/PROJECT/</c>, HTML): each file link that carries a <c>#sha256=</c> fragment is
-/// rewritten to the gateway's file route, <c>GATEWAY/pypi/INDEXHOST[:PORT]/+files/sha256-HEX/FILEHOST[:PORT]/PATH</c>,
+/// rewritten to the gateway's file route, <c>GATEWAY/pypi/INDEXHOST[:PORT]/-files/sha256-HEX/FILEHOST[:PORT]/PATH</c>,
 /// so the client fetches it through the gateway, which verifies it against that digest. Links without a sha256 are left
 /// as they are (the gateway cannot verify them; the sandbox's egress decides). PEP 658 metadata attributes are dropped:
 /// the gateway serves the files only, and the client then reads metadata from the file itself. Pure.
 /// </summary>
 internal static partial class PypiIndexPage
 {
-    public const string FilesSegment = "+files";
+    // Only unreserved characters: pip percent-encodes anything else in the links it follows.
+    public const string FilesSegment = "-files";
 
     public static byte[] Rewrite(byte[] page, Uri pageUrl, string gatewayIndexRoot)
     {

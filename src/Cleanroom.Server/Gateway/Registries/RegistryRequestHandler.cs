@@ -76,7 +76,7 @@ internal sealed partial class RegistryRequestHandler(
         await WriteAsync(request, route.Kind == RegistryRoute.Npm ? "application/json" : "text/html; charset=utf-8", body);
     }
 
-    /// <summary><c>/pypi/INDEX/+files/sha256-HEX/FILEHOST[:PORT]/PATH</c>, as <see cref="PypiIndexPage"/> writes the links.</summary>
+    /// <summary><c>/pypi/INDEX/-files/sha256-HEX/FILEHOST[:PORT]/PATH</c>, as <see cref="PypiIndexPage"/> writes the links (pip sends the ':' encoded).</summary>
     private async Task PypiFileAsync(RegistryRequest request, UpstreamClient client)
     {
         var route = request.Route;
@@ -85,8 +85,8 @@ internal sealed partial class RegistryRequestHandler(
         RequireAllowed(request.Caller, route.Host, route.Port, route.Kind);
         var segments = route.Path.Split('/');
         if (segments.Length < 5 || !segments[2].StartsWith("sha256-", StringComparison.Ordinal)
-            || ContentDigest.FromHex("sha256", segments[2]["sha256-".Length..]) is not { } digest || FileHost(segments[3]) is not var (host, port))
-            throw new RegistryRefusal(404, ErrorCode.GatewayRouteUnknown, "pypi file routes are +files/sha256-HEX/HOST[:PORT]/PATH, as the gateway's index pages link them");
+            || ContentDigest.FromHex("sha256", segments[2]["sha256-".Length..]) is not { } digest || FileHost(Uri.UnescapeDataString(segments[3])) is not var (host, port))
+            throw new RegistryRefusal(404, ErrorCode.GatewayRouteUnknown, $"pypi file routes are {PypiIndexPage.FilesSegment}/sha256-HEX/HOST[:PORT]/PATH, as the gateway's index pages link them");
         // The file's own host must be allowed too: the cache keeps files by the host they came from.
         RequireAllowed(request.Caller, host, port, route.Kind);
         var upstream = new Uri($"{(port == 443 ? "https" : "http")}://{host}:{port}/{string.Join('/', segments[4..])}");

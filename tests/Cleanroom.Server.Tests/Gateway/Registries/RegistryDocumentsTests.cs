@@ -60,7 +60,7 @@ public class RegistryDocumentsTests
 
         var rewritten = Encoding.UTF8.GetString(PypiIndexPage.Rewrite(page, new Uri("http://pypi.test:8080/simple/demo/"), "http://10.1.0.1:8170/pypi/pypi.test:8080/"));
 
-        Assert.Contains($"href=\"http://10.1.0.1:8170/pypi/pypi.test:8080/+files/sha256-{sha}/pypi.test:8080/files/demo-1.0-py3-none-any.whl#sha256={sha}\"", rewritten);
+        Assert.Contains($"href=\"http://10.1.0.1:8170/pypi/pypi.test:8080/-files/sha256-{sha}/pypi.test:8080/files/demo-1.0-py3-none-any.whl#sha256={sha}\"", rewritten);
         Assert.DoesNotContain("data-dist-info-metadata", rewritten);
         Assert.Contains("href=\"https://files.test/demo-0.9.tar.gz\"", rewritten); // no digest: not served by the gateway
     }

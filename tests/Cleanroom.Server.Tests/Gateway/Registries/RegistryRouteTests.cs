@@ -14,6 +14,7 @@ public class RegistryRouteTests
     [InlineData("/npm/npm.test:8080/left-pad", "npm", "npm.test", 8080, "/left-pad")]
     [InlineData("/npm/registry.npmjs.org/left-pad/-/left-pad-1.3.0.tgz", "npm", "registry.npmjs.org", 443, "/left-pad/-/left-pad-1.3.0.tgz")]
     [InlineData("/pypi/pypi.org/simple/requests/", "pypi", "pypi.org", 443, "/simple/requests/")]
+    [InlineData("/pypi/pypi.test%3A8080/-files/sha256-ab/files.test%3A8080/x.whl", "pypi", "pypi.test", 8080, "/-files/sha256-ab/files.test%3A8080/x.whl")] // as pip sends links
     public void Registry_reads_map_to_their_registry_host_and_path(string target, string kind, string host, int port, string path) =>
         Assert.Equal(new RegistryRoute(kind, host, port, path), Parse("GET", target));
 
