@@ -12,7 +12,7 @@ namespace Cleanroom.EndToEnd.Tests;
 /// <item>npm at <see cref="NpmBase"/>: a static layout (package documents and <c>.tgz</c> files made with tar) behind a
 /// small CGI program that maps npm's paths (<c>NAME</c>, <c>NAME/-/FILE.tgz</c>) onto it, since a static tree cannot hold a
 /// file <c>NAME</c> beside a directory <c>NAME/</c>. <c>demo-app</c> depends on <see cref="DependencyCount"/>
-/// <c>demo-dep-N</c>; <c>bad-pkg</c>'s document names the integrity of one tarball and the server sends other bytes.</item>
+/// <c>demo-dep-N</c> and the scoped <c>@demo/scoped</c>; <c>bad-pkg</c>'s document names the integrity of one tarball and the server sends other bytes.</item>
 /// <item>PyPI at <see cref="PypiBase"/>: a PEP 503 directory (<c>simple/demo-pkg/index.html</c>) linking a wheel
 /// (built here as a zip) with its <c>#sha256=</c>.</item>
 /// </list>
@@ -50,6 +50,9 @@ public sealed class PackageRegistryUpstream : IAsyncDisposable
                 dependencies[$"demo-dep-{i}"] = "^1.0.0";
             }
 
+            // A scoped package: npm asks for its document as "@demo%2fscoped".
+            await NpmPackageAsync(content, npm, "@demo/scoped", "module.exports = 'scoped';\n", new JsonObject());
+            dependencies["@demo/scoped"] = "^1.0.0";
             await NpmPackageAsync(content, npm, "demo-app", "module.exports = 'demo-app with ' + Object.keys(require('./package.json').dependencies).length + ' dependencies';\n", dependencies);
             var (integrity, _) = await NpmPackageAsync(content, npm, "bad-pkg", "module.exports = 'genuine';\n", new JsonObject());
             bad = Convert.ToHexStringLower(Convert.FromBase64String(integrity["sha512-".Length..]));
@@ -82,7 +85,8 @@ public sealed class PackageRegistryUpstream : IAsyncDisposable
     /// <summary>A package document naming one version and its tarball (made with tar), with SRI integrity and shasum.</summary>
     private static async Task<(string Integrity, string Shasum)> NpmPackageAsync(string content, string npm, string name, string index, JsonObject dependencies)
     {
-        var tarball = Path.Combine(npm, "tarballs", $"{name}-1.0.0.tgz");
+        var file = $"{name.Split('/')[^1]}-1.0.0.tgz";
+        var tarball = Path.Combine(npm, "tarballs", file);
         await NpmTarballAsync(content, name, index, dependencies, tarball);
         var bytes = await File.ReadAllBytesAsync(tarball);
         var integrity = "sha512-" + Convert.ToBase64String(SHA512.HashData(bytes));
@@ -98,10 +102,11 @@ public sealed class PackageRegistryUpstream : IAsyncDisposable
                     ["name"] = name,
                     ["version"] = "1.0.0",
                     ["dependencies"] = dependencies.DeepClone(),
-                    ["dist"] = new JsonObject { ["tarball"] = $"{NpmBase}{name}/-/{name}-1.0.0.tgz", ["integrity"] = integrity, ["shasum"] = shasum },
+                    ["dist"] = new JsonObject { ["tarball"] = $"{NpmBase}{name}/-/{file}", ["integrity"] = integrity, ["shasum"] = shasum },
                 },
             },
         };
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.Combine(npm, "docs", name + ".json"))!);
         await File.WriteAllTextAsync(Path.Combine(npm, "docs", name + ".json"), document.ToJsonString());
         return (integrity, shasum);
     }

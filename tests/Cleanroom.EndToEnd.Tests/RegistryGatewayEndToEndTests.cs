@@ -70,12 +70,14 @@ public sealed class RegistryGatewayEndToEndTests(RegistryGatewayEndToEndTests.Wo
 
         var (cold, coldTime) = await TimedAsync(first, "bash", "-c", NpmInstall);
         Assert.True(cold.ExitCode == 0, cold.ToString());
-        Assert.Equal("demo-app with 20 dependencies\n", (await ExecAsync(first, "node", "-e", "console.log(require('/root/app/node_modules/demo-app'))")).Stdout);
+        Assert.Equal("demo-app with 21 dependencies\n", (await ExecAsync(first, "node", "-e", "console.log(require('/root/app/node_modules/demo-app'))")).Stdout);
         var (pip, pipColdTime) = await TimedAsync(first, "bash", "-c", PipInstall);
         Assert.True(pip.ExitCode == 0, pip.ToString());
         Assert.Equal("demo-pkg from the test index\n", (await ExecAsync(first, "python3", "-c", "import sys; sys.path.insert(0, '/root/py'); import demo_pkg; print(demo_pkg.VALUE)")).Stdout);
         var firstEvents = await GatewayEventsAsync(first);
         Assert.Contains(firstEvents, e => e.StartsWith("gateway npm GET npm.test:8080/cgi-bin/npm/demo-app/-/demo-app-1.0.0.tgz: allow (ok), status 200", StringComparison.Ordinal) && e.EndsWith("cache miss"));
+        Assert.Contains(firstEvents, e => e.StartsWith("gateway npm GET npm.test:8080/cgi-bin/npm/@demo%2fscoped: allow (ok), status 200", StringComparison.Ordinal));
+        Assert.Equal("scoped\n", (await ExecAsync(first, "node", "-e", "console.log(require('/root/app/node_modules/@demo/scoped'))")).Stdout);
         Assert.Contains(firstEvents, e => e.StartsWith("gateway pypi GET pypi.test:8080/-files/sha256-", StringComparison.Ordinal) && e.Contains("status 200") && e.EndsWith("cache miss"));
 
         await world.Upstream.Namespace.StopServingAsync();
@@ -84,10 +86,10 @@ public sealed class RegistryGatewayEndToEndTests(RegistryGatewayEndToEndTests.Wo
             var second = await CreateAsync(world.Both);
             var (warm, warmTime) = await TimedAsync(second, "bash", "-c", NpmInstall);
             Assert.True(warm.ExitCode == 0, warm.ToString());
-            Assert.Equal("demo-app with 20 dependencies\n", (await ExecAsync(second, "node", "-e", "console.log(require('/root/app/node_modules/demo-app'))")).Stdout);
+            Assert.Equal("demo-app with 21 dependencies\n", (await ExecAsync(second, "node", "-e", "console.log(require('/root/app/node_modules/demo-app'))")).Stdout);
             var (pipAgain, pipWarmTime) = await TimedAsync(second, "bash", "-c", PipInstall);
             Assert.True(pipAgain.ExitCode == 0, pipAgain.ToString());
-            output.WriteLine($"npm install demo-app ({PackageRegistryUpstream.DependencyCount + 1} packages): cold {coldTime.TotalMilliseconds:F0} ms, from the cache with the upstream down {warmTime.TotalMilliseconds:F0} ms");
+            output.WriteLine($"npm install demo-app ({PackageRegistryUpstream.DependencyCount + 2} packages): cold {coldTime.TotalMilliseconds:F0} ms, from the cache with the upstream down {warmTime.TotalMilliseconds:F0} ms");
             output.WriteLine($"pip install demo-pkg: cold {pipColdTime.TotalMilliseconds:F0} ms, from the cache with the upstream down {pipWarmTime.TotalMilliseconds:F0} ms");
 
             var secondEvents = await GatewayEventsAsync(second);

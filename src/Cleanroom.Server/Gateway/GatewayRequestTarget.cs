@@ -51,6 +51,10 @@ internal static partial class GatewayRequestTarget
             // A trailing slash leaves one empty last segment; an empty one anywhere else is "//".
             if (segments[i].Length == 0 && i != segments.Length - 1)
                 return Refuse(400, ErrorCode.GatewayPathUnsafe, "empty path segments ('//') are refused");
+            // npm sends a scoped package's name as one segment, "@scope%2fname"; exactly that shape (no dots, no other
+            // escapes) decodes to a name, never to a path step, so it is the one encoded '/' let through.
+            if (segments[0] == Registries.RegistryRoute.Npm && i >= 2 && ScopedNpmName().IsMatch(segments[i]))
+                continue;
             if (UnsafeSegment(segments[i]) is { } why)
                 return Refuse(400, ErrorCode.GatewayPathUnsafe, why);
         }
@@ -182,6 +186,9 @@ internal static partial class GatewayRequestTarget
 
     [GeneratedRegex("^(?:[^%]|%[0-9A-Fa-f]{2})*$")]
     private static partial Regex WellFormedEscapes();
+
+    [GeneratedRegex("^@[a-z0-9][a-z0-9_~-]*(?:\\.[a-z0-9_~-]+)*%2[fF][a-zA-Z0-9][a-zA-Z0-9._~-]*$")]
+    private static partial Regex ScopedNpmName();
 
     // Lowercase DNS names only: the policy compiler writes names that way, and a name is compared, never rewritten.
     [GeneratedRegex("^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$")]

@@ -143,6 +143,8 @@ internal sealed class RegistryCache
 
     private async Task StoreAsync(string path, Stream source, ContentDigest? digest, CancellationToken cancellationToken)
     {
+        // Made again each time: an operator may have removed the whole cache directory under the running server.
+        Directory.CreateDirectory(TempRoot);
         var temp = Path.Combine(TempRoot, Guid.NewGuid().ToString("N"));
         try
         {

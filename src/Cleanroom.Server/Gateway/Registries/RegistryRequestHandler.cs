@@ -42,6 +42,8 @@ internal sealed partial class RegistryRequestHandler(
         var route = request.Route;
         if (endpoints.Match(route) is not var (endpoint, relative))
             throw NotAllowed($"{route.Kind} registry {RegistryRoute.Authority(route.Host, route.Port)}{route.Path} is not one this host serves (runtime config registries.{route.Kind})");
+        if (route.Kind == RegistryRoute.Npm)
+            relative = relative.Replace("%2f", "/", StringComparison.OrdinalIgnoreCase); // @scope%2fname (checked by GatewayRequestTarget)
         RequireAllowed(request.Caller, route.Host, route.Port, route.Kind);
         var kind = Classify(route.Kind, relative);
         if (kind == PathKind.Unknown)

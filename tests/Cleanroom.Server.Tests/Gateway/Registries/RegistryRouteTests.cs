@@ -14,6 +14,8 @@ public class RegistryRouteTests
     [InlineData("/npm/npm.test:8080/left-pad", "npm", "npm.test", 8080, "/left-pad")]
     [InlineData("/npm/registry.npmjs.org/left-pad/-/left-pad-1.3.0.tgz", "npm", "registry.npmjs.org", 443, "/left-pad/-/left-pad-1.3.0.tgz")]
     [InlineData("/pypi/pypi.org/simple/requests/", "pypi", "pypi.org", 443, "/simple/requests/")]
+    [InlineData("/npm/registry.npmjs.org/@types%2fnode", "npm", "registry.npmjs.org", 443, "/@types%2fnode")] // a scoped name, as npm sends it
+    [InlineData("/npm/registry.npmjs.org/@types/node/-/node-20.0.0.tgz", "npm", "registry.npmjs.org", 443, "/@types/node/-/node-20.0.0.tgz")]
     [InlineData("/pypi/pypi.test%3A8080/-files/sha256-ab/files.test%3A8080/x.whl", "pypi", "pypi.test", 8080, "/-files/sha256-ab/files.test%3A8080/x.whl")] // as pip sends links
     public void Registry_reads_map_to_their_registry_host_and_path(string target, string kind, string host, int port, string path) =>
         Assert.Equal(new RegistryRoute(kind, host, port, path), Parse("GET", target));
@@ -25,6 +27,10 @@ public class RegistryRouteTests
     [InlineData("GET", "/pypi/pypi.test/simple/%2e%2e/x/", ErrorCode.GatewayPathUnsafe)]
     [InlineData("GET", "/npm/NPM.test/left-pad", ErrorCode.GatewayPathUnsafe)]
     [InlineData("GET", "/npm/npm.test", ErrorCode.GatewayRouteUnknown)]
+    [InlineData("GET", "/npm/npm.test/@scope%2f..", ErrorCode.GatewayPathUnsafe)]
+    [InlineData("GET", "/npm/npm.test/@scope%2f%2e%2e", ErrorCode.GatewayPathUnsafe)]
+    [InlineData("GET", "/pypi/pypi.test/@scope%2fname", ErrorCode.GatewayPathUnsafe)]
+    [InlineData("GET", "/git/git.test/@scope%2fname/info/refs?service=git-upload-pack", ErrorCode.GatewayPathUnsafe)]
     public void Anything_but_a_plain_read_of_a_safe_path_is_refused(string method, string target, string code) =>
         Assert.Equal(code, Assert.IsType<RefusedRoute>(Parse(method, target)).Refusal.Code);
 }
