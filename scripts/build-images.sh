@@ -4,8 +4,9 @@
 #   busybox.tar        /bin/busybox (from busybox-static) and its applet links, /etc/passwd and /etc/group
 #   debian.tar         mmdebstrap --variant=minbase bookworm with bash, coreutils, git, ca-certificates, curl
 #   debian-docker.tar  the same minbase with docker.io, iptables and mount, for policies with docker.required
+#   debian-registry.tar  the same minbase with npm and python3-pip, for the registry gateway's tests
 #
-# usage: scripts/build-images.sh [OUT_DIR] [busybox|debian|debian-docker|all]     (default: out/images all)
+# usage: scripts/build-images.sh [OUT_DIR] [busybox|debian|debian-docker|debian-registry|all]     (default: out/images all)
 #
 # Reproducible: every entry gets mtime SOURCE_DATE_EPOCH, entries are sorted by name, owners are numeric,
 # PAX headers carry no atime/ctime/pid. The same package versions give the same bytes on every machine
@@ -101,16 +102,20 @@ build_debian() { build_mmdebstrap_image debian bash,coreutils,git,ca-certificate
 # iptables (iptables-nft, as Debian sets it up) and mount (the start script mounts the cgroup v2 hierarchy).
 build_debian_docker() { build_mmdebstrap_image debian-docker bash,coreutils,ca-certificates,curl,mount,iptables,docker.io; }
 
+# For the registry gateway's tests (issue 18): Debian's own npm (with nodejs) and pip clients.
+build_debian_registry() { build_mmdebstrap_image debian-registry bash,coreutils,ca-certificates,npm,python3-pip; }
+
 case "$WHICH" in
   busybox) build_busybox ;;
   debian) build_debian ;;
   debian-docker) build_debian_docker ;;
+  debian-registry) build_debian_registry ;;
   all) build_busybox; build_debian; build_debian_docker ;;
-  *) die "unknown image \"$WHICH\"; use busybox, debian, debian-docker or all" ;;
+  *) die "unknown image \"$WHICH\"; use busybox, debian, debian-docker, debian-registry or all" ;;
 esac
 
 # An image not built this time is simply not listed (and must not make the script fail).
-for tar in "$OUT_DIR"/busybox.tar "$OUT_DIR"/debian.tar "$OUT_DIR"/debian-docker.tar; do
+for tar in "$OUT_DIR"/busybox.tar "$OUT_DIR"/debian.tar "$OUT_DIR"/debian-docker.tar "$OUT_DIR"/debian-registry.tar; do
   if [ -f "$tar" ]; then
     printf '%s  %s bytes  sha256:%s\n' "$tar" "$(stat -c %s "$tar")" "$(sha256sum "$tar" | cut -d' ' -f1)"
   fi

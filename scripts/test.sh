@@ -10,6 +10,8 @@ ensure_packages "${TEST_PACKAGES[@]}"
 
 # The Docker tests run dockerd in a sandbox of this image (setup leaves it out: the main job does not need it).
 build_and_import_image debian-docker || die "the debian-docker image did not build"
+# The registry gateway's tests run Debian's npm and pip in a sandbox of this image.
+build_and_import_image debian-registry || die "the debian-registry image did not build"
 
 # The TypeScript example (connect-es) runs against a test server and checks our wire protocols from outside .NET.
 command -v npm >/dev/null || ensure_packages nodejs npm

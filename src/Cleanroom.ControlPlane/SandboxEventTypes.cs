@@ -26,9 +26,10 @@ public static class SandboxEventTypes
 
     /// <summary>
     /// Payload: <c>{"service", "method", "host"?, "port"?, "path"?, "action", "reason", "status", "bytes_in", "bytes_out",
-    /// "credential", "mirror"?, "execution_id"?}</c>: one request to the host gateway, allowed or denied. <c>credential</c>
+    /// "credential", "mirror"?, "cache"?, "execution_id"?}</c>: one request to the host gateway, allowed or denied. <c>credential</c>
     /// says whether the gateway added the host's credential upstream (true/false), never what it is; <c>mirror</c> is
-    /// <c>hit</c> or <c>miss</c> when a fetch was served from the host's repository mirror.
+    /// <c>hit</c> or <c>miss</c> when a fetch was served from the host's repository mirror; <c>cache</c> is <c>hit</c>,
+    /// <c>miss</c> or <c>stale</c> for the registry routes' package cache.
     /// </summary>
     public const string GatewayRequest = "gateway.request";
 

@@ -28,7 +28,16 @@ public static class ErrorCode
     public const string WorkspaceIncomplete = "workspace_incomplete";
     /// <summary>A server-side repository checkout (<c>--repo-url</c>) could not be fetched, or its commit or ref is not there.</summary>
     public const string RepositoryCheckoutFailed = "repository_checkout_failed";
+    /// <summary>
+    /// A gateway registry request for a registry the runtime config's <c>registries:</c> does not name, or whose host and
+    /// port the sandbox's active stage does not allow (or a package file on a host it does not allow).
+    /// </summary>
     public const string RegistryNotAllowed = "registry_not_allowed";
+    /// <summary>
+    /// A package's bytes from the upstream do not match the digest its registry's metadata names (npm <c>dist.integrity</c>
+    /// or <c>shasum</c>, PyPI's <c>#sha256=</c>): refused, and nothing is cached.
+    /// </summary>
+    public const string RegistryIntegrityMismatch = "registry_integrity_mismatch";
     public const string LockfileViolation = "lockfile_violation";
     public const string SecretScopeViolation = "secret_scope_violation";
     public const string RuntimeLaunchFailed = "runtime_launch_failed";

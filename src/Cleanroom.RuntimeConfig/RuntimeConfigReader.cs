@@ -32,6 +32,8 @@ public static class RuntimeConfigReader
     private const string TopListen = "listen";
     private const string TopTls = "tls";
     private const string TopAuth = "auth";
+    private const string TopRegistries = "registries";
+    private const string TopRegistryCache = "registry_cache";
 
     /// <summary>Reads the file; a missing file is valid and means "all defaults".</summary>
     public static RuntimeConfigResult ReadFile(string path)
@@ -69,6 +71,8 @@ public static class RuntimeConfigReader
         var listen = System.Collections.Immutable.ImmutableArray<string>.Empty;
         var tls = TlsSettings.Defaults;
         var auth = AuthSettings.Defaults;
+        var registries = RegistrySettings.Defaults;
+        var registryCache = RegistryCacheSettings.Defaults;
         var backends = ImmutableSortedDictionary.CreateBuilder<string, ImmutableSortedDictionary<string, string>>(StringComparer.Ordinal);
         foreach (var (keyNode, value) in root.Children)
         {
@@ -123,8 +127,14 @@ public static class RuntimeConfigReader
                 case TopAuth:
                     auth = AuthSectionReader.Read(value, problems) ?? AuthSettings.Defaults;
                     break;
+                case TopRegistries:
+                    registries = RegistriesSectionReader.Read(value, problems) ?? RegistrySettings.Defaults;
+                    break;
+                case TopRegistryCache:
+                    registryCache = RegistryCacheSectionReader.Read(value, problems) ?? RegistryCacheSettings.Defaults;
+                    break;
                 default:
-                    problems.Add(At(keyNode, key, $"unknown field '{key}'; known fields are {TopDefaultBackend}, {TopDefaultImage}, {TopImages}, {TopNetwork}, {TopWorkspace}, {TopWarmPool}, {TopRoutes}, {TopGateway}, {TopSecrets}, {TopBlockCache}, {TopRecords}, {TopAudit}, {TopListen}, {TopTls}, {TopAuth}, {TopBackends}"));
+                    problems.Add(At(keyNode, key, $"unknown field '{key}'; known fields are {TopDefaultBackend}, {TopDefaultImage}, {TopImages}, {TopNetwork}, {TopWorkspace}, {TopWarmPool}, {TopRoutes}, {TopGateway}, {TopSecrets}, {TopBlockCache}, {TopRecords}, {TopAudit}, {TopRegistries}, {TopRegistryCache}, {TopListen}, {TopTls}, {TopAuth}, {TopBackends}"));
                     break;
             }
         }
@@ -146,6 +156,8 @@ public static class RuntimeConfigReader
                 Listen = listen,
                 Tls = tls,
                 Auth = auth,
+                Registries = registries,
+                RegistryCache = registryCache,
             }, problems)
             : new RuntimeConfigResult("", true, null, problems);
     }

@@ -31,6 +31,12 @@ public sealed record RuntimeConfiguration(
     /// <summary><c>block_cache:</c>, the bound of setup blocks' cached outputs.</summary>
     public BlockCacheSettings BlockCache { get; init; } = BlockCacheSettings.Defaults;
 
+    /// <summary><c>registries:</c>, the package registries the host gateway serves.</summary>
+    public RegistrySettings Registries { get; init; } = RegistrySettings.Defaults;
+
+    /// <summary><c>registry_cache:</c>, the bound of the gateway's package cache and its metadata lifetime.</summary>
+    public RegistryCacheSettings RegistryCache { get; init; } = RegistryCacheSettings.Defaults;
+
     /// <summary><c>records:</c>, how long ended sandboxes' records are kept.</summary>
     public RecordSettings Records { get; init; } = RecordSettings.Defaults;
 

@@ -127,7 +127,7 @@ public sealed class CleanroomServer : IAsyncDisposable
                 services.AddSingleton<Routes.HttpsRoutes>();
                 services.AddSingleton<V1.PortService.PortServiceBase, PortApi>();
                 services.AddSingleton(provider => new Storage.HostStorage(directories, images, control, enforcement?.Gateway?.Mirrors,
-                    configuration.DefaultImage, TimeProvider.System, provider.GetRequiredService<ILogger<Storage.HostStorage>>()));
+                    enforcement?.Gateway?.RegistryCache, configuration.DefaultImage, TimeProvider.System, provider.GetRequiredService<ILogger<Storage.HostStorage>>()));
                 services.AddSingleton<V1.SystemService.SystemServiceBase, SystemApi>();
             }, api =>
             {
@@ -187,7 +187,8 @@ public sealed class CleanroomServer : IAsyncDisposable
         // stops the server with the reason, rather than sandboxes quietly running without the git access they expect.
         try
         {
-            var gateway = await Gateway.HostGateway.StartAsync(configuration.Gateway, configuration.Secrets, options.Pool, mirrorRoot, recorder, loggers, cancellationToken);
+            var gateway = await Gateway.HostGateway.StartAsync(configuration.Gateway, configuration.Secrets, options.Pool, mirrorRoot, recorder, loggers, cancellationToken,
+                configuration.Registries, configuration.RegistryCache);
             logger.LogInformation("host gateway on port {Port} of each sandbox link; credentials for {Hosts}; secrets {Secrets}", gateway.Port,
                 configuration.Gateway.CredentialHosts.Count == 0 ? "no host" : string.Join(", ", configuration.Gateway.CredentialHosts.Keys),
                 configuration.Secrets.Count == 0 ? "none" : string.Join(", ", configuration.Secrets.Keys));

@@ -40,6 +40,21 @@ public static class Product
         return imported.Stdout.Trim();
     }
 
+    /// <summary>
+    /// The debian-registry image (Debian's npm and python3-pip, for the registry gateway's tests), built by
+    /// <c>scripts/build-images.sh out/images debian-registry</c> (the test script does it), imported like the Docker image.
+    /// </summary>
+    public static async Task<string> RegistryImageAsync(RealServer server)
+    {
+        var tar = Path.Combine(RepositoryRoot, "out", "images", "debian-registry.tar");
+        if (!File.Exists(tar))
+            throw new InvalidOperationException($"{tar} is missing; run scripts/build-images.sh out/images debian-registry");
+        var imported = await server.CleanroomAsync("image", "import", "cleanroom.local/debian-registry:latest", tar);
+        if (imported.ExitCode != 0)
+            throw new InvalidOperationException($"importing {tar} failed: {imported}");
+        return imported.Stdout.Trim();
+    }
+
     /// <summary>Fails with what to do when setup has not run: these tests never pass by skipping.</summary>
     public static void RequireSetUp()
     {

@@ -18,6 +18,7 @@ public sealed class UpstreamNamespace : IAsyncDisposable
     private readonly string _name = $"crtE2e{Random.Shared.Next(0x10000):x4}";
     private readonly string _content = Directory.CreateTempSubdirectory("cleanroom-e2e-www-").FullName;
     private Process? _httpd;
+    private string[] _argv = [];
 
     public string HostLink => _name[..Math.Min(_name.Length, 15)];
 
@@ -56,6 +57,7 @@ public sealed class UpstreamNamespace : IAsyncDisposable
                 start.ArgumentList.Add(arg);
             }
 
+            upstream._argv = argv;
             upstream._httpd = Process.Start(start);
             return upstream;
         }
@@ -63,6 +65,41 @@ public sealed class UpstreamNamespace : IAsyncDisposable
         {
             await upstream.DisposeAsync();
             throw;
+        }
+    }
+
+    /// <summary>Stops the HTTP server (the namespace stays, so connections are refused): an upstream that went down.</summary>
+    public async Task StopServingAsync()
+    {
+        if (_httpd is { HasExited: false })
+        {
+            _httpd.Kill();
+            await _httpd.WaitForExitAsync();
+        }
+    }
+
+    /// <summary>Starts the HTTP server again with the arguments it first had, after <see cref="StopServingAsync"/>; returns once it accepts connections.</summary>
+    public async Task ServeAgainAsync()
+    {
+        if (_httpd is { HasExited: false })
+            return;
+        var start = new ProcessStartInfo("nsenter") { UseShellExecute = false };
+        foreach (var arg in _argv)
+            start.ArgumentList.Add(arg);
+        _httpd = Process.Start(start);
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        while (true)
+        {
+            using var probe = new System.Net.Sockets.TcpClient();
+            try
+            {
+                await probe.ConnectAsync(Address, Port, deadline.Token);
+                return;
+            }
+            catch (System.Net.Sockets.SocketException) when (!deadline.IsCancellationRequested)
+            {
+                // refused until httpd has bound its socket: the next connect waits on the network again
+            }
         }
     }
 

@@ -47,6 +47,7 @@ public static class StableCodeStatus
         [ErrorCode.SecretUnavailable] = StatusCode.FailedPrecondition,
         // What a registry sent is not what the digest pins: never retried blindly, never used.
         [ErrorCode.DigestMismatch] = StatusCode.DataLoss,
+        [ErrorCode.RegistryIntegrityMismatch] = StatusCode.DataLoss,
         [ErrorCode.RegistryAuthFailed] = StatusCode.PermissionDenied,
         // Transient: the backend may come back, so clients may retry.
         [ErrorCode.BackendUnavailable] = StatusCode.Unavailable,

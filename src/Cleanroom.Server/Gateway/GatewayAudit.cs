@@ -18,7 +18,8 @@ internal sealed record GatewayRequestRecord(
     long BytesIn,
     long BytesOut,
     bool CredentialAdded,
-    string? Mirror = null);
+    string? Mirror = null,
+    string? Cache = null);
 
 /// <summary>
 /// Every gateway request of a sandbox becomes a <c>gateway.request</c> event on its stream and a line in the audit log
@@ -42,8 +43,18 @@ internal sealed class GatewayAudit(EgressEventRecorder recorder, TimeProvider ti
             ["bytes_out"] = request.BytesOut,
             ["credential"] = request.CredentialAdded,
             ["mirror"] = request.Mirror,
+            ["cache"] = request.Cache,
             ["execution_id"] = request.Caller.Network.ExecutionId,
         };
         recorder.Record(request.Caller.SandboxId, SandboxEventTypes.GatewayRequest, payload, time.GetUtcNow());
     }
+
+    /// <summary>A warning about the sandbox's gateway use (stale registry metadata served) as a <c>message</c> event.</summary>
+    public void Warn(GatewayCaller caller, string message) =>
+        recorder.Record(caller.SandboxId, SandboxEventTypes.Message, new JsonObject
+        {
+            ["level"] = "warning",
+            ["message"] = message,
+            ["execution_id"] = caller.Network.ExecutionId,
+        }, time.GetUtcNow());
 }

@@ -23,7 +23,8 @@ internal sealed class GatewayRequestHandler(
     GatewayAudit audit,
     RepositoryMirrors mirrors,
     UpstreamAddressPolicy addresses,
-    ILogger logger)
+    ILogger logger,
+    Registries.RegistryRequestHandler registries)
 {
     private static readonly ForwarderRequestConfig Config = new()
     {
@@ -66,6 +67,9 @@ internal sealed class GatewayRequestHandler(
                 return;
             case SecretsRoute secretsRoute:
                 await ForwardSecretsAsync(context, caller, secretsRoute);
+                return;
+            case Registries.RegistryRoute registry:
+                await registries.HandleAsync(context, caller, registry, clientOf(caller.SandboxId));
                 return;
         }
     }

@@ -51,6 +51,10 @@ internal static partial class GatewayRequestTarget
             // A trailing slash leaves one empty last segment; an empty one anywhere else is "//".
             if (segments[i].Length == 0 && i != segments.Length - 1)
                 return Refuse(400, ErrorCode.GatewayPathUnsafe, "empty path segments ('//') are refused");
+            // npm sends a scoped package's name as one segment, "@scope%2fname"; exactly that shape (no dots, no other
+            // escapes) decodes to a name, never to a path step, so it is the one encoded '/' let through.
+            if (segments[0] == Registries.RegistryRoute.Npm && i >= 2 && ScopedNpmName().IsMatch(segments[i]))
+                continue;
             if (UnsafeSegment(segments[i]) is { } why)
                 return Refuse(400, ErrorCode.GatewayPathUnsafe, why);
         }
@@ -60,7 +64,8 @@ internal static partial class GatewayRequestTarget
             "meta" => MetaOnly(method, segments),
             "git" => Git(method, segments, queryText),
             "secrets" => Secrets(method, segments, queryText),
-            _ => Refuse(404, ErrorCode.GatewayRouteUnknown, "no such route; the gateway serves /meta/, /git/HOST/REPO and /secrets/HOST/PATH"),
+            Registries.RegistryRoute.Npm or Registries.RegistryRoute.PyPi => Registry(segments[0], method, segments, queryText),
+            _ => Refuse(404, ErrorCode.GatewayRouteUnknown, "no such route; the gateway serves /meta/, /git/HOST/REPO, /secrets/HOST/PATH, /npm/HOST/PATH and /pypi/HOST/PATH"),
         };
     }
 
@@ -145,6 +150,21 @@ internal static partial class GatewayRequestTarget
         return new SecretsRoute(host, port, "/" + string.Join('/', segments[2..]) + query);
     }
 
+    /// <summary>Registry routes are reads of packages: GET and HEAD, no query (none of npm's or PEP 503's package reads takes one).</summary>
+    private static GatewayRoute Registry(string kind, string method, string[] segments, string query)
+    {
+        if (segments.Length < 3)
+            return Refuse(404, ErrorCode.GatewayRouteUnknown, $"{kind} routes are /{kind}/HOST[:PORT]/PATH", kind);
+        if (!HttpMethods.IsGet(method) && !HttpMethods.IsHead(method))
+            return Refuse(405, ErrorCode.GatewayMethodRefused, $"{kind} routes serve package reads only (GET, HEAD)", kind);
+        if (query.Length > 0)
+            return Refuse(404, ErrorCode.GatewayRouteUnknown, $"{kind} routes take no query", kind);
+        // Decoded first: pip percent-encodes the ':' of the links it follows (the segment was checked above).
+        if (ParseHost(Uri.UnescapeDataString(segments[1])) is not var (host, port))
+            return Refuse(400, ErrorCode.GatewayPathUnsafe, $"'{Printable(segments[1])}' is not a lowercase host name with an optional :port", kind);
+        return new Registries.RegistryRoute(kind, host, port, "/" + string.Join('/', segments[2..]));
+    }
+
     private static readonly string[] SecretsMethods = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"];
 
     private static (string Host, int Port)? ParseHost(string segment)
@@ -166,6 +186,9 @@ internal static partial class GatewayRequestTarget
 
     [GeneratedRegex("^(?:[^%]|%[0-9A-Fa-f]{2})*$")]
     private static partial Regex WellFormedEscapes();
+
+    [GeneratedRegex("^@[a-z0-9][a-z0-9_~-]*(?:\\.[a-z0-9_~-]+)*%2[fF][a-zA-Z0-9][a-zA-Z0-9._~-]*$")]
+    private static partial Regex ScopedNpmName();
 
     // Lowercase DNS names only: the policy compiler writes names that way, and a name is compared, never rewritten.
     [GeneratedRegex("^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$")]

@@ -8,6 +8,7 @@ using Cleanroom.Network;
 using Cleanroom.Policy;
 using Cleanroom.RuntimeConfig;
 using Cleanroom.Server.Egress;
+using Cleanroom.Server.Gateway.Registries;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Hosting;
@@ -33,11 +34,14 @@ public sealed class HostGateway : IAsyncDisposable
     private readonly ConcurrentDictionary<string, UpstreamClient> _clients;
     private readonly UpstreamAddressPolicy _addresses;
     private readonly X509Certificate2Collection _extraRoots;
+    private readonly RegistryEndpoints _registries;
 
     private HostGateway(int port, WebApplication app, LinkListeners listeners, GatewayCallers callers,
         ConcurrentDictionary<string, UpstreamClient> clients, UpstreamAddressPolicy addresses, X509Certificate2Collection extraRoots, GatewayCredentials credentials,
-        HostSecrets secrets, RepositoryMirrors mirrors)
+        HostSecrets secrets, RepositoryMirrors mirrors, RegistryEndpoints registries, RegistryCache registryCache)
     {
+        _registries = registries;
+        RegistryCache = registryCache;
         Mirrors = mirrors;
         Port = port;
         _app = app;
@@ -58,6 +62,9 @@ public sealed class HostGateway : IAsyncDisposable
     /// <summary>The host-side repository mirrors; server-side checkouts fetch through them too.</summary>
     internal RepositoryMirrors Mirrors { get; }
 
+    /// <summary>The verified package cache behind the registry routes (<c>system df</c>/<c>prune</c> report and remove through it).</summary>
+    internal RegistryCache RegistryCache { get; }
+
     /// <summary>The addresses never dialled from the host, whatever a name resolves to.</summary>
     internal UpstreamAddressPolicy Addresses => _addresses;
 
@@ -70,7 +77,7 @@ public sealed class HostGateway : IAsyncDisposable
     /// </summary>
     public static async Task<HostGateway> StartAsync(
         GatewaySettings settings, IReadOnlyDictionary<string, SecretSource> secretSources, string sandboxPool, string mirrorRoot, EgressEventRecorder recorder,
-        ILoggerFactory loggers, CancellationToken cancellationToken)
+        ILoggerFactory loggers, CancellationToken cancellationToken, RegistrySettings? registrySettings = null, RegistryCacheSettings? registryCacheSettings = null)
     {
         var extraRoots = LoadExtraRoots(settings.UpstreamCaFile);
         Directory.CreateDirectory(mirrorRoot);
@@ -101,8 +108,14 @@ public sealed class HostGateway : IAsyncDisposable
         // Mirrors left by an earlier run may be past their bounds (or the bounds smaller now).
         _ = housekeeping.SweepAsync();
         var mirrors = new RepositoryMirrors(mirrorRoot, caBundle, housekeeping, logger);
+        var audit = new GatewayAudit(recorder, TimeProvider.System);
+        var registries = new RegistryEndpoints(registrySettings ?? RegistrySettings.Defaults);
+        var registryCache = OpenRegistryCache(Path.Combine(Path.GetDirectoryName(Path.GetFullPath(mirrorRoot))!, "registry"),
+            registryCacheSettings ?? RegistryCacheSettings.Defaults, logger);
+        var registryHandler = new RegistryRequestHandler(registries, registryCache,
+            TimeSpan.FromSeconds((registryCacheSettings ?? RegistryCacheSettings.Defaults).MetadataTtlSeconds), audit, TimeProvider.System, logger);
         var handler = new GatewayRequestHandler(callers, id => clients.GetValueOrDefault(id), credentials, secrets,
-            app.Services.GetRequiredService<IHttpForwarder>(), new GatewayAudit(recorder, TimeProvider.System), mirrors, addresses, logger);
+            app.Services.GetRequiredService<IHttpForwarder>(), audit, mirrors, addresses, logger, registryHandler);
         app.Run(handler.HandleAsync);
         try
         {
@@ -114,7 +127,18 @@ public sealed class HostGateway : IAsyncDisposable
             throw new CleanroomException(ErrorCode.GatewayUnavailable, $"the host gateway did not start: {e.Message}", e);
         }
 
-        return new HostGateway(settings.ListenPort, app, listeners, callers, clients, addresses, extraRoots, credentials, secrets, mirrors);
+        return new HostGateway(settings.ListenPort, app, listeners, callers, clients, addresses, extraRoots, credentials, secrets, mirrors, registries, registryCache);
+    }
+
+    /// <summary>
+    /// The package cache, bounded by <c>registry_cache.max_bytes</c> or, when unset, a tenth of its file system's free
+    /// space now (at least 64 MiB): a default that never fills a small disk and needs no tuning on a large one.
+    /// </summary>
+    private static RegistryCache OpenRegistryCache(string root, RegistryCacheSettings settings, ILogger logger)
+    {
+        Directory.CreateDirectory(root);
+        var bound = settings.MaxBytes ?? Math.Max(64L << 20, new DriveInfo(root).AvailableFreeSpace / 10);
+        return new RegistryCache(root, bound, TimeProvider.System, logger);
     }
 
     /// <summary>
@@ -123,7 +147,8 @@ public sealed class HostGateway : IAsyncDisposable
     /// when the port cannot be bound there: the caller then does not hand the sandbox out (fail closed: a sandbox is
     /// never told of a gateway that is not there). The attachment says what the guest's environment gets.
     /// </summary>
-    public Task<GatewayAttachment> AttachAsync(string sandboxId, string policyHash, SandboxNetwork network, ImmutableArray<SecretBinding> secrets)
+    public Task<GatewayAttachment> AttachAsync(string sandboxId, string policyHash, SandboxNetwork network, ImmutableArray<SecretBinding> secrets,
+        StageRules? stages = null)
     {
         var sandboxSecrets = SandboxSecret.For(secrets);
         var caller = new GatewayCaller(sandboxId, policyHash, network.SandboxAddress, network.HostAddress, Port, new SandboxNetworkCaller(network), sandboxSecrets);
@@ -144,6 +169,7 @@ public sealed class HostGateway : IAsyncDisposable
         _callers.Add(caller);
         List<KeyValuePair<string, string>> environment = [new(EnvironmentVariable, AuthorityFor(network))];
         environment.AddRange(sandboxSecrets.Select(s => new KeyValuePair<string, string>(s.Binding.EnvironmentVariable, s.Placeholder)));
+        environment.AddRange(_registries.GuestEnvironment(stages, AuthorityFor(network), network.HostAddress.ToString()));
         return Task.FromResult(new GatewayAttachment(environment, () => DetachAsync(caller, socket, client)));
     }
 

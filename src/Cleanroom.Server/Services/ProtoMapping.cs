@@ -161,7 +161,8 @@ internal static class ProtoMapping
         long Number(string name) => payload.TryGetProperty(name, out var n) && n.ValueKind == JsonValueKind.Number ? n.GetInt64() : 0;
         return $"gateway {Text(payload, "service")} {Text(payload, "method")}{target}: {Text(payload, "action")} ({Text(payload, "reason")}), "
             + $"status {Number("status")}, {Number("bytes_in")} bytes in, {Number("bytes_out")} bytes out"
-            + (Text(payload, "mirror") is { } mirror ? $", mirror {mirror}" : "");
+            + (Text(payload, "mirror") is { } mirror ? $", mirror {mirror}" : "")
+            + (Text(payload, "cache") is { } cache ? $", cache {cache}" : "");
     }
 
     private static string Join(string head, string? detail) => detail is null ? head : $"{head}: {detail}";

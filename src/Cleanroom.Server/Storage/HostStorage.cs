@@ -15,7 +15,8 @@ namespace Cleanroom.Server.Storage;
 /// deleting under it.
 /// </summary>
 internal sealed class HostStorage(
-    HostDirectories directories, ImageStore images, SandboxControl control, RepositoryMirrors? mirrors, string defaultImage,
+    HostDirectories directories, ImageStore images, SandboxControl control, RepositoryMirrors? mirrors,
+    Gateway.Registries.RegistryCache? registryCache, string defaultImage,
     TimeProvider clock, ILogger<HostStorage> logger)
 {
     /// <summary>A checkout or sandbox directory without a record younger than this may still be in the making.</summary>
@@ -50,6 +51,13 @@ internal sealed class HostStorage(
                 use.Item(StorageCategories.RepositoryMirrors, Path.GetRelativePath(mirrors.Root, m.Path), m.Path, m.InUse)));
         }
 
+        if (registryCache is not null)
+        {
+            // One row per registry host (npm/registry.npmjs.org_443, pypi/files.pythonhosted.org_443): what each costs.
+            // A file being served when prune removes its scope stays readable through its open handle.
+            items.AddRange(registryCache.Scopes().Select(s => use.Item(StorageCategories.RegistryCache, s.Name, s.Path, inUse: false)));
+        }
+
         items.AddRange(Children(CheckoutsRoot).Select(d => use.Item(StorageCategories.Checkouts, d.Name, d.FullName, Recent(d))));
         // Execution output is kept with its record and goes with it (records.retention_days), not by prune.
         foreach (var retained in new[] { "executions", "spool" })
@@ -63,7 +71,7 @@ internal sealed class HostStorage(
     }
 
     /// <summary>
-    /// Removes every item nothing uses: ended sandboxes' directories, cached block outputs, mirrors no request holds,
+    /// Removes every item nothing uses: ended sandboxes' directories, cached block outputs, registry caches, mirrors no request holds,
     /// checkouts no create is making; with <paramref name="all"/>, images no live sandbox or spare runs (never the
     /// default image). With <paramref name="dryRun"/> it lists the same items and removes nothing.
     /// </summary>
@@ -113,6 +121,8 @@ internal sealed class HostStorage(
                 return true;
             case StorageCategories.RepositoryMirrors:
                 return mirrors?.Housekeeping.TryRemove(item.Path) ?? false;
+            case StorageCategories.RegistryCache:
+                return registryCache?.RemoveScope(item.Path) ?? false;
             case StorageCategories.Checkouts:
                 if (Recent(new DirectoryInfo(item.Path)))
                     return false;

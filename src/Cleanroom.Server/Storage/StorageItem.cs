@@ -11,6 +11,7 @@ public static class StorageCategories
     public const string Sandboxes = "sandboxes";
     public const string BlockCache = "block_cache";
     public const string RepositoryMirrors = "repository_mirrors";
+    public const string RegistryCache = "registry_cache";
     public const string Checkouts = "checkouts";
     public const string RetainedOutput = "retained_output";
 }
