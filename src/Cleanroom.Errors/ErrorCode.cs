@@ -107,4 +107,14 @@ public static class ErrorCode
     /// <c>system df</c> and <c>system prune</c>, which span every principal's sandboxes).
     /// </summary>
     public const string AdminRequired = "admin_required";
+    /// <summary>
+    /// A sandbox could not be suspended: commands are still running in it, its backend or its network mode cannot
+    /// checkpoint it, or the checkpoint failed. A sandbox whose agent answered again stays READY; the message says which.
+    /// </summary>
+    public const string SuspendFailed = "suspend_failed";
+    /// <summary>
+    /// A SUSPENDED sandbox could not be woken (restored from its checkpoint): it is FAILED with the reason, and its
+    /// checkpoint is kept on the host for inspection until the sandbox's records go.
+    /// </summary>
+    public const string WakeFailed = "wake_failed";
 }
