@@ -108,6 +108,14 @@ internal sealed class SandboxSuspension(GvisorBackendOptions options, Runsc runs
             // Nothing the attempt started may run on; the checkpoint and the logs stay for inspection.
             await runsc.DeleteAsync(layout.ContainerId, CancellationToken.None).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             RunscProcesses.Kill(RunscProcesses.OfSandbox(runsc.Root, layout.ContainerId, layout.RunDirectory));
+            try
+            {
+                FilestoreDisk.Remove(layout, logger); // the disk's mount goes; its image stays in the run directory
+            }
+            catch (IOException disk)
+            {
+                logger.LogWarning(disk, "sandbox {SandboxId}: could not remove its disk after a failed wake", layout.SandboxId);
+            }
             if (e is OperationCanceledException && cancellationToken.IsCancellationRequested)
                 throw;
             var reason = e is OperationCanceledException ? $"it did not answer within {options.ReadyTimeout.TotalSeconds:0} s" : e.Message;

@@ -138,7 +138,7 @@ public sealed partial class SandboxControl
         var sandbox = RequireSandbox(sandboxId);
         return sandbox.Status switch
         {
-            SandboxStatus.Ready => sandbox,
+            SandboxStatus.Ready or SandboxStatus.Suspended => sandbox, // a suspended one wakes when it is used
             SandboxStatus.Failed => throw new CleanroomException(sandbox.FailureCode ?? ErrorCode.RuntimeLaunchFailed, sandbox.FailureMessage ?? "the sandbox failed"),
             _ => throw new CleanroomException(ErrorCode.InvalidArgument, $"sandbox {sandboxId} is {StatusNames.Of(sandbox.Status)}; it was terminated before it became ready"),
         };
@@ -198,28 +198,14 @@ public sealed partial class SandboxControl
     {
         EnsureOpen();
         RequestValidation.CheckGuestPath(guestPath);
-        var live = RequireReady(sandboxId);
+        var live = RequireUsable(sandboxId);
         if (!live.Backend!.Capabilities.Supports(CapabilityNames.FileDownload))
         {
             throw new CleanroomException(ErrorCode.BackendCapabilityMismatch,
                 $"backend '{live.Backend.Name}' cannot download files: it lacks {CapabilityNames.FileDownload}");
         }
-        return await live.Handle!.OpenFileAsync(guestPath, cancellationToken).ConfigureAwait(false);
-    }
-
-    /// <summary>The live state of a READY sandbox, or not_found / invalid_argument saying why not.</summary>
-    private LiveSandbox RequireReady(string sandboxId)
-    {
-        var sandbox = RequireSandbox(sandboxId);
-        if (_live.TryGetValue(sandboxId, out var live))
-        {
-            lock (live.Gate)
-            {
-                if (live.Status == SandboxStatus.Ready && live.Handle is not null)
-                    return live;
-            }
-        }
-        throw new CleanroomException(ErrorCode.InvalidArgument, $"sandbox {sandboxId} is {StatusNames.Of(sandbox.Status)}; it must be READY");
+        var handle = await AwakeAsync(live, "woken for a file download", cancellationToken).ConfigureAwait(false);
+        return await handle.OpenFileAsync(guestPath, cancellationToken).ConfigureAwait(false);
     }
 
     private async Task ProvisionAsync(LiveSandbox live, ISandboxBackend backend, SandboxSpec spec, CreateSandboxRequest request, SpareKey key, SpareSandbox? spare)
@@ -366,6 +352,12 @@ public sealed partial class SandboxControl
     {
         live.ProvisioningCancel.Cancel();
         await live.Provisioning.ConfigureAwait(false);
+        // A suspend or wake under way ends first; then the sandbox is either running (Handle) or suspended.
+        Task? transitioning;
+        lock (live.Gate)
+            transitioning = live.Transitioning;
+        if (transitioning is not null)
+            await transitioning.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         foreach (var run in runs)
             run.RequestStop(ExecutionStatus.Canceled, "the sandbox was terminated", killNow: true);
 
@@ -379,6 +371,19 @@ public sealed partial class SandboxControl
             catch (Exception ex)
             {
                 _logger.LogError(ex, "backend failed to terminate sandbox {SandboxId}", live.Id);
+                problem = ex.Message;
+            }
+        }
+        else if (live.Suspended is { } suspended)
+        {
+            try
+            {
+                // Its checkpoint goes with everything else.
+                await suspended.TerminateAsync(CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (Exception ex)
+            {
+                _logger.LogError(ex, "backend failed to remove suspended sandbox {SandboxId}", live.Id);
                 problem = ex.Message;
             }
         }
