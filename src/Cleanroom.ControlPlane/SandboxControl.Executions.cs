@@ -161,6 +161,7 @@ public sealed partial class SandboxControl
         lock (live.Gate)
         {
             live.Runs.Remove(run.Id);
+            live.LastUsedTicks = _time.GetTimestamp();
             AttributeEgress(live);
         }
         _runs.TryRemove(run.Id, out _);

@@ -246,6 +246,7 @@ public sealed partial class SandboxControl
                     return;
                 if (handle is not null)
                 {
+                    live.LastUsedTicks = _time.GetTimestamp();
                     Transition(live, SandboxStatus.Ready, message: spare is null ? null : "taken from the warm pool (provisioned ahead for this spec)");
                     ReplenishAfterFirstUse(live, key, request, backend);
                     return;

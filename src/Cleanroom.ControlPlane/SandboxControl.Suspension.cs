@@ -62,7 +62,7 @@ public sealed partial class SandboxControl
         Task waking;
         lock (live.Gate)
         {
-            live.LastUsedTicks = Environment.TickCount64;
+            live.LastUsedTicks = _time.GetTimestamp();
             if (live.Status == SandboxStatus.Ready && live.Handle is { } handle)
                 return handle;
             if (live.Status != SandboxStatus.Suspended || live.Suspended is null)
@@ -149,7 +149,7 @@ public sealed partial class SandboxControl
                 live.Suspended = null;
                 live.Handle = handle;
                 live.Transitioning = null;
-                live.LastUsedTicks = Environment.TickCount64;
+                live.LastUsedTicks = _time.GetTimestamp();
                 if (live.Status == SandboxStatus.Suspended)
                     Transition(live, SandboxStatus.Ready, message: $"woken in {clock.ElapsedMilliseconds} ms ({reason})");
             }

@@ -31,7 +31,14 @@ public sealed partial class SandboxControl
         public async Task<SandboxPortConnection> ConnectPortAsync(ushort port, CancellationToken cancellationToken)
         {
             var handle = await control.AwakeAsync(live, "woken for a port connection", cancellationToken).ConfigureAwait(false);
-            return await (handle as ISandboxPorts ?? throw Mismatch("connect to ports")).ConnectPortAsync(port, cancellationToken).ConfigureAwait(false);
+            var connection = await (handle as ISandboxPorts ?? throw Mismatch("connect to ports")).ConnectPortAsync(port, cancellationToken).ConfigureAwait(false);
+            // Counted while open: a sandbox with a live port connection is never idle.
+            Interlocked.Increment(ref live.OpenPortConnections);
+            return new SandboxPortConnection(connection.Stream, connection.ShutdownWriteAsync, () =>
+            {
+                Interlocked.Decrement(ref live.OpenPortConnections);
+                live.LastUsedTicks = control._time.GetTimestamp();
+            });
         }
 
         private async Task<ISandboxFileTree> TreeAsync(string reason, CancellationToken cancellationToken) =>

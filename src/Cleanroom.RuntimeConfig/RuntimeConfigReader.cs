@@ -31,6 +31,7 @@ public static class RuntimeConfigReader
     private const string TopListen = "listen";
     private const string TopTls = "tls";
     private const string TopAuth = "auth";
+    private const string TopSandboxLifecycle = "sandbox_lifecycle";
 
     /// <summary>Reads the file; a missing file is valid and means "all defaults".</summary>
     public static RuntimeConfigResult ReadFile(string path)
@@ -67,6 +68,7 @@ public static class RuntimeConfigReader
         var listen = System.Collections.Immutable.ImmutableArray<string>.Empty;
         var tls = TlsSettings.Defaults;
         var auth = AuthSettings.Defaults;
+        var lifecycle = SandboxLifecycleSettings.Defaults;
         var backends = ImmutableSortedDictionary.CreateBuilder<string, ImmutableSortedDictionary<string, string>>(StringComparer.Ordinal);
         foreach (var (keyNode, value) in root.Children)
         {
@@ -118,8 +120,11 @@ public static class RuntimeConfigReader
                 case TopAuth:
                     auth = AuthSectionReader.Read(value, problems) ?? AuthSettings.Defaults;
                     break;
+                case TopSandboxLifecycle:
+                    lifecycle = SandboxLifecycleSectionReader.Read(value, problems) ?? SandboxLifecycleSettings.Defaults;
+                    break;
                 default:
-                    problems.Add(At(keyNode, key, $"unknown field '{key}'; known fields are {TopDefaultBackend}, {TopDefaultImage}, {TopImages}, {TopNetwork}, {TopWorkspace}, {TopWarmPool}, {TopRoutes}, {TopGateway}, {TopSecrets}, {TopBlockCache}, {TopRecords}, {TopListen}, {TopTls}, {TopAuth}, {TopBackends}"));
+                    problems.Add(At(keyNode, key, $"unknown field '{key}'; known fields are {TopDefaultBackend}, {TopDefaultImage}, {TopImages}, {TopNetwork}, {TopWorkspace}, {TopWarmPool}, {TopRoutes}, {TopGateway}, {TopSecrets}, {TopBlockCache}, {TopRecords}, {TopListen}, {TopTls}, {TopAuth}, {TopSandboxLifecycle}, {TopBackends}"));
                     break;
             }
         }
@@ -132,6 +137,7 @@ public static class RuntimeConfigReader
                 Network = network,
                 Workspace = workspace,
                 WarmPool = warmPool,
+                SandboxLifecycle = lifecycle,
                 Routes = routes,
                 Gateway = gateway,
                 Secrets = secrets,
