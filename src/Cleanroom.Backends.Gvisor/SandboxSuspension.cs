@@ -41,6 +41,7 @@ internal sealed class SandboxSuspension(GvisorBackendOptions options, Runsc runs
 
         var clock = Stopwatch.StartNew();
         await sandbox.ReleaseAgentAsync(cancellationToken).ConfigureAwait(false);
+        var released = clock.ElapsedMilliseconds;
         // From here on the handle is retired: the sandbox is either suspended or handed back through a new handle.
         try
         {
@@ -67,6 +68,7 @@ internal sealed class SandboxSuspension(GvisorBackendOptions options, Runsc runs
             }
         }
 
+        var checkpointed = clock.ElapsedMilliseconds;
         // The sentry stops once its state is saved; the stopped container (and its cgroup) goes, and nothing may be left.
         await runsc.DeleteAsync(layout.ContainerId, CancellationToken.None).ConfigureAwait(false);
         var strays = RunscProcesses.OfSandbox(runsc.Root, layout.ContainerId, layout.RunDirectory);
@@ -75,8 +77,9 @@ internal sealed class SandboxSuspension(GvisorBackendOptions options, Runsc runs
             logger.LogWarning("sandbox {SandboxId}: killing runsc processes left after its checkpoint: {Pids}", layout.SandboxId, string.Join(", ", strays));
             RunscProcesses.Kill(strays);
         }
-        logger.LogInformation("sandbox {SandboxId} suspended in {Elapsed} ms: checkpoint of {Bytes} bytes in {Directory}",
-            layout.SandboxId, clock.ElapsedMilliseconds, CheckpointBytes(layout), layout.CheckpointDirectory);
+        logger.LogInformation(
+            "sandbox {SandboxId} suspended in {Elapsed} ms (agent let go {Released} ms, runsc checkpoint {Checkpoint} ms, delete {Delete} ms): checkpoint of {Bytes} bytes in {Directory}",
+            layout.SandboxId, clock.ElapsedMilliseconds, released, checkpointed - released, clock.ElapsedMilliseconds - checkpointed, CheckpointBytes(layout), layout.CheckpointDirectory);
         return new GvisorSuspendedSandbox(layout, sandbox.Image, this, teardown);
     }
 
@@ -98,9 +101,11 @@ internal sealed class SandboxSuspension(GvisorBackendOptions options, Runsc runs
             var exit = await restore.Exited.WaitAsync(deadline.Token).ConfigureAwait(false);
             if (exit != 0)
                 throw new IOException($"runsc restore exited with {exit}: {TextTail.OfFile(layout.StderrLogPath)}");
+            var restored = clock.ElapsedMilliseconds;
             var sandbox = await WakeAgentAsync(layout, image, deadline.Token).ConfigureAwait(false);
             TryDeleteCheckpoint(layout);
-            logger.LogInformation("sandbox {SandboxId} resumed in {Elapsed} ms", layout.SandboxId, clock.ElapsedMilliseconds);
+            logger.LogInformation("sandbox {SandboxId} resumed in {Elapsed} ms (runsc restore {Restore} ms, agent back {Agent} ms)",
+                layout.SandboxId, clock.ElapsedMilliseconds, restored, clock.ElapsedMilliseconds - restored);
             return sandbox;
         }
         catch (Exception e) when (e is not OutOfMemoryException)
