@@ -40,7 +40,15 @@ internal sealed class SandboxSuspension(GvisorBackendOptions options, Runsc runs
             throw new SandboxSuspendException($"sandbox {layout.SandboxId} cannot be suspended: {problem}", sandbox);
 
         var clock = Stopwatch.StartNew();
-        await sandbox.ReleaseAgentAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await sandbox.ReleaseAgentAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not SandboxSuspendException and not OutOfMemoryException)
+        {
+            // The connection is gone either way; the agent may be waiting to be woken, or may never have heard.
+            throw await RecoverAsync(layout, sandbox.Image, $"its agent did not let go of its sockets ({e.Message})", e).ConfigureAwait(false);
+        }
         var released = clock.ElapsedMilliseconds;
         // From here on the handle is retired: the sandbox is either suspended or handed back through a new handle.
         try
@@ -55,17 +63,7 @@ internal sealed class SandboxSuspension(GvisorBackendOptions options, Runsc runs
         {
             TryDeleteCheckpoint(layout);
             // A failed checkpoint leaves the sandbox running; its agent only waits to be woken.
-            try
-            {
-                using var deadline = new CancellationTokenSource(options.ReadyTimeout);
-                var running = await WakeAgentAsync(layout, sandbox.Image, deadline.Token).ConfigureAwait(false);
-                throw new SandboxSuspendException($"sandbox {layout.SandboxId} could not be checkpointed, and runs on: {e.Message}", running, e);
-            }
-            catch (Exception wake) when (wake is not SandboxSuspendException and not OutOfMemoryException)
-            {
-                throw new SandboxSuspendException(
-                    $"sandbox {layout.SandboxId} could not be checkpointed ({e.Message}), and its agent did not answer again: {wake.Message}", null, e);
-            }
+            throw await RecoverAsync(layout, sandbox.Image, $"runsc could not checkpoint it ({e.Message})", e).ConfigureAwait(false);
         }
 
         var checkpointed = clock.ElapsedMilliseconds;
@@ -126,6 +124,24 @@ internal sealed class SandboxSuspension(GvisorBackendOptions options, Runsc runs
             var reason = e is OperationCanceledException ? $"it did not answer within {options.ReadyTimeout.TotalSeconds:0} s" : e.Message;
             throw new CleanroomException(ErrorCode.WakeFailed,
                 $"sandbox {layout.SandboxId} could not be woken from its checkpoint in {layout.CheckpointDirectory}: {reason}", e);
+        }
+    }
+
+    /// <summary>
+    /// After a suspend that failed with the sandbox still running: wakes its agent (a new connection, a new handle) and
+    /// returns the <c>suspend_failed</c> to throw, carrying the running handle, or none when the agent did not answer.
+    /// </summary>
+    private async Task<SandboxSuspendException> RecoverAsync(SandboxLayout layout, ImageConfig image, string reason, Exception cause)
+    {
+        try
+        {
+            using var deadline = new CancellationTokenSource(options.ReadyTimeout);
+            var running = await WakeAgentAsync(layout, image, deadline.Token).ConfigureAwait(false);
+            return new SandboxSuspendException($"sandbox {layout.SandboxId} was not suspended: {reason}; it runs on", running, cause);
+        }
+        catch (Exception wake) when (wake is not OutOfMemoryException)
+        {
+            return new SandboxSuspendException($"sandbox {layout.SandboxId} was not suspended: {reason}; and its agent did not answer again: {wake.Message}", null, cause);
         }
     }
 
