@@ -37,6 +37,9 @@ public abstract class AgentSandbox : IProvisionedSandbox, ISandboxFileTree, ISan
 
     public string SandboxId { get; }
 
+    /// <summary>The image's config (its defaults for executions), for a backend that makes the sandbox's next handle.</summary>
+    protected ImageConfig Image => _image;
+
     public async Task<IRunningExecution> StartExecutionAsync(ExecutionSpec spec, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(spec);

@@ -14,7 +14,7 @@ internal sealed class GvisorSandbox(LaunchedSandbox launched, ImageConfig image,
 {
     internal SandboxLayout Layout => launched.Layout;
 
-    internal ImageConfig Image => image;
+    internal ImageConfig ImageConfig => Image;
 
     /// <summary>The connection to the agent (tests close it to do what a server's death does).</summary>
     internal Cleanroom.Agent.Client.AgentConnection Agent => launched.Agent;

@@ -47,7 +47,7 @@ internal sealed class SandboxSuspension(GvisorBackendOptions options, Runsc runs
         catch (Exception e) when (e is not SandboxSuspendException and not OutOfMemoryException)
         {
             // The connection is gone either way; the agent may be waiting to be woken, or may never have heard.
-            throw await RecoverAsync(layout, sandbox.Image, $"its agent did not let go of its sockets ({e.Message})", e).ConfigureAwait(false);
+            throw await RecoverAsync(layout, sandbox.ImageConfig, $"its agent did not let go of its sockets ({e.Message})", e).ConfigureAwait(false);
         }
         var released = clock.ElapsedMilliseconds;
         // From here on the handle is retired: the sandbox is either suspended or handed back through a new handle.
@@ -63,7 +63,7 @@ internal sealed class SandboxSuspension(GvisorBackendOptions options, Runsc runs
         {
             TryDeleteCheckpoint(layout);
             // A failed checkpoint leaves the sandbox running; its agent only waits to be woken.
-            throw await RecoverAsync(layout, sandbox.Image, $"runsc could not checkpoint it ({e.Message})", e).ConfigureAwait(false);
+            throw await RecoverAsync(layout, sandbox.ImageConfig, $"runsc could not checkpoint it ({e.Message})", e).ConfigureAwait(false);
         }
 
         var checkpointed = clock.ElapsedMilliseconds;
@@ -78,7 +78,7 @@ internal sealed class SandboxSuspension(GvisorBackendOptions options, Runsc runs
         logger.LogInformation(
             "sandbox {SandboxId} suspended in {Elapsed} ms (agent let go {Released} ms, runsc checkpoint {Checkpoint} ms, delete {Delete} ms): checkpoint of {Bytes} bytes in {Directory}",
             layout.SandboxId, clock.ElapsedMilliseconds, released, checkpointed - released, clock.ElapsedMilliseconds - checkpointed, CheckpointBytes(layout), layout.CheckpointDirectory);
-        return new GvisorSuspendedSandbox(layout, sandbox.Image, this, teardown);
+        return new GvisorSuspendedSandbox(layout, sandbox.ImageConfig, this, teardown);
     }
 
     public async Task<IProvisionedSandbox> ResumeAsync(SandboxLayout layout, ImageConfig image, CancellationToken cancellationToken)
