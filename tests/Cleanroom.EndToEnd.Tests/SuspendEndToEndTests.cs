@@ -88,6 +88,22 @@ public sealed class SuspendEndToEndTests(SuspendEndToEndTests.World world, ITest
     }
 
     [Fact]
+    public async Task A_copy_out_of_a_suspended_sandbox_wakes_it()
+    {
+        var id = await CreateAsync();
+        Ok(await _server.CleanroomAsync("exec", "--in", id, "--", "sh", "-c", "echo copied > /root/note"));
+        Ok(await _server.CleanroomAsync("sandbox", "suspend", id));
+        var target = Path.Combine(_server.Root, "copied-" + id);
+
+        Ok(await _server.CleanroomAsync("cp", $"{id}:/root/note", target));
+
+        Assert.Equal("copied\n", await File.ReadAllTextAsync(target));
+        Assert.Equal("READY", await StatusAsync(id));
+        Assert.Contains("woken for a file copy", Ok(await _server.CleanroomAsync("sandbox", "events", id, "--json")).Stdout);
+        Ok(await _server.CleanroomAsync("sandbox", "rm", id));
+    }
+
+    [Fact]
     public async Task A_corrupted_checkpoint_fails_the_wake_with_wake_failed_and_harms_no_other_sandbox()
     {
         var other = await CreateAsync();
