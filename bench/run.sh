@@ -2,7 +2,8 @@
 # Runs the benchmark program against private servers (their own sockets and state, this host's images), after
 # scripts/setup.sh. Prints Markdown tables: Cleanroom next to a raw baseline measured in the same run, every gVisor
 # row once per gVisor platform, side by side.
-# usage: bench/run.sh [RUNS] [--only qemu|exec|sessions|restart|density]   (density: RUNS idle sandboxes, e.g. 100)
+# usage: bench/run.sh [RUNS] [--only qemu|exec|sessions|restart|density|suspend]   (density: RUNS idle sandboxes, e.g. 100)
+# suspend: suspend and resume of a sandbox (servers on gVisor's own network stack, which runsc can checkpoint)
 # Two phases: warm pool off (cold starts), then the defaults (warm pool on). Each phase runs one server per gVisor
 # platform (systrap, ptrace; each named in its server's runtime config, so a platform that cannot run fails the
 # server's start instead of being replaced). The qemu row boots a raw baseline whose /init is Debian's busybox-static.
@@ -23,12 +24,12 @@ use_server() {
   export XDG_RUNTIME_DIR="$private/$1/run" XDG_STATE_HOME="$private/$1/state" XDG_CONFIG_HOME="$private/$1/config"
 }
 start_servers() {
-  local extra="$1" i=0 platform
+  local extra="$1" gvisor_extra="${2:-}" i=0 platform
   for platform in "${PLATFORMS[@]}"; do
     use_server "$platform"
     mkdir -p "$XDG_RUNTIME_DIR" "$XDG_CONFIG_HOME/cleanroom"
-    printf 'network:\n  table: %s_%s\n  name_prefix: crb%s\n  nflog_group: %s\n  pool: 10.%s.0.0/16\n%sbackends:\n  gvisor:\n    platform: %s\n' \
-      "$table" "$i" "$i" "$((40000 + $$ % 20000 + i))" "$((234 + i))" "$extra" "$platform" > "$XDG_CONFIG_HOME/cleanroom/config.yaml"
+    printf 'network:\n  table: %s_%s\n  name_prefix: crb%s\n  nflog_group: %s\n  pool: 10.%s.0.0/16\n%sbackends:\n  gvisor:\n    platform: %s\n%s' \
+      "$table" "$i" "$i" "$((40000 + $$ % 20000 + i))" "$((234 + i))" "$extra" "$platform" "$gvisor_extra" > "$XDG_CONFIG_HOME/cleanroom/config.yaml"
     out/bin/cleanroom serve --detach
     # Figures without the network (namespace, link, firewall) would flatter every row: refuse to measure them.
     if grep -q "egress enforcement is unavailable" "$XDG_STATE_HOME/cleanroom/server.log"; then
@@ -79,6 +80,11 @@ bench() {
     --checkout "$REPO_ROOT/examples/basic" "${servers[@]}" "$@"
 }
 RUNS="${1:-10}"
+if [ "${2:-}" = "--only" ] && [ "${3:-}" = "suspend" ]; then
+  start_servers $'warm_pool:\n  size: 0\n' $'    network_stack: sandbox\n'
+  bench --phase cold "${@:2}"
+  exit
+fi
 if [ "${2:-}" = "--only" ]; then
   start_servers ""
   bench --phase cold "${@:2}"

@@ -2,7 +2,7 @@ using Cleanroom.Bench;
 using Cleanroom.Policy;
 
 // usage: Cleanroom.Bench CLEANROOM_BINARY POLICY_DIR [RUNS] --phase cold|warm --server PLATFORM=SOCKET [--server ...]
-//        [--checkout DIR] [--only qemu|exec|sessions|restart|density]
+//        [--checkout DIR] [--only qemu|exec|sessions|restart|density|suspend]
 // Expects one server per gVisor platform (bench/run.sh starts them per phase, each with its platform named in its
 // runtime config): "cold" with the warm pool off (every sandbox starts from nothing), "warm" with the defaults
 // (warm_pool size 1). Each gVisor row is measured on every platform in turn and printed side by side; every figure is
@@ -18,6 +18,7 @@ var onlyExec = Option("--only") == "exec";
 var onlySessions = Option("--only") == "sessions";
 var onlyRestart = Option("--only") == "restart";
 var onlyDensity = Option("--only") == "density";
+var onlySuspend = Option("--only") == "suspend";
 var warm = Option("--phase") == "warm";
 // A directory inside a git checkout: the same command there also materialises the checkout's HEAD in the sandbox.
 var checkout = Option("--checkout");
@@ -29,6 +30,16 @@ if (servers.Length == 0)
 var policy = PolicyLoader.Load(policyDir).Result.Policy ?? throw new InvalidOperationException($"no valid policy under {policyDir}");
 var report = new Report(warm ? "defaults: warm pool on (warm_pool size 1)" : "cold start: warm pool off (warm_pool size 0)", servers.Select(s => s.Platform));
 var gvisor = new GvisorRows(report, cleanroom, policyDir, checkout, runs, policy);
+
+if (onlySuspend)
+{
+    // Suspend and resume need servers on gVisor's own network stack (bench/run.sh --only suspend): alone, like density.
+    var suspend = new SuspendRows(report, policy, runs);
+    foreach (var server in servers)
+        await suspend.MeasureAsync(server);
+    report.Print();
+    return;
+}
 
 if (!onlyQemu && !onlyExec && !onlySessions && !onlyRestart && !onlyDensity)
 {

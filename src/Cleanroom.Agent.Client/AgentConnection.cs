@@ -217,6 +217,21 @@ public sealed class AgentConnection : IAsyncDisposable
         await _readLoop.WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Asks the agent to let go of every host socket before a checkpoint: it stops what this host still runs (the
+    /// caller asks only when nothing runs), closes its listening socket, then this connection. Completes when the
+    /// connection has ended, i.e. when the agent holds no host socket; the connection is then unusable. Throws
+    /// <c>incompatible</c> for an agent without the <see cref="AgentCapabilities.Suspend"/> capability.
+    /// </summary>
+    public async Task SuspendAsync(CancellationToken cancellationToken = default)
+    {
+        if (!Agent.Supports(AgentCapabilities.Suspend))
+            throw new AgentException(AgentClientErrorCodes.Incompatible, $"the agent {Agent.Version} cannot suspend (it does not listen on a socket, or predates suspend)");
+        _closingByHost = true;
+        await SendAsync(FrameType.Suspend, ProtocolConstants.ConnectionChannel, ReadOnlyMemory<byte>.Empty, cancellationToken).ConfigureAwait(false);
+        await _readLoop.WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
     public async ValueTask DisposeAsync()
     {
         _closingByHost = true;

@@ -24,4 +24,10 @@ public static class AgentCapabilities
 
     /// <summary>The agent runs as PID 1 and reaps every orphan in the sandbox.</summary>
     public const string Reaper = "reaper";
+
+    /// <summary>
+    /// Suspend: the agent closes its listening socket and the connection, then waits for SIGUSR1 to listen again, so a
+    /// checkpoint (runsc's, which cannot save host sockets) finds none. Only an agent that listens (<c>--listen</c>) has it.
+    /// </summary>
+    public const string Suspend = "suspend";
 }

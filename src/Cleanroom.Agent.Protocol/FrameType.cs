@@ -13,6 +13,7 @@ public enum FrameType : byte
     Ping = 0x03,           // host → agent
     Pong = 0x04,           // agent → host
     Shutdown = 0x05,       // host → agent
+    Suspend = 0x06,        // host → agent: let go of every host socket (listener and this connection) until woken
 
     // Executions.
     Start = 0x10,          // host → agent
@@ -55,7 +56,7 @@ public static class FrameTypes
     /// <summary>True for values this version of the protocol defines.</summary>
     public static bool IsKnown(FrameType type) => type switch
     {
-        FrameType.Hello or FrameType.HelloReply or FrameType.Ping or FrameType.Pong or FrameType.Shutdown => true,
+        FrameType.Hello or FrameType.HelloReply or FrameType.Ping or FrameType.Pong or FrameType.Shutdown or FrameType.Suspend => true,
         >= FrameType.Start and <= FrameType.Exit => true,
         FrameType.Error => true,
         >= FrameType.FileRead and <= FrameType.TreeManifest => true,

@@ -27,12 +27,14 @@ internal sealed class AgentSession
     private readonly ExecutionLauncher _launcher;
     private readonly ChildReaper _reaper;
     private readonly bool _isInit;
+    private readonly bool _canSuspend;
     private readonly object _lock = new();
     private readonly Dictionary<uint, object> _channels = new();
     private bool _greeted;
 
-    public AgentSession(Stream input, Stream output, SelfCommand self, ChildReaper reaper, bool isInit)
+    public AgentSession(Stream input, Stream output, SelfCommand self, ChildReaper reaper, bool isInit, bool canSuspend = false)
     {
+        _canSuspend = canSuspend;
         _reader = new FrameReader(input);
         _outbound = new OutboundFrames(new FrameWriter(output));
         _reaper = reaper;
@@ -43,11 +45,12 @@ internal sealed class AgentSession
     /// <summary>When the host went away without a Shutdown, commands get this long between TERM and KILL.</summary>
     private const uint GraceWhenHostLeft = 1000;
 
-    /// <summary>Serves the connection until it ends; true when the host asked for a shutdown, false when it went away.</summary>
-    public bool Run()
+    /// <summary>Serves the connection until it ends: the host asked for a shutdown or a suspend, or it went away.</summary>
+    public SessionEnd Run()
     {
         uint grace = GraceWhenHostLeft;
         var shutdown = false;
+        var suspend = false;
         try
         {
             while (_reader.Read() is { } frame)
@@ -57,6 +60,13 @@ internal sealed class AgentSession
                     grace = Decode(frame, ShutdownMessage.Decode)?.GraceMilliseconds ?? 0;
                     AgentLog.Info($"shutdown requested, grace {grace} ms");
                     shutdown = true;
+                    break;
+                }
+                if (frame.Type == FrameType.Suspend && _canSuspend)
+                {
+                    // The host asks only when nothing runs; anything it started still running is stopped as if it left.
+                    AgentLog.Info("suspend requested: letting go of the host's sockets until woken");
+                    suspend = true;
                     break;
                 }
                 Dispatch(frame);
@@ -73,7 +83,7 @@ internal sealed class AgentSession
             AgentLog.Error($"cannot read from the host: {e.Message}");
         }
         StopEverything(grace, wholeSandbox: shutdown && _isInit);
-        return shutdown;
+        return shutdown ? SessionEnd.Shutdown : suspend ? SessionEnd.Suspend : SessionEnd.HostLeft;
     }
 
     private void Dispatch(Frame frame)
@@ -309,6 +319,8 @@ internal sealed class AgentSession
         ];
         if (_isInit)
             capabilities.Add(AgentCapabilities.Reaper);
+        if (_canSuspend)
+            capabilities.Add(AgentCapabilities.Suspend);
         return capabilities;
     }
 

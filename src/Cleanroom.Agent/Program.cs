@@ -21,7 +21,7 @@ try
     InitProcess.Prepare();
     var self = options.Init ? GuestInit.SelfCommandAfterSwitch() : SelfCommand.Detect(args);
     var reaper = new ChildReaper();
-    SessionLoop.Serve(options, (input, output) => new AgentSession(input, output, self, reaper, InitProcess.IsInit));
+    SessionLoop.Serve(options, (input, output) => new AgentSession(input, output, self, reaper, InitProcess.IsInit, canSuspend: options.Transport == TransportKind.Listen));
     AgentLog.Info("agent stopped");
     return 0;
 }

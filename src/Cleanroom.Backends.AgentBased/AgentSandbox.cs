@@ -21,6 +21,7 @@ public abstract class AgentSandbox : IProvisionedSandbox, ISandboxFileTree, ISan
     private readonly ConcurrentDictionary<AgentBackedExecution, byte> _executions = new();
     private readonly Lock _gate = new();
     private Task? _termination;
+    private volatile bool _suspended;
 
     protected AgentSandbox(string sandboxId, AgentConnection agent, ImageConfig image)
     {
@@ -35,6 +36,9 @@ public abstract class AgentSandbox : IProvisionedSandbox, ISandboxFileTree, ISan
     }
 
     public string SandboxId { get; }
+
+    /// <summary>The image's config (its defaults for executions), for a backend that makes the sandbox's next handle.</summary>
+    protected ImageConfig Image => _image;
 
     public async Task<IRunningExecution> StartExecutionAsync(ExecutionSpec spec, CancellationToken cancellationToken)
     {
@@ -81,9 +85,40 @@ public abstract class AgentSandbox : IProvisionedSandbox, ISandboxFileTree, ISan
     public Task TerminateAsync(CancellationToken cancellationToken)
     {
         lock (_gate)
+        {
+            // A suspended sandbox is its suspended handle's to remove; this one only held the connection it gave up.
+            if (_suspended)
+                return Task.CompletedTask;
             _termination ??= TerminateOnceAsync();
+        }
         // Waiting may be cancelled; the teardown itself runs to the end regardless.
         return _termination.WaitAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// The first step of a backend's suspend: refuses while commands run (<c>suspend_failed</c>, this handle still
+    /// usable), retires this handle, and has the agent let go of every host socket (<see cref="AgentConnection.SuspendAsync"/>).
+    /// An agent that cannot suspend leaves the handle usable; any later failure leaves it retired (the connection is gone).
+    /// </summary>
+    protected async Task ReleaseAgentForSuspendAsync(CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            if (_termination is not null)
+                throw new CleanroomException(ErrorCode.NotFound, $"sandbox {SandboxId} has been terminated");
+            if (!_executions.IsEmpty)
+                throw new SandboxSuspendException($"sandbox {SandboxId} cannot be suspended while {_executions.Count} command(s) run in it", this);
+            _suspended = true;
+        }
+        try
+        {
+            await _agent.SuspendAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (AgentException e) when (e.Code == AgentClientErrorCodes.Incompatible)
+        {
+            _suspended = false;
+            throw new SandboxSuspendException($"sandbox {SandboxId} cannot be suspended: {e.Message}", this, e);
+        }
     }
 
     /// <summary>Removes everything the sandbox made on the host (stopping the agent first); runs once.</summary>
@@ -99,6 +134,8 @@ public abstract class AgentSandbox : IProvisionedSandbox, ISandboxFileTree, ISan
 
     private void EnsureLive()
     {
+        if (_suspended)
+            throw new CleanroomException(ErrorCode.NotFound, $"sandbox {SandboxId} is suspended; this handle no longer reaches it");
         if (Volatile.Read(ref _termination) is not null)
             throw new CleanroomException(ErrorCode.NotFound, $"sandbox {SandboxId} has been terminated");
     }

@@ -22,6 +22,7 @@ public sealed class GvisorBackend : ISandboxBackend
     private readonly SandboxTeardown _teardown;
     private readonly SandboxLauncher _launcher;
     private readonly GvisorProbe _probe;
+    private readonly SandboxSuspension _suspension;
     private readonly SemaphoreSlim _decisionGate = new(1, 1);
     private PlatformDecision? _platform;
 
@@ -41,6 +42,7 @@ public sealed class GvisorBackend : ISandboxBackend
         _teardown = new SandboxTeardown(_runsc, _logger, _options.TerminateGrace);
         _launcher = new SandboxLauncher(_options, _runsc, _teardown, _logger);
         _probe = new GvisorProbe(_options, _runsc, _launcher, _teardown);
+        _suspension = new SandboxSuspension(_options, _runsc, _teardown, new ProcessRunner(_logger), _logger);
     }
 
     public string Name => BackendName;
@@ -103,7 +105,7 @@ public sealed class GvisorBackend : ISandboxBackend
             cancellationToken).ConfigureAwait(false);
         _logger.LogInformation("sandbox {SandboxId} ready ({Platform}), image {Image}, disk {Disk}; {Timings}",
             spec.SandboxId, platform, spec.ImageRef, DiskLimit.Describe(disk.Bytes), launched.Timings);
-        return new GvisorSandbox(launched, image.Config, _teardown);
+        return new GvisorSandbox(launched, image.Config, _teardown, _suspension);
     }
 
     /// <summary>
@@ -127,7 +129,7 @@ public sealed class GvisorBackend : ISandboxBackend
     /// see <see cref="SandboxReadoption"/>.
     /// </summary>
     public Task<BackendReconciliation> ReconcileAsync(IReadOnlyCollection<SandboxSpec> expectedLive, CancellationToken cancellationToken) =>
-        new SandboxReadoption(_options, _runsc, _teardown, _images, _logger).RunAsync(expectedLive, cancellationToken);
+        new SandboxReadoption(_options, _runsc, _teardown, _suspension, _images, _logger).RunAsync(expectedLive, cancellationToken);
 
     /// <summary>
     /// The platform, decided once per backend (i.e. per server) by <see cref="PlatformSelection"/>. A failed

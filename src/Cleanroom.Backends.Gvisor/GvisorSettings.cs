@@ -6,7 +6,7 @@ namespace Cleanroom.Backends.Gvisor;
 
 /// <summary>
 /// The <c>backends.gvisor</c> section of the runtime config: <c>runsc_path</c>, <c>platform</c>, <c>pids_limit</c>,
-/// <c>default_disk_mib</c>.
+/// <c>default_disk_mib</c>, <c>network_stack</c>.
 /// The runtime-config reader has already validated the section; values arrive as strings (the server's
 /// section dictionary) or as JSON (a sandbox's <see cref="SandboxSpec.RuntimeConfig"/>).
 /// </summary>
@@ -37,6 +37,14 @@ public sealed record GvisorSettings
     /// </summary>
     public long DefaultDiskBytes { get; init; } = DefaultDiskLimitBytes;
 
+    /// <summary>
+    /// Whose TCP/IP stack a sandbox with a network attachment uses (<c>network_stack</c>): the host kernel's inside the
+    /// sandbox's namespace (<c>host</c>, runsc <c>--network=host</c>, the default), or gVisor's own netstack
+    /// (<c>sandbox</c>), which runsc can checkpoint: only such sandboxes can be suspended (runsc refuses to checkpoint
+    /// a sandbox on the host's stack). See README.md, "Suspend and resume".
+    /// </summary>
+    public bool SandboxNetworkStack { get; init; }
+
     /// <summary>From the server's view of the section (<c>RuntimeConfiguration.BackendSettings("gvisor")</c>).</summary>
     public static GvisorSettings From(IReadOnlyDictionary<string, string> section)
     {
@@ -50,6 +58,8 @@ public sealed record GvisorSettings
             settings = settings with { PidsLimit = ParsePositive("pids_limit", pids) };
         if (section.TryGetValue("default_disk_mib", out var disk) && disk.Length > 0)
             settings = settings with { DefaultDiskBytes = ParseDiskMib(disk) };
+        if (section.TryGetValue("network_stack", out var stack) && stack.Length > 0)
+            settings = settings with { SandboxNetworkStack = ParseNetworkStack(stack) };
         return settings;
     }
 
@@ -83,6 +93,13 @@ public sealed record GvisorSettings
         "ptrace" => PlatformChoice.Ptrace,
         "kvm" => PlatformChoice.Kvm,
         _ => throw new CleanroomException(ErrorCode.ConfigInvalid, $"backends.gvisor.platform must be auto, systrap, ptrace or kvm, not \"{value}\""),
+    };
+
+    private static bool ParseNetworkStack(string value) => value switch
+    {
+        "host" => false,
+        "sandbox" => true,
+        _ => throw new CleanroomException(ErrorCode.ConfigInvalid, $"backends.gvisor.network_stack must be host or sandbox, not \"{value}\""),
     };
 
     private static long ParseDiskMib(string value)

@@ -30,17 +30,66 @@ internal sealed class Runsc(string binary, string root, ProcessRunner runner, Ti
     /// <paramref name="filestoreDirectory"/> (<c>root:dir=DIR</c>).
     /// </summary>
     public IReadOnlyList<string> RunArgv(
-        string platform, string bundle, string containerId, string logPath, string filestoreDirectory, string? networkNamespace = null)
+        string platform, string bundle, string containerId, string logPath, string filestoreDirectory, string? networkNamespace = null, bool sandboxStack = false) =>
+        [.. LaunchPrefix(platform, logPath, filestoreDirectory, networkNamespace, sandboxStack), "run", "--detach", "--bundle", bundle, containerId];
+
+    /// <summary>
+    /// <c>runsc restore --detach</c> of a checkpoint (<see cref="CheckpointAsync"/>) with the flags the sandbox was
+    /// started with: the restored container is the same sandbox, and like <c>run</c> it belongs to nobody's pipes.
+    /// </summary>
+    public IReadOnlyList<string> RestoreArgv(
+        string platform, string bundle, string containerId, string logPath, string filestoreDirectory, string imagePath, string? networkNamespace, bool sandboxStack) =>
+        [.. LaunchPrefix(platform, logPath, filestoreDirectory, networkNamespace, sandboxStack), "restore", "--detach", "--image-path", imagePath, "--bundle", bundle, containerId];
+
+    /// <summary>
+    /// Everything before the verb. With <paramref name="sandboxStack"/> the sandbox uses gVisor's own netstack on the
+    /// namespace's link (<c>--network=sandbox</c>; <c>--net-disconnect-ok</c> lets a checkpoint drop open connections
+    /// instead of failing). This runsc decides "is this the root network namespace" by whether
+    /// /proc/sys/net/core/rmem_default exists, which on this kernel it does in every namespace; so runsc is started in a
+    /// mount namespace of its own (a slave of the host's: the host's later unmounts still reach it) where a small
+    /// read-only tmpfs covers /proc/sys/net. The namespace is the sandbox's own, never the host's: the nsenter says so.
+    /// </summary>
+    private IReadOnlyList<string> LaunchPrefix(string platform, string logPath, string filestoreDirectory, string? networkNamespace, bool sandboxStack)
     {
-        string[] prefix = networkNamespace is null ? [] : ["nsenter", $"--net={networkNamespace}", "--"];
-        var network = networkNamespace is null ? "--network=none" : "--network=host";
+        string[] prefix = (networkNamespace, sandboxStack) switch
+        {
+            (null, _) => [],
+            (_, false) => ["nsenter", $"--net={networkNamespace}", "--"],
+            (_, true) =>
+            [
+                "unshare", "--mount", "--propagation", "slave", "--",
+                "sh", "-c", "mount -t tmpfs -o ro,size=4k,mode=0555 cleanroom-netmask /proc/sys/net && exec \"$@\"", "cleanroom-runsc",
+                "nsenter", $"--net={networkNamespace}", "--",
+            ],
+        };
+        string[] network = (networkNamespace, sandboxStack) switch
+        {
+            (null, _) => ["--network=none"],
+            (_, false) => ["--network=host"],
+            (_, true) => ["--network=sandbox", "--net-disconnect-ok"],
+        };
         return
         [
             .. prefix,
-            binary, $"--root={root}", $"--platform={platform}", network, $"--overlay2=root:dir={filestoreDirectory}",
-            "--host-uds=create", $"--log={logPath}", "run", "--detach", "--bundle", bundle, containerId,
+            binary, $"--root={root}", $"--platform={platform}", .. network, $"--overlay2=root:dir={filestoreDirectory}",
+            "--host-uds=create", $"--log={logPath}",
         ];
     }
+
+    /// <summary>
+    /// <c>runsc checkpoint</c>: writes the container's whole state (memory, processes, its overlay's files) under
+    /// <paramref name="imagePath"/> and stops it. A failure leaves the container running; the error carries runsc's reason.
+    /// </summary>
+    public async Task CheckpointAsync(string containerId, string imagePath, string logPath, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var result = await runner.RunAsync([binary, $"--root={root}", $"--log={logPath}", "checkpoint", "--image-path", imagePath, containerId], timeout, cancellationToken)
+            .ConfigureAwait(false);
+        result.EnsureSuccess();
+    }
+
+    /// <summary>Sends <paramref name="signal"/> (a number) to the container's PID 1, the agent.</summary>
+    public async Task SignalInitAsync(string containerId, int signal, CancellationToken cancellationToken) =>
+        (await RunAsync(["kill", containerId, signal.ToString(System.Globalization.CultureInfo.InvariantCulture)], cancellationToken).ConfigureAwait(false)).EnsureSuccess();
 
     /// <summary>Every container under our root (ours or not: callers filter by name).</summary>
     public async Task<IReadOnlyList<RunscContainer>> ListAsync(CancellationToken cancellationToken)

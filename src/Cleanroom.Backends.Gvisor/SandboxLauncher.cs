@@ -90,11 +90,13 @@ internal sealed class SandboxLauncher(GvisorBackendOptions options, Runsc runsc,
                 NetworkNamespacePath: request.Network?.NamespacePath,
                 NetworkFiles: networkFiles,
                 Docker: request.Docker));
+            RestoreRecipe.For(request.Platform, request.Network, request.Settings.SandboxNetworkStack).Write(layout.RestoreRecipePath);
 
             using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             deadline.CancelAfter(options.ReadyTimeout);
             var process = DetachedProgram.Start(
-                runsc.RunArgv(request.Platform, layout.BundleDirectory, layout.ContainerId, layout.RunscLogPath, layout.FilestoreDirectory, request.Network?.NamespacePath),
+                runsc.RunArgv(request.Platform, layout.BundleDirectory, layout.ContainerId, layout.RunscLogPath, layout.FilestoreDirectory, request.Network?.NamespacePath,
+                    request.Settings.SandboxNetworkStack),
                 layout.StderrLogPath, readinessPipe: true, logger, ErrorCode.RuntimeLaunchFailed);
             started = true;
             var runscStarted = Environment.TickCount64;

@@ -38,6 +38,15 @@ internal sealed partial record SandboxLayout(string SandboxId, string ContainerI
     /// <summary>The sparse ext4 image, attached to a loop device and mounted at <see cref="FilestoreDirectory"/>.</summary>
     public string DiskImagePath => Path.Combine(RunDirectory, "disk.img");
 
+    /// <summary>How the sandbox was started, for a restore by this server or the next (<see cref="RestoreRecipe"/>).</summary>
+    public string RestoreRecipePath => Path.Combine(RunDirectory, "restore.json");
+
+    /// <summary>Where a suspended sandbox's checkpoint lives (runsc's image: its memory, processes and writable layer).</summary>
+    public string CheckpointDirectory => Path.Combine(RunDirectory, "checkpoint");
+
+    /// <summary>runsc's log of checkpoints and restores, kept beside the checkpoint for inspection.</summary>
+    public string SuspendLogPath => Path.Combine(RunDirectory, "suspend.log");
+
     /// <summary>The cgroup runsc creates for the sandbox, relative to each controller's root.</summary>
     public string CgroupsPath => "/cleanroom/" + ContainerId;
 

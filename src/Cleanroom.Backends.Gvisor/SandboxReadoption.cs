@@ -9,7 +9,7 @@ namespace Cleanroom.Backends.Gvisor;
 /// <see cref="LeftoverSweeper"/> remove everything else (expected sandboxes that did not answer included).
 /// Sandboxes are re-adopted side by side, so a restart with many costs about as long as the slowest.
 /// </summary>
-internal sealed class SandboxReadoption(GvisorBackendOptions options, Runsc runsc, SandboxTeardown teardown, ImageStore images, ILogger logger)
+internal sealed class SandboxReadoption(GvisorBackendOptions options, Runsc runsc, SandboxTeardown teardown, SandboxSuspension suspension, ImageStore images, ILogger logger)
 {
     /// <summary>A live agent answers in milliseconds; one that does not within this is treated as gone.</summary>
     private static readonly TimeSpan HandshakeTimeout = TimeSpan.FromSeconds(10);
@@ -47,9 +47,9 @@ internal sealed class SandboxReadoption(GvisorBackendOptions options, Runsc runs
         try
         {
             var image = images.Resolve(spec.ImageRef);
-            var connection = await AgentChannel.ConnectAsync(layout, options, HandshakeTimeout, cancellationToken).ConfigureAwait(false);
+            var sandbox = await GvisorSandbox.ConnectAsync(layout, image.Config, options, teardown, suspension, HandshakeTimeout, cancellationToken).ConfigureAwait(false);
             logger.LogInformation("sandbox {SandboxId} re-adopted: its agent answered on {Socket}", spec.SandboxId, layout.AgentSocketPath);
-            return new GvisorSandbox(new LaunchedSandbox(layout, connection), image.Config, teardown);
+            return sandbox;
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {

@@ -18,12 +18,20 @@ public interface ISandboxPorts
 /// One connection to a port in a sandbox: a duplex <see cref="Stream"/> plus TCP's half-close. Disposing it before
 /// both sides finished drops the connection.
 /// </summary>
-public sealed class SandboxPortConnection(Stream stream, Func<CancellationToken, Task> shutdownWrite) : IAsyncDisposable
+/// <param name="closed">Told once when the connection is disposed (the control plane counts open connections: a
+/// sandbox with one is not idle).</param>
+public sealed class SandboxPortConnection(Stream stream, Func<CancellationToken, Task> shutdownWrite, Action? closed = null) : IAsyncDisposable
 {
+    private Action? _closed = closed;
+
     public Stream Stream { get; } = stream;
 
     /// <summary>Sends nothing more: the program reads end of file after what was sent before.</summary>
     public Task ShutdownWriteAsync(CancellationToken cancellationToken) => shutdownWrite(cancellationToken);
 
-    public ValueTask DisposeAsync() => Stream.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        await Stream.DisposeAsync().ConfigureAwait(false);
+        Interlocked.Exchange(ref _closed, null)?.Invoke();
+    }
 }

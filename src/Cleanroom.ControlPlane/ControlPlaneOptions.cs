@@ -12,6 +12,15 @@ public sealed record ControlPlaneOptions
     /// <summary>How long a canceled or timed-out execution gets between SIGTERM and SIGKILL.</summary>
     public TimeSpan StopGracePeriod { get; init; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>How long a wake (restore from a checkpoint) may take before the sandbox is FAILED with <c>wake_failed</c>.</summary>
+    public TimeSpan WakeTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>
+    /// Suspend a READY sandbox that has been idle this long (no running command, no open port connection or stream);
+    /// null: never (the default). Warm-pool spares are never suspended.
+    /// </summary>
+    public TimeSpan? IdleSuspendAfter { get; init; }
+
     /// <summary>
     /// Spare sandboxes kept provisioned for the spec of the most recent sandbox (the warm pool); 0 turns it off.
     /// A create whose spec matches takes a spare instead of waiting for the backend to start one.

@@ -11,7 +11,9 @@ public static class LifecycleTransitions
     {
         // PROVISIONING -> STOPPING: terminate while provisioning cancels it and removes what was made.
         [SandboxStatus.Provisioning] = [SandboxStatus.Ready, SandboxStatus.Stopping, SandboxStatus.Failed],
-        [SandboxStatus.Ready] = [SandboxStatus.Stopping, SandboxStatus.Failed],
+        // READY <-> SUSPENDED: suspend and wake. SUSPENDED -> FAILED: a wake that failed (wake_failed).
+        [SandboxStatus.Ready] = [SandboxStatus.Stopping, SandboxStatus.Failed, SandboxStatus.Suspended],
+        [SandboxStatus.Suspended] = [SandboxStatus.Ready, SandboxStatus.Stopping, SandboxStatus.Failed],
         [SandboxStatus.Stopping] = [SandboxStatus.Stopped, SandboxStatus.Failed],
         [SandboxStatus.Stopped] = [],
         [SandboxStatus.Failed] = [],

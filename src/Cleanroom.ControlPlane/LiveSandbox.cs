@@ -21,6 +21,18 @@ internal sealed class LiveSandbox(string id, SandboxStatus status)
     /// <summary>Set once provisioning (or restart re-adoption) succeeded.</summary>
     public IProvisionedSandbox? Handle { get; set; }
 
+    /// <summary>Set while SUSPENDED (then <see cref="Handle"/> is null): what the backend keeps of the sandbox.</summary>
+    public ISuspendedSandbox? Suspended { get; set; }
+
+    /// <summary>A suspend or a wake in progress; anything that needs the sandbox awake waits for it first.</summary>
+    public Task? Transitioning { get; set; }
+
+    /// <summary>Port connections (exposures, port-forwards) open now; a field for <see cref="Interlocked"/>.</summary>
+    public int OpenPortConnections;
+
+    /// <summary>The control plane's clock (TimeProvider timestamp) when the sandbox was last used: what idle suspend measures from.</summary>
+    public long LastUsedTicks { get; set; }
+
     /// <summary>The policy's <c>run.before</c>, run before each of its executions; null when the policy has none.</summary>
     public RunBeforeCommand? RunBefore { get; init; }
 

@@ -30,6 +30,9 @@ internal sealed class RestartReconciliation(ControlPlaneStore store, BackendRegi
         var provisioning = store.ListSandboxes([SandboxStatus.Provisioning]);
         var stopping = store.ListSandboxes([SandboxStatus.Stopping]);
         var ready = store.ListSandboxes([SandboxStatus.Ready]);
+        // Not yet re-adopted across a restart (issue 20 point 4): the backend's sweep removes their checkpoints, so
+        // they are recorded lost rather than left SUSPENDED with nothing behind them.
+        var suspended = store.ListSandboxes([SandboxStatus.Suspended]);
 
         // Ask every backend, even those with nothing READY: leftovers of PROVISIONING/STOPPING sandboxes
         // and of sandboxes from before the store was lost must be removed too.
@@ -89,6 +92,15 @@ internal sealed class RestartReconciliation(ControlPlaneStore store, BackendRegi
             var problem = CleanupProblem(sandbox);
             var message = problem is null ? SandboxLostMessage : $"sandbox was lost when the server restarted; its resources may remain ({problem})";
             Record(sandbox, SandboxStatus.Failed, ReconcileOutcomes.Lost, message, now);
+            lost.Add(sandbox.Id);
+        }
+
+        foreach (var sandbox in suspended)
+        {
+            var problem = CleanupProblem(sandbox);
+            Record(sandbox, SandboxStatus.Failed, ReconcileOutcomes.Lost,
+                "server restarted while the sandbox was suspended; suspended sandboxes are not kept across a restart yet, so its checkpoint was removed"
+                + (problem is null ? "" : $"; its resources may remain ({problem})"), now);
             lost.Add(sandbox.Id);
         }
 

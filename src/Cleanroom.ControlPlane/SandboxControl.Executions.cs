@@ -33,7 +33,8 @@ public sealed partial class SandboxControl
     {
         EnsureOpen();
         RequestValidation.Check(request);
-        var live = RequireReady(request.SandboxId);
+        var live = RequireUsable(request.SandboxId);
+        await AwakeAsync(live, "woken for a command", cancellationToken).ConfigureAwait(false);
         if (request.Spec.Tty && !live.Backend!.Capabilities.Supports(CapabilityNames.Tty))
         {
             throw new CleanroomException(ErrorCode.BackendCapabilityMismatch,
@@ -160,6 +161,7 @@ public sealed partial class SandboxControl
         lock (live.Gate)
         {
             live.Runs.Remove(run.Id);
+            live.LastUsedTicks = _time.GetTimestamp();
             AttributeEgress(live);
         }
         _runs.TryRemove(run.Id, out _);

@@ -6,30 +6,30 @@ namespace Cleanroom.ControlPlane;
 /// <summary>Whole-tree file access and port connections to READY sandboxes, and the workspace record kept for each.</summary>
 public sealed partial class SandboxControl
 {
-    /// <summary>The tree operations of a READY sandbox whose backend claims <c>file_tree</c>.</summary>
+    /// <summary>The tree operations of a READY sandbox whose backend claims <c>file_tree</c>; each wakes a suspended one first.</summary>
     public ISandboxFileTree FileTree(string sandboxId)
     {
         EnsureOpen();
-        var live = RequireReady(sandboxId);
-        if (!live.Backend!.Capabilities.Supports(CapabilityNames.FileTree) || live.Handle is not ISandboxFileTree tree)
+        var live = RequireUsable(sandboxId);
+        if (!live.Backend!.Capabilities.Supports(CapabilityNames.FileTree) || live.Handle is { } handle and not ISandboxFileTree)
         {
             throw new CleanroomException(ErrorCode.BackendCapabilityMismatch,
                 $"backend '{live.Backend.Name}' cannot copy file trees: it lacks {CapabilityNames.FileTree}");
         }
-        return tree;
+        return new WakingAccess(this, live);
     }
 
-    /// <summary>Connections to ports of a READY sandbox whose backend claims <c>ports</c>.</summary>
+    /// <summary>Connections to ports of a READY sandbox whose backend claims <c>ports</c>; each wakes a suspended one first.</summary>
     public ISandboxPorts Ports(string sandboxId)
     {
         EnsureOpen();
-        var live = RequireReady(sandboxId);
-        if (!live.Backend!.Capabilities.Supports(CapabilityNames.Ports) || live.Handle is not ISandboxPorts ports)
+        var live = RequireUsable(sandboxId);
+        if (!live.Backend!.Capabilities.Supports(CapabilityNames.Ports) || live.Handle is { } handle and not ISandboxPorts)
         {
             throw new CleanroomException(ErrorCode.BackendCapabilityMismatch,
                 $"backend '{live.Backend.Name}' cannot connect to ports in its sandboxes: it lacks {CapabilityNames.Ports}");
         }
-        return ports;
+        return new WakingAccess(this, live);
     }
 
     /// <summary>Stores the workspace record (a JSON document the caller owns) of an existing sandbox.</summary>

@@ -143,7 +143,7 @@ public sealed partial class SandboxControl
         var sandbox = RequireSandbox(sandboxId);
         return sandbox.Status switch
         {
-            SandboxStatus.Ready => sandbox,
+            SandboxStatus.Ready or SandboxStatus.Suspended => sandbox, // a suspended one wakes when it is used
             SandboxStatus.Failed => throw new CleanroomException(sandbox.FailureCode ?? ErrorCode.RuntimeLaunchFailed, sandbox.FailureMessage ?? "the sandbox failed"),
             _ => throw new CleanroomException(ErrorCode.InvalidArgument, $"sandbox {sandboxId} is {StatusNames.Of(sandbox.Status)}; it was terminated before it became ready"),
         };
@@ -203,28 +203,14 @@ public sealed partial class SandboxControl
     {
         EnsureOpen();
         RequestValidation.CheckGuestPath(guestPath);
-        var live = RequireReady(sandboxId);
+        var live = RequireUsable(sandboxId);
         if (!live.Backend!.Capabilities.Supports(CapabilityNames.FileDownload))
         {
             throw new CleanroomException(ErrorCode.BackendCapabilityMismatch,
                 $"backend '{live.Backend.Name}' cannot download files: it lacks {CapabilityNames.FileDownload}");
         }
-        return await live.Handle!.OpenFileAsync(guestPath, cancellationToken).ConfigureAwait(false);
-    }
-
-    /// <summary>The live state of a READY sandbox, or not_found / invalid_argument saying why not.</summary>
-    private LiveSandbox RequireReady(string sandboxId)
-    {
-        var sandbox = RequireSandbox(sandboxId);
-        if (_live.TryGetValue(sandboxId, out var live))
-        {
-            lock (live.Gate)
-            {
-                if (live.Status == SandboxStatus.Ready && live.Handle is not null)
-                    return live;
-            }
-        }
-        throw new CleanroomException(ErrorCode.InvalidArgument, $"sandbox {sandboxId} is {StatusNames.Of(sandbox.Status)}; it must be READY");
+        var handle = await AwakeAsync(live, "woken for a file download", cancellationToken).ConfigureAwait(false);
+        return await handle.OpenFileAsync(guestPath, cancellationToken).ConfigureAwait(false);
     }
 
     private async Task ProvisionAsync(LiveSandbox live, ISandboxBackend backend, SandboxSpec spec, CreateSandboxRequest request, SpareKey key, SpareSandbox? spare)
@@ -265,6 +251,7 @@ public sealed partial class SandboxControl
                     return;
                 if (handle is not null)
                 {
+                    live.LastUsedTicks = _time.GetTimestamp();
                     Transition(live, SandboxStatus.Ready, message: spare is null ? null : "taken from the warm pool (provisioned ahead for this spec)");
                     ReplenishAfterFirstUse(live, key, request, backend);
                     return;
@@ -371,6 +358,12 @@ public sealed partial class SandboxControl
     {
         live.ProvisioningCancel.Cancel();
         await live.Provisioning.ConfigureAwait(false);
+        // A suspend or wake under way ends first; then the sandbox is either running (Handle) or suspended.
+        Task? transitioning;
+        lock (live.Gate)
+            transitioning = live.Transitioning;
+        if (transitioning is not null)
+            await transitioning.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         foreach (var run in runs)
             run.RequestStop(ExecutionStatus.Canceled, "the sandbox was terminated", killNow: true);
 
@@ -384,6 +377,19 @@ public sealed partial class SandboxControl
             catch (Exception ex)
             {
                 _logger.LogError(ex, "backend failed to terminate sandbox {SandboxId}", live.Id);
+                problem = ex.Message;
+            }
+        }
+        else if (live.Suspended is { } suspended)
+        {
+            try
+            {
+                // Its checkpoint goes with everything else.
+                await suspended.TerminateAsync(CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (Exception ex)
+            {
+                _logger.LogError(ex, "backend failed to remove suspended sandbox {SandboxId}", live.Id);
                 problem = ex.Message;
             }
         }

@@ -95,10 +95,12 @@ public sealed partial class SandboxControl : IAsyncDisposable
                     Backend = sandbox.Backend,
                     Handle = sandbox.Handle,
                     RunBefore = RunBeforeCommand.Of(sandbox.Sandbox.Policy),
+                    LastUsedTicks = time.GetTimestamp(),
                 };
             }
             control.Reconciliation = report;
             control.StartRetention();
+            control.StartIdleSuspend();
             return control;
         }
         catch
@@ -117,6 +119,7 @@ public sealed partial class SandboxControl : IAsyncDisposable
         if (Interlocked.Exchange(ref _disposed, 1) != 0)
             return;
         _retentionTimer?.Dispose();
+        _idleTimer?.Dispose();
         await _spares.DisposeAsync().ConfigureAwait(false);
         foreach (var live in _live.Values)
             live.ProvisioningCancel.Cancel();

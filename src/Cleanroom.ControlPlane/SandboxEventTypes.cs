@@ -47,6 +47,9 @@ public static class SandboxEventTypes
     /// ended, the sandbox's disk was (nearly) full, so its writes may have failed with ENOSPC.
     /// </summary>
     public const string DiskFull = "sandbox.disk_full";
+
+    /// <summary>A suspend that failed while the sandbox runs on (READY as before): <c>code</c> (suspend_failed), <c>message</c>.</summary>
+    public const string SuspendFailed = "sandbox.suspend_failed";
 }
 
 /// <summary>What restart reconciliation did to a sandbox.</summary>

@@ -8,4 +8,7 @@ public enum SandboxStatus
     Stopping,
     Stopped,
     Failed,
+
+    /// <summary>Checkpointed to disk by its backend: no process runs; anything that touches the guest wakes it.</summary>
+    Suspended,
 }

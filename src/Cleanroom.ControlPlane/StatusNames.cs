@@ -13,6 +13,7 @@ public static class StatusNames
         SandboxStatus.Stopping => "STOPPING",
         SandboxStatus.Stopped => "STOPPED",
         SandboxStatus.Failed => "FAILED",
+        SandboxStatus.Suspended => "SUSPENDED",
         _ => throw new ArgumentOutOfRangeException(nameof(status), status, null),
     };
 

@@ -126,4 +126,14 @@ public static class ErrorCode
     /// init system here, or <c>systemctl</c>/<c>journalctl</c> failed.
     /// </summary>
     public const string SystemdUnavailable = "systemd_unavailable";
+    /// <summary>
+    /// A sandbox could not be suspended: commands are still running in it, its backend or its network mode cannot
+    /// checkpoint it, or the checkpoint failed. A sandbox whose agent answered again stays READY; the message says which.
+    /// </summary>
+    public const string SuspendFailed = "suspend_failed";
+    /// <summary>
+    /// A SUSPENDED sandbox could not be woken (restored from its checkpoint): it is FAILED with the reason, and its
+    /// checkpoint is kept on the host for inspection until the sandbox's records go.
+    /// </summary>
+    public const string WakeFailed = "wake_failed";
 }

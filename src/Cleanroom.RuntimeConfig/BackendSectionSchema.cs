@@ -23,6 +23,7 @@ public sealed record BackendSectionSchema(string Backend, IReadOnlyList<SettingS
             new("platform", SettingKind.Choice, "gVisor platform: auto probes systrap at start, else ptrace (works on every host)", ["auto", "systrap", "ptrace", "kvm"]),
             new("pids_limit", SettingKind.PositiveInteger, "most processes a sandbox may hold"),
             new("default_disk_mib", SettingKind.PositiveInteger, "disk limit (MiB, at least 16) of a sandbox whose policy sets no resources.disk; default 10240, capped to what the host can spare"),
+            new("network_stack", SettingKind.Choice, "whose TCP/IP stack a sandbox with a network uses: host (the host kernel's, in the sandbox's namespace; the default) or sandbox (gVisor's own; needed to suspend sandboxes)", ["host", "sandbox"]),
         ]),
     ];
 

@@ -34,6 +34,7 @@ public static class RuntimeConfigReader
     private const string TopAuth = "auth";
     private const string TopRegistries = "registries";
     private const string TopRegistryCache = "registry_cache";
+    private const string TopSandboxLifecycle = "sandbox_lifecycle";
 
     /// <summary>Reads the file; a missing file is valid and means "all defaults".</summary>
     public static RuntimeConfigResult ReadFile(string path)
@@ -73,6 +74,7 @@ public static class RuntimeConfigReader
         var auth = AuthSettings.Defaults;
         var registries = RegistrySettings.Defaults;
         var registryCache = RegistryCacheSettings.Defaults;
+        var lifecycle = SandboxLifecycleSettings.Defaults;
         var backends = ImmutableSortedDictionary.CreateBuilder<string, ImmutableSortedDictionary<string, string>>(StringComparer.Ordinal);
         foreach (var (keyNode, value) in root.Children)
         {
@@ -133,8 +135,11 @@ public static class RuntimeConfigReader
                 case TopRegistryCache:
                     registryCache = RegistryCacheSectionReader.Read(value, problems) ?? RegistryCacheSettings.Defaults;
                     break;
+                case TopSandboxLifecycle:
+                    lifecycle = SandboxLifecycleSectionReader.Read(value, problems) ?? SandboxLifecycleSettings.Defaults;
+                    break;
                 default:
-                    problems.Add(At(keyNode, key, $"unknown field '{key}'; known fields are {TopDefaultBackend}, {TopDefaultImage}, {TopImages}, {TopNetwork}, {TopWorkspace}, {TopWarmPool}, {TopRoutes}, {TopGateway}, {TopSecrets}, {TopBlockCache}, {TopRecords}, {TopAudit}, {TopRegistries}, {TopRegistryCache}, {TopListen}, {TopTls}, {TopAuth}, {TopBackends}"));
+                    problems.Add(At(keyNode, key, $"unknown field '{key}'; known fields are {TopDefaultBackend}, {TopDefaultImage}, {TopImages}, {TopNetwork}, {TopWorkspace}, {TopWarmPool}, {TopRoutes}, {TopGateway}, {TopSecrets}, {TopBlockCache}, {TopRecords}, {TopAudit}, {TopRegistries}, {TopRegistryCache}, {TopListen}, {TopTls}, {TopAuth}, {TopSandboxLifecycle}, {TopBackends}"));
                     break;
             }
         }
@@ -147,6 +152,7 @@ public static class RuntimeConfigReader
                 Network = network,
                 Workspace = workspace,
                 WarmPool = warmPool,
+                SandboxLifecycle = lifecycle,
                 Routes = routes,
                 Gateway = gateway,
                 Secrets = secrets,

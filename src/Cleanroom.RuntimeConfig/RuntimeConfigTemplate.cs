@@ -44,6 +44,13 @@ public static class RuntimeConfigTemplate
         text.AppendLine("warm_pool:");
         text.AppendLine("  # size: 1");
         text.AppendLine();
+        text.AppendLine("# Idle sandboxes: suspend one after this many seconds with nothing running, attached or forwarded (0: never;");
+        text.AppendLine("# warm-pool spares never), and how long a wake may take. A gVisor sandbox suspends only with");
+        text.AppendLine("# backends.gvisor.network_stack: sandbox.");
+        text.AppendLine("sandbox_lifecycle:");
+        text.AppendLine("  # idle_suspend_after_seconds: 0");
+        text.AppendLine("  # wake_timeout_seconds: 60");
+        text.AppendLine();
         text.AppendLine("# Cached outputs of policies' dependency and service blocks, all repositories together; least recently used go first.");
         text.AppendLine("block_cache:");
         text.AppendLine("  # max_bytes: 10737418240");

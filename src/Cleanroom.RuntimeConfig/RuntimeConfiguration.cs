@@ -28,6 +28,9 @@ public sealed record RuntimeConfiguration(
     /// <summary>Spare sandboxes kept ready for the next create of the same spec (<c>warm_pool:</c>).</summary>
     public WarmPoolSettings WarmPool { get; init; } = WarmPoolSettings.Defaults;
 
+    /// <summary>Idle suspend and the wake timeout (<c>sandbox_lifecycle:</c>).</summary>
+    public SandboxLifecycleSettings SandboxLifecycle { get; init; } = SandboxLifecycleSettings.Defaults;
+
     /// <summary><c>block_cache:</c>, the bound of setup blocks' cached outputs.</summary>
     public BlockCacheSettings BlockCache { get; init; } = BlockCacheSettings.Defaults;
 

@@ -88,6 +88,8 @@ public sealed class CleanroomServer : IAsyncDisposable
                 BlockCacheDirectory = Path.Combine(directories.CacheHome, "blocks"),
                 BlockCacheMaxBytes = configuration.BlockCache.MaxBytes,
                 RecordRetention = configuration.Records.RetentionDays == 0 ? null : TimeSpan.FromDays(configuration.Records.RetentionDays),
+                IdleSuspendAfter = configuration.SandboxLifecycle.IdleSuspendAfterSeconds == 0 ? null : TimeSpan.FromSeconds(configuration.SandboxLifecycle.IdleSuspendAfterSeconds),
+                WakeTimeout = TimeSpan.FromSeconds(configuration.SandboxLifecycle.WakeTimeoutSeconds),
             }, backends, TimeProvider.System, loggers, cancellationToken);
         try
         {

@@ -54,6 +54,53 @@ public sealed class ListeningTransportTests : IDisposable
         }
     }
 
+    [Fact]
+    public async Task A_suspend_closes_the_socket_and_the_connection_and_SIGUSR1_makes_the_agent_listen_again()
+    {
+        using var deadline = TestDeadline.Start();
+        var path = Path.Combine(_dir, "agent.sock");
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true };
+        foreach (var argument in new[] { AgentPaths.ManagedAgentDll, "--listen", path })
+            info.ArgumentList.Add(argument);
+        using var agent = Process.Start(info)!;
+        try
+        {
+            Assert.Equal(ProtocolConstants.ListeningReadyLine, await agent.StandardOutput.ReadLineAsync(deadline.Token));
+            var first = await ConnectAsync(path, deadline.Token);
+            Assert.True(first.Agent.Supports(AgentCapabilities.Suspend));
+            await CollectedOutput.RunAsync(first, new ExecutionRequest(["sh", "-c", $"echo before > {_dir}/note"]), deadline.Token);
+
+            await first.SuspendAsync(deadline.Token);
+
+            // The connection has ended, so the agent holds no socket: the listening one is gone with its file.
+            Assert.True(first.Completion.IsCompleted);
+            Assert.False(File.Exists(path), "the listening socket's file is removed");
+            using var watcher = new FileSystemWatcher(_dir, "agent.sock") { NotifyFilter = NotifyFilters.FileName, EnableRaisingEvents = true };
+            var back = new TaskCompletionSource();
+            watcher.Renamed += (_, _) => back.TrySetResult();
+            watcher.Created += (_, _) => back.TrySetResult();
+            Assert.Equal(0, Kill(agent.Id, 10)); // SIGUSR1
+            if (!File.Exists(path))
+                await back.Task.WaitAsync(deadline.Token);
+
+            var second = await ConnectAsync(path, deadline.Token);
+            var result = await CollectedOutput.RunAsync(second, new ExecutionRequest(["cat", $"{_dir}/note"]), deadline.Token);
+            Assert.Equal("before\n", result.StdoutText);
+            Assert.False(agent.HasExited, "SIGUSR1 wakes the agent; it does not end it");
+            await second.ShutdownAsync(TimeSpan.FromSeconds(5), deadline.Token);
+            await agent.WaitForExitAsync(deadline.Token);
+            Assert.Equal(0, agent.ExitCode);
+        }
+        finally
+        {
+            if (!agent.HasExited)
+                agent.Kill(entireProcessTree: true);
+        }
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static extern int Kill(int pid, int signal);
+
     private static async Task<AgentConnection> ConnectAsync(string path, CancellationToken cancellationToken)
     {
         var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);

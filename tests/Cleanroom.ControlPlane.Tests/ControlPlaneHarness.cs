@@ -29,7 +29,7 @@ internal sealed class ControlPlaneHarness : IAsyncDisposable
             Registry.Register(backend);
     }
 
-    public ControlPlaneOptions Options { get; }
+    public ControlPlaneOptions Options { get; private set; }
     public BackendRegistry Registry { get; } = new();
     public FakeTimeProvider Time { get; } = new(new DateTimeOffset(2026, 1, 2, 3, 4, 5, TimeSpan.Zero));
     public SandboxControl Control { get; private set; } = null!;
@@ -42,6 +42,15 @@ internal sealed class ControlPlaneHarness : IAsyncDisposable
     public static async Task<ControlPlaneHarness> StartAsync(ISandboxBackend[] backends, long maxRetainedBytes = 16 * 1024 * 1024, TimeSpan? grace = null, int warmPoolSize = 0, TimeSpan? warmPoolRefillDelay = null)
     {
         var harness = new ControlPlaneHarness(maxRetainedBytes, grace ?? TimeSpan.FromSeconds(10), warmPoolSize, warmPoolRefillDelay ?? TimeSpan.Zero, backends);
+        harness.Control = await SandboxControl.OpenAsync(harness.Options, harness.Registry, harness.Time);
+        return harness;
+    }
+
+    /// <summary>A harness whose control plane suspends sandboxes idle for <paramref name="idleSuspendAfter"/>.</summary>
+    public static async Task<ControlPlaneHarness> StartWithIdleSuspendAsync(ISandboxBackend backend, TimeSpan idleSuspendAfter)
+    {
+        var harness = new ControlPlaneHarness(16 * 1024 * 1024, TimeSpan.FromSeconds(10), 0, TimeSpan.Zero, backend);
+        harness.Options = harness.Options with { IdleSuspendAfter = idleSuspendAfter };
         harness.Control = await SandboxControl.OpenAsync(harness.Options, harness.Registry, harness.Time);
         return harness;
     }

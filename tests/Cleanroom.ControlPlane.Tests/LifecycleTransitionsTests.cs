@@ -10,6 +10,10 @@ public class LifecycleTransitionsTests
         (SandboxStatus.Provisioning, SandboxStatus.Failed),
         (SandboxStatus.Ready, SandboxStatus.Stopping),
         (SandboxStatus.Ready, SandboxStatus.Failed),
+        (SandboxStatus.Ready, SandboxStatus.Suspended),
+        (SandboxStatus.Suspended, SandboxStatus.Ready),
+        (SandboxStatus.Suspended, SandboxStatus.Stopping),
+        (SandboxStatus.Suspended, SandboxStatus.Failed),
         (SandboxStatus.Stopping, SandboxStatus.Stopped),
         (SandboxStatus.Stopping, SandboxStatus.Failed),
     ];

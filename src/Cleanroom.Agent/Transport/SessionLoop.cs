@@ -13,18 +13,8 @@ internal static class SessionLoop
         switch (options.Transport)
         {
             case TransportKind.Listen:
-                using (var channel = ListeningChannel.Open(options.Path!))
-                {
-                    Announce(options);
-                    ListeningChannel.AnnounceReady();
-                    while (true)
-                    {
-                        using var stream = channel.Accept();
-                        if (newSession(stream, stream).Run())
-                            return;
-                        AgentLog.Info("the host went away; waiting for the next one");
-                    }
-                }
+                ServeListening(options.Path!, options, newSession);
+                return;
             case TransportKind.Serial:
                 using (var channel = SerialChannel.Open(options.Path!))
                 {
@@ -33,7 +23,7 @@ internal static class SessionLoop
                     {
                         channel.WaitForHost();
                         using var stream = channel.OpenSession();
-                        if (newSession(stream, stream).Run())
+                        if (newSession(stream, stream).Run() == SessionEnd.Shutdown)
                             return;
                         AgentLog.Info("the host went away; waiting for the next one");
                     }
@@ -43,6 +33,55 @@ internal static class SessionLoop
                 Announce(options);
                 newSession(input, output).Run();
                 return;
+        }
+    }
+
+    /// <summary>
+    /// One host after another on the listening socket. A suspend closes the listener and then the connection (so the
+    /// host's end-of-stream means the agent holds no host socket: runsc cannot checkpoint one), waits for SIGUSR1,
+    /// which the host sends once the sandbox is restored, and listens again on the same path.
+    /// </summary>
+    private static void ServeListening(string path, AgentOptions options, Func<Stream, Stream, AgentSession> newSession)
+    {
+        using var wake = WakeSignal.Register();
+        var channel = ListeningChannel.Open(path);
+        try
+        {
+            Announce(options);
+            ListeningChannel.AnnounceReady();
+            while (true)
+            {
+                var stream = channel.Accept();
+                SessionEnd end;
+                try
+                {
+                    end = newSession(stream, stream).Run();
+                    if (end == SessionEnd.Suspend)
+                    {
+                        wake.Forget();
+                        channel.Close();
+                    }
+                }
+                finally
+                {
+                    stream.Dispose();
+                }
+                if (end == SessionEnd.Shutdown)
+                    return;
+                if (end == SessionEnd.Suspend)
+                {
+                    AgentLog.Info("suspended: no host socket open; waiting for SIGUSR1");
+                    wake.Wait();
+                    channel = ListeningChannel.Open(path);
+                    AgentLog.Info("woken: listening again");
+                    continue;
+                }
+                AgentLog.Info("the host went away; waiting for the next one");
+            }
+        }
+        finally
+        {
+            channel.Dispose();
         }
     }
 

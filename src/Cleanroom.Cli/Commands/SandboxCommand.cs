@@ -9,17 +9,19 @@ using Grpc.Core;
 
 namespace Cleanroom.Cli.Commands;
 
-/// <summary><c>cleanroom sandbox create|ls|inspect|rm|events</c>, and the top-level <c>cleanroom create</c>.</summary>
+/// <summary><c>cleanroom sandbox create|ls|inspect|rm|events|suspend|resume</c>, and the top-level <c>cleanroom create</c>.</summary>
 internal static class SandboxCommand
 {
     public static Command Build(CliConsole console)
     {
-        var sandbox = new Command("sandbox", "Create, list, inspect and remove sandboxes.");
+        var sandbox = new Command("sandbox", "Create, list, inspect, suspend, resume and remove sandboxes.");
         sandbox.Subcommands.Add(BuildCreate(console, "create"));
         sandbox.Subcommands.Add(SandboxList.Build(console));
         sandbox.Subcommands.Add(BuildInspect(console));
         sandbox.Subcommands.Add(BuildRemove(console));
         sandbox.Subcommands.Add(BuildEvents(console));
+        sandbox.Subcommands.Add(SandboxSuspension.BuildSuspend(console));
+        sandbox.Subcommands.Add(SandboxSuspension.BuildResume(console));
         return sandbox;
     }
 

@@ -34,6 +34,8 @@ internal static class AuditSubjects
             (V1.AttachExecutionRequest { Attach: { } attach }, _) => (Blank(attach.SandboxId), attach.ExecutionId, null, null),
             (V1.CancelExecutionRequest cancel, _) => (Blank(cancel.SandboxId), cancel.ExecutionId, null, null),
             (V1.TerminateSandboxRequest terminate, _) => (terminate.SandboxId, null, null, null),
+            (V1.SuspendSandboxRequest suspend, _) => (suspend.SandboxId, null, null, null),
+            (V1.ResumeSandboxRequest resume, _) => (resume.SandboxId, null, null, null),
             (V1.DownloadSandboxFileRequest download, _) => (download.SandboxId, null, null, null),
             (V1.DownloadSandboxArchiveRequest download, _) => (download.SandboxId, null, null, null),
             (V1.UploadSandboxArchiveRequest upload, _) => (upload.SandboxId, null, null, null),

@@ -187,8 +187,26 @@ public sealed class EnforcedBackend(ISandboxBackend inner, SandboxNetworks netwo
     }
 
     private sealed class EnforcedSandbox(IProvisionedSandbox inner, SandboxNetwork network, SandboxPolicy policy, GatewayAttachment? gatewayAttachment)
-        : IProvisionedSandbox, ISandboxFileTree, ISandboxPorts, ISandboxDisk, ISandboxStages
+        : IProvisionedSandbox, ISandboxFileTree, ISandboxPorts, ISandboxDisk, ISandboxStages, ISuspendableSandbox
     {
+        /// <summary>
+        /// The inner sandbox is checkpointed; its network (namespace, link, firewall, resolver) and gateway stay exactly as
+        /// they are, since nothing in the namespace runs to use them, and the resumed sandbox gets them back unchanged.
+        /// </summary>
+        public async Task<ISuspendedSandbox> SuspendAsync(CancellationToken cancellationToken)
+        {
+            if (inner is not ISuspendableSandbox suspendable)
+                throw new SandboxSuspendException($"sandbox {inner.SandboxId}'s backend cannot suspend it", this);
+            try
+            {
+                return new EnforcedSuspendedSandbox(await suspendable.SuspendAsync(cancellationToken), network, policy, gatewayAttachment);
+            }
+            catch (SandboxSuspendException e) when (e.Running is { } running && !ReferenceEquals(running, this))
+            {
+                throw new SandboxSuspendException(e.Message, ReferenceEquals(running, inner) ? this : new EnforcedSandbox(running, network, policy, gatewayAttachment), e);
+            }
+        }
+
         public string Stage => network.Stage;
 
         public Task EnterStageAsync(string stage, CancellationToken cancellationToken) =>
@@ -227,6 +245,38 @@ public sealed class EnforcedBackend(ISandboxBackend inner, SandboxNetworks netwo
             }, cancellationToken);
 
         public Task<Stream> OpenFileAsync(string guestPath, CancellationToken cancellationToken) => inner.OpenFileAsync(guestPath, cancellationToken);
+
+        public async Task TerminateAsync(CancellationToken cancellationToken)
+        {
+            if (gatewayAttachment is not null)
+                await gatewayAttachment.DisposeAsync();
+            await inner.TerminateAsync(cancellationToken);
+            await network.DisposeAsync();
+        }
+    }
+
+    /// <summary>A suspended sandbox with its network and gateway kept; resume hands them to the restored sandbox.</summary>
+    private sealed class EnforcedSuspendedSandbox(ISuspendedSandbox inner, SandboxNetwork network, SandboxPolicy policy, GatewayAttachment? gatewayAttachment)
+        : ISuspendedSandbox
+    {
+        public string SandboxId => inner.SandboxId;
+
+        public async Task<IProvisionedSandbox> ResumeAsync(CancellationToken cancellationToken)
+        {
+            try
+            {
+                return new EnforcedSandbox(await inner.ResumeAsync(cancellationToken), network, policy, gatewayAttachment);
+            }
+            catch
+            {
+                // The sandbox is FAILED now and nothing of it runs: its network and gateway go (fail closed); the
+                // backend keeps the checkpoint for inspection.
+                if (gatewayAttachment is not null)
+                    await gatewayAttachment.DisposeAsync();
+                await network.DisposeAsync();
+                throw;
+            }
+        }
 
         public async Task TerminateAsync(CancellationToken cancellationToken)
         {

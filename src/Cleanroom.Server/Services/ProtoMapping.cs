@@ -113,6 +113,7 @@ internal static class ProtoMapping
         SandboxStatus.Stopping => V1.SandboxStatus.Stopping,
         SandboxStatus.Stopped => V1.SandboxStatus.Stopped,
         SandboxStatus.Failed => V1.SandboxStatus.Failed,
+        SandboxStatus.Suspended => V1.SandboxStatus.Suspended,
         _ => V1.SandboxStatus.Unspecified,
     };
 

@@ -130,6 +130,22 @@ internal sealed class SandboxApi(
         };
     }
 
+    public override async Task<V1.SuspendSandboxResponse> SuspendSandbox(V1.SuspendSandboxRequest request, ServerCallContext context)
+    {
+        var id = RequireId(request.SandboxId, "sandbox_id");
+        await access.SandboxAsync(context, id);
+        var sandbox = await control.SuspendSandboxAsync(id, context.CancellationToken);
+        return new V1.SuspendSandboxResponse { Sandbox = WithLiveDetails(ProtoMapping.ToProto(sandbox)) };
+    }
+
+    public override async Task<V1.ResumeSandboxResponse> ResumeSandbox(V1.ResumeSandboxRequest request, ServerCallContext context)
+    {
+        var id = RequireId(request.SandboxId, "sandbox_id");
+        await access.SandboxAsync(context, id);
+        var sandbox = await control.ResumeSandboxAsync(id, context.CancellationToken);
+        return new V1.ResumeSandboxResponse { Sandbox = WithLiveDetails(ProtoMapping.ToProto(sandbox)) };
+    }
+
     public override async Task StreamSandboxEvents(
         V1.StreamSandboxEventsRequest request, IServerStreamWriter<V1.SandboxEvent> responseStream, ServerCallContext context)
     {

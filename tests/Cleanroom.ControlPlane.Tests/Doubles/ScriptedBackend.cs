@@ -36,6 +36,10 @@ internal sealed class ScriptedBackend(string name = "scripted") : ISandboxBacken
     /// <summary>Ids of sandboxes as they are terminated.</summary>
     public Channel<string> Terminated { get; } = Channel.CreateUnbounded<string>();
     public string? StartFailure { get; set; }
+    /// <summary>When set, a wake of a suspended sandbox fails with <c>wake_failed</c> and this message.</summary>
+    public string? WakeFailure { get; set; }
+    /// <summary>When set, a suspend fails and the sandbox runs on.</summary>
+    public string? SuspendFailure { get; set; }
     public bool ExecutionsIgnoreSigterm { get; set; }
     /// <summary>Sandbox ids <see cref="ReconcileAsync"/> re-adopts when they are expected.</summary>
     public HashSet<string> Survivors { get; } = [];

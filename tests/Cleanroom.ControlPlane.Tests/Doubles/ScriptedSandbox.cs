@@ -6,8 +6,40 @@ using Cleanroom.Errors;
 namespace Cleanroom.ControlPlane.Tests.Doubles;
 
 /// <summary>A sandbox of <see cref="ScriptedBackend"/>: hands each started execution to the test.</summary>
-internal sealed class ScriptedSandbox(string sandboxId, ScriptedBackend backend) : IProvisionedSandbox, ISandboxDisk, ISandboxFileTree
+internal sealed class ScriptedSandbox(string sandboxId, ScriptedBackend backend) : IProvisionedSandbox, ISandboxDisk, ISandboxFileTree, ISuspendableSandbox
 {
+    /// <summary>True while suspended (between a suspend and a wake).</summary>
+    public bool IsSuspended { get; private set; }
+    public int Suspends { get; private set; }
+    public int Wakes { get; private set; }
+
+    public Task<ISuspendedSandbox> SuspendAsync(CancellationToken cancellationToken)
+    {
+        if (backend.SuspendFailure is { } failure)
+            throw new SandboxSuspendException(failure, this);
+        if (IsSuspended)
+            throw new InvalidOperationException("suspended twice");
+        IsSuspended = true;
+        Suspends++;
+        return Task.FromResult<ISuspendedSandbox>(new Suspended(this, backend));
+    }
+
+    private sealed class Suspended(ScriptedSandbox sandbox, ScriptedBackend backend) : ISuspendedSandbox
+    {
+        public string SandboxId => sandbox.SandboxId;
+
+        public Task<IProvisionedSandbox> ResumeAsync(CancellationToken cancellationToken)
+        {
+            if (backend.WakeFailure is { } failure)
+                throw new CleanroomException(ErrorCode.WakeFailed, failure);
+            sandbox.IsSuspended = false;
+            sandbox.Wakes++;
+            return Task.FromResult<IProvisionedSandbox>(sandbox);
+        }
+
+        public Task TerminateAsync(CancellationToken cancellationToken) => sandbox.TerminateAsync(cancellationToken);
+    }
+
     /// <summary>Every archive written into the sandbox: where, and its bytes.</summary>
     public List<(string GuestRoot, byte[] Archive)> Archives { get; } = [];
 
@@ -42,6 +74,8 @@ internal sealed class ScriptedSandbox(string sandboxId, ScriptedBackend backend)
 
     public Task<IRunningExecution> StartExecutionAsync(ExecutionSpec spec, CancellationToken cancellationToken)
     {
+        if (IsSuspended)
+            throw new InvalidOperationException("an execution was started in a suspended sandbox");
         if (backend.StartFailure is { } failure)
             throw new InvalidOperationException(failure);
         var execution = new ScriptedExecution(spec, backend.ExecutionsIgnoreSigterm);
