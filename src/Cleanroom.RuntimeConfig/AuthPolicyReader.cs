@@ -39,8 +39,8 @@ internal static class AuthPolicyReader
             switch (key)
             {
                 case "match": match = Match(value, at, problems); break;
-                case "allow": allow = Boolean(value, at, problems); break;
-                case "allow_all": allowAll = Boolean(value, at, problems); break;
+                case "allow": allow = SettingsSection.Boolean(value, at, problems); break;
+                case "allow_all": allowAll = SettingsSection.Boolean(value, at, problems); break;
                 case "backends": backends = Names(value, at, problems, Backend); break;
                 case "images": images = Names(value, at, problems, Glob); break;
                 default:
@@ -100,8 +100,6 @@ internal static class AuthPolicyReader
         return problems.Count == before ? new ClaimPattern(claim!, pattern!) : null;
     }
 
-    private static bool Boolean(YamlNode value, string path, List<ConfigProblem> problems) =>
-        RuntimeConfigReader.ValidScalar(value, path, t => t is "true" or "false", "must be true or false", problems) == "true";
 
     private static ImmutableArray<string>? Names(YamlNode value, string path, List<ConfigProblem> problems, Func<YamlNode, string, List<ConfigProblem>, string?> read)
     {

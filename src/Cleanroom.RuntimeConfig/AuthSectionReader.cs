@@ -19,7 +19,7 @@ internal static class AuthSectionReader
         var settings = SettingsSection.Read(section, "auth", AuthSettings.Defaults, Known, problems,
             (settings, key, value, path) => key switch
             {
-                "required" => settings with { Required = Boolean(value, path, problems) },
+                "required" => settings with { Required = SettingsSection.Boolean(value, path, problems) },
                 "tokens" => settings with { Tokens = Items(value, path, problems, Token) },
                 "oidc" => settings with { OidcIssuers = Oidc(value, path, problems) },
                 "policy" => settings with { Policy = AuthPolicyReader.Read(policyNode = value, path, problems) },
@@ -34,8 +34,6 @@ internal static class AuthSectionReader
         return settings;
     }
 
-    private static bool Boolean(YamlNode value, string path, List<ConfigProblem> problems) =>
-        RuntimeConfigReader.ValidScalar(value, path, t => t is "true" or "false", "must be true or false", problems) == "true";
 
     private static ImmutableArray<T> Items<T>(YamlNode value, string path, List<ConfigProblem> problems, Func<YamlNode, string, List<ConfigProblem>, T?> read)
         where T : class

@@ -42,6 +42,10 @@ internal static class SettingsSection
         return problems.Count == before ? settings : null;
     }
 
+    /// <summary><c>true</c> or <c>false</c>; otherwise a problem and false.</summary>
+    public static bool Boolean(YamlNode value, string path, List<ConfigProblem> problems) =>
+        RuntimeConfigReader.ValidScalar(value, path, t => t is "true" or "false", "must be true or false", problems) == "true";
+
     /// <summary>A whole number from <paramref name="min"/> to <paramref name="max"/>; otherwise a problem and <paramref name="min"/>.</summary>
     public static long WholeNumber(YamlNode value, string path, long min, long max, List<ConfigProblem> problems)
     {
