@@ -58,9 +58,9 @@ internal static class ServeInstallCommand
         console.Out.WriteLine($"wrote {path}");
         if (noEnable)
             return ExitCode.Success;
-        if (!Directory.Exists("/run/systemd/system"))
+        if (!SystemdService.Running)
         {
-            console.Out.WriteLine("systemd is not running on this host (no /run/systemd/system): the unit is written but not enabled; " +
+            console.Out.WriteLine($"{SystemdService.NotRunningReason}: the unit is written but not enabled; " +
                 "where systemd runs: systemctl daemon-reload && systemctl enable --now cleanroom");
             return ExitCode.Success;
         }
