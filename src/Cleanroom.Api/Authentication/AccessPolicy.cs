@@ -7,6 +7,9 @@ namespace Cleanroom.Api.Authentication;
 /// </summary>
 public sealed class AccessPolicy(IReadOnlyList<AccessRule> rules)
 {
+    /// <summary>Whether any rule is configured; without one every caller is unrestricted and claims need not be gathered.</summary>
+    public bool HasRules => rules.Count > 0;
+
     public CallerGrants Decide(IReadOnlyDictionary<string, IReadOnlyList<string>> claims, bool admin)
     {
         if (rules.Count == 0) return CallerGrants.Unrestricted;

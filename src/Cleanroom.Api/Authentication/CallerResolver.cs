@@ -77,9 +77,7 @@ internal sealed class CallerResolver
         var subject = result.Principal?.FindFirst("sub")?.Value;
         if (string.IsNullOrEmpty(subject)) return (null, $"the bearer token from {issuer} has no 'sub' claim");
         // Qualified by issuer: two issuers may both have a subject "alice". Every claim of the token is matchable.
-        var claims = result.Principal!.Claims.GroupBy(c => c.Type, StringComparer.Ordinal)
-            .ToDictionary(g => g.Key, g => (IReadOnlyList<string>)g.Select(c => c.Value).ToList(), StringComparer.Ordinal);
-        return (With($"{issuer}#{subject}", CallerMethod.Oidc, subject, claims), null);
+        return (With($"{issuer}#{subject}", CallerMethod.Oidc, subject, result.Principal!.Claims), null);
     }
 
     private static string Why(Exception? failure) => failure switch
@@ -100,13 +98,16 @@ internal sealed class CallerResolver
     /// The caller with its grants. Besides a token's own claims, every caller has <c>sub</c> (the token's subject, the
     /// certificate's subject, the principal of a static token, <c>uid:N</c>), <c>principal</c> and <c>method</c>.
     /// </summary>
-    private Caller With(string principal, CallerMethod method, string subject, Dictionary<string, IReadOnlyList<string>>? claims = null)
+    private Caller With(string principal, CallerMethod method, string subject, IEnumerable<System.Security.Claims.Claim>? tokenClaims = null)
     {
-        claims ??= new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal);
+        var admin = _admins.Contains(principal);
+        // Claims are gathered per request only when there are rules to match them against.
+        if (!_policy.HasRules) return new Caller(principal, method, admin);
+        var claims = (tokenClaims ?? []).GroupBy(c => c.Type, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => (IReadOnlyList<string>)g.Select(c => c.Value).ToList(), StringComparer.Ordinal);
         claims["sub"] = [subject];
         claims["principal"] = [principal];
         claims["method"] = [method.ToString().ToLowerInvariant()];
-        var admin = _admins.Contains(principal);
         return new Caller(principal, method, admin) { Grants = _policy.Decide(claims, admin) };
     }
 }
