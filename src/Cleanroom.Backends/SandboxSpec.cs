@@ -19,4 +19,9 @@ public sealed record SandboxSpec
     public NetworkAttachment? Attachment { get; init; }
     /// <summary>This backend's runtime-config section as JSON, or null when there is none.</summary>
     public JsonElement? RuntimeConfig { get; init; }
+    /// <summary>
+    /// Called once the sandbox's enforced network is up (by the layer that makes it), so the control plane can time
+    /// start-up milestones it does not see itself. Null when nobody is timing (warm spares, tests).
+    /// </summary>
+    public Action? OnNetworkReady { get; init; }
 }

@@ -58,7 +58,7 @@ public sealed partial class CleanroomClient : IDisposable
         var baseAddress = address is TcpApiAddress tcp ? new Uri(tcp.ToString()) : new Uri("http://localhost");
         _channel = GrpcChannel.ForAddress(baseAddress, new GrpcChannelOptions
         {
-            HttpHandler = options.Token is { } bearer ? new BearerTokenHandler(bearer, handler) : handler,
+            HttpHandler = TraceContextHandler.Wrap(options.TraceParent, options.Token is { } bearer ? new BearerTokenHandler(bearer, handler) : handler),
             DisposeHttpClient = true,
             MaxReceiveMessageSize = MaxReceiveMessageBytes,
         });

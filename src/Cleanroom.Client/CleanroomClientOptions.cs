@@ -30,6 +30,13 @@ public sealed record CleanroomClientOptions
     /// <summary>PEM file of the private key of <see cref="TlsCertificateFile"/>.</summary>
     public string? TlsKeyFile { get; init; }
 
+    /// <summary>
+    /// A W3C trace context (<c>00-TRACEID-SPANID-FLAGS</c>) sent as <c>traceparent</c> on every call, so the server's
+    /// spans for all of this client's calls join that trace. <see cref="ForClient"/> takes it from <c>TRACEPARENT</c>
+    /// (the variable CI systems and otel-cli set) when that holds a valid one. See <see cref="TraceContext"/>.
+    /// </summary>
+    public string? TraceParent { get; init; }
+
     /// <summary>The CLI's rules: <c>CLEANROOM_HOST</c> when set, else the default socket for this user; <c>CLEANROOM_TOKEN</c>.</summary>
     public static CleanroomClientOptions FromEnvironment() => ForClient(null);
 
@@ -49,6 +56,7 @@ public sealed record CleanroomClientOptions
             TlsCaFile = tlsCaFile,
             TlsCertificateFile = tlsCertificateFile,
             TlsKeyFile = tlsKeyFile,
+            TraceParent = TraceContext.IsValid(getEnvironment(TraceContext.EnvironmentVariable)) ? getEnvironment(TraceContext.EnvironmentVariable) : null,
         };
     }
 

@@ -22,6 +22,11 @@ public sealed record Execution
     /// <summary>Byte counts of stdout; null until the execution finished (or when the server died before it could count).</summary>
     public OutputSummary? Stdout { get; init; }
     public OutputSummary? Stderr { get; init; }
+    /// <summary>For the first execution of a sandbox, the sandbox's start-up; null for later ones.</summary>
+    public ExecutionStartup? Startup { get; init; }
+
+    /// <summary>Where the execution's time went (see <see cref="ExecutionTimings"/>).</summary>
+    public ExecutionTimings Timings => ExecutionTimings.Of(this);
 }
 
 /// <summary>How much of one output stream the workload wrote and how much of it was kept.</summary>

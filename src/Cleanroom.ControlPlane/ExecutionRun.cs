@@ -2,6 +2,7 @@ using Cleanroom.Backends;
 using Cleanroom.ControlPlane.Output;
 using Cleanroom.ControlPlane.Store;
 using Cleanroom.Errors;
+using Cleanroom.Telemetry;
 using Microsoft.Extensions.Logging;
 
 namespace Cleanroom.ControlPlane;
@@ -30,6 +31,7 @@ internal sealed class ExecutionRun
     private bool _killRequested;
     private ITimer? _timeoutTimer;
     private bool _stdinClaimed;
+    private System.Diagnostics.Activity? _span;
 
     public ExecutionRun(
         string id, string sandboxId, ExecutionSpec spec, IProvisionedSandbox sandbox, ExecutionOutputLog log,
@@ -65,6 +67,8 @@ internal sealed class ExecutionRun
     public async Task RunAsync()
     {
         IRunningExecution? process = null;
+        // Ends in Finish, or here when recording failed; started from the creating call, so it is that RPC's child.
+        using var span = _span = CleanroomTelemetry.StartSpan("execution", SandboxId, Id);
         try
         {
             try
@@ -297,12 +301,27 @@ internal sealed class ExecutionRun
     private void Finish(ExecutionEnding ending)
     {
         var record = _store.FinishExecution(Id, ending);
+        RecordTelemetry(record);
         Log.Complete();
         Log.Dispose();
         _onFinished(this);
         _started.TrySetResult(record);
         _finished.TrySetResult(record);
         _logger.LogInformation("execution {ExecutionId} ended {Status} (exit {ExitCode})", Id, StatusNames.Of(record.Status), record.ExitCode);
+    }
+
+    private void RecordTelemetry(Execution record)
+    {
+        var status = new KeyValuePair<string, object?>(TelemetryTags.Status, StatusNames.Of(record.Status));
+        if (record.FinishedAt is { } finished)
+            CleanroomMetrics.ExecutionDuration.Record((finished - record.CreatedAt).TotalSeconds, status);
+        CleanroomMetrics.OutputBytes.Add(record.Stdout?.TotalBytes ?? 0, new KeyValuePair<string, object?>("stream", "stdout"));
+        CleanroomMetrics.OutputBytes.Add(record.Stderr?.TotalBytes ?? 0, new KeyValuePair<string, object?>("stream", "stderr"));
+        if (_span is null) return;
+        _span.SetTag(TelemetryTags.Status, StatusNames.Of(record.Status));
+        if (record.ExitCode is { } exitCode) _span.SetTag("process.exit.code", exitCode);
+        if (record.Status != ExecutionStatus.Succeeded)
+            _span.SetStatus(System.Diagnostics.ActivityStatusCode.Error, record.FailureMessage ?? $"exit {record.ExitCode}");
     }
 
     private ExecutionEnding Ending(ExecutionStatus status, int? exitCode, int? signal, string? message) =>

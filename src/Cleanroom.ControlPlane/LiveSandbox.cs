@@ -52,6 +52,12 @@ internal sealed class LiveSandbox(string id, SandboxStatus status)
     /// <summary>Setup blocks ignore the block cache's hits (<c>--no-cache</c>).</summary>
     public bool NoCache { get; init; }
 
+    /// <summary>
+    /// The start-up milestones of a sandbox this server provisioned, until its first execution takes them (a field for
+    /// <see cref="Interlocked"/>); null for a sandbox adopted after a restart.
+    /// </summary>
+    public SandboxStartup? UnclaimedStartup;
+
     public CancellationTokenSource ProvisioningCancel { get; } = new();
 
     /// <summary>The provisioning work; it records its own outcome and never faults.</summary>

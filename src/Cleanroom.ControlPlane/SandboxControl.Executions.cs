@@ -48,6 +48,8 @@ public sealed partial class SandboxControl
             Spec = request.Spec,
             Status = ExecutionStatus.Queued,
             CreatedAt = _time.GetUtcNow(),
+            // The sandbox's first execution is the one it was made for: its time counts from the sandbox's create.
+            Startup = Interlocked.Exchange(ref live.UnclaimedStartup, null) is { } startup ? ExecutionStartup.Of(startup) : null,
         };
         ExecutionRun run;
         lock (live.Gate)

@@ -2,6 +2,7 @@ using Cleanroom.Backends;
 using Cleanroom.ControlPlane.Setup;
 using Cleanroom.ControlPlane.WarmPool;
 using Cleanroom.Errors;
+using Cleanroom.Telemetry;
 using Microsoft.Extensions.Logging;
 
 namespace Cleanroom.ControlPlane;
@@ -105,8 +106,10 @@ public sealed partial class SandboxControl
             UpdatedAt = now,
             Owner = request.Owner,
         };
+        CleanroomMetrics.WarmPoolRequests.Add(1, CleanroomMetrics.Hit(spare is not null));
         var live = new LiveSandbox(sandbox.Id, SandboxStatus.Provisioning)
         {
+            UnclaimedStartup = new SandboxStartup(now),
             RunBefore = RunBeforeCommand.Of(request.Policy),
             WorkspaceFollows = request.WorkspaceFollows,
             Repository = request.Repository,
@@ -218,14 +221,27 @@ public sealed partial class SandboxControl
         IProvisionedSandbox? handle = null;
         Exception? failure = null;
         var claiming = false;
+        var startup = live.UnclaimedStartup;
+        using var span = CleanroomTelemetry.StartSpan("sandbox.provision", live.Id);
+        span?.SetTag(TelemetryTags.Backend, backend.Name);
+        span?.SetTag(TelemetryTags.ImageRef, spec.ImageRef);
         try
         {
             if (request.Prepare is { } prepare)
-                await prepare(live.Id, live.ProvisioningCancel.Token).ConfigureAwait(false);
+            {
+                using (CleanroomTelemetry.StartSpan("sandbox.image", live.Id))
+                    await prepare(live.Id, live.ProvisioningCancel.Token).ConfigureAwait(false);
+            }
+            startup?.MarkImageReady(_time.GetUtcNow());
             claiming = spare is not null;
-            var started = spare is null
-                ? await backend.ProvisionAsync(spec, live.ProvisioningCancel.Token).ConfigureAwait(false)
-                : await _spares.ClaimAsync(spare, spec, live.ProvisioningCancel.Token).ConfigureAwait(false);
+            var timed = spec with { OnNetworkReady = () => startup?.MarkNetworkReady(_time.GetUtcNow()) };
+            IProvisionedSandbox started;
+            using (CleanroomTelemetry.StartSpan(spare is null ? "sandbox.start" : "sandbox.claim_spare", live.Id))
+            {
+                started = spare is null
+                    ? await backend.ProvisionAsync(timed, live.ProvisioningCancel.Token).ConfigureAwait(false)
+                    : await _spares.ClaimAsync(spare, timed, live.ProvisioningCancel.Token).ConfigureAwait(false);
+            }
             // Set up before it is handed over: a sandbox whose setup failed has been removed and is never READY.
             await SetUpAsync(live, started, spec, live.ProvisioningCancel.Token).ConfigureAwait(false);
             handle = started;
@@ -233,6 +249,7 @@ public sealed partial class SandboxControl
         catch (Exception ex)
         {
             failure = ex;
+            span.RecordFailure(ex, (ex as CleanroomException)?.Code);
             // An upload waiting for this sandbox to accept its workspace hears why it never will.
             live.WorkspaceTarget.TrySetException(ex);
             // A spare taken for a sandbox that failed before claiming it (its image could not be prepared, or it
@@ -249,8 +266,12 @@ public sealed partial class SandboxControl
                 // Terminate moved it to STOPPING meanwhile: it owns the outcome and will remove the handle.
                 if (live.Status != SandboxStatus.Provisioning)
                     return;
+                var outcome = new KeyValuePair<string, object?>(TelemetryTags.Status, handle is null ? "FAILED" : "READY");
+                CleanroomMetrics.SandboxCreateDuration.Record((_time.GetUtcNow() - (startup?.CreatedAt ?? _time.GetUtcNow())).TotalSeconds,
+                    new KeyValuePair<string, object?>(TelemetryTags.Backend, backend.Name), outcome, CleanroomMetrics.Hit(spare is not null));
                 if (handle is not null)
                 {
+                    startup?.MarkSandboxReady(_time.GetUtcNow());
                     live.LastUsedTicks = _time.GetTimestamp();
                     Transition(live, SandboxStatus.Ready, message: spare is null ? null : "taken from the warm pool (provisioned ahead for this spec)");
                     ReplenishAfterFirstUse(live, key, request, backend);
@@ -281,6 +302,7 @@ public sealed partial class SandboxControl
         var policy = spec.Policy.Compiled;
         if (!SandboxSetup.IsNeeded(policy) && !live.WorkspaceFollows && live.Repository is null)
             return;
+        using var span = CleanroomTelemetry.StartSpan("sandbox.setup", sandboxId);
         try
         {
             if (live.Repository is { } repository)

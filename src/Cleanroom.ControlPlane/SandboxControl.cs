@@ -33,6 +33,7 @@ public sealed partial class SandboxControl : IAsyncDisposable
     /// <summary>Makes an ensure's look-up and record one step (see <see cref="CreateSandboxRequest.EnsureKey"/>).</summary>
     private readonly Lock _ensureGate = new();
     private int _disposed;
+    private IDisposable? _sandboxCounts;
 
     private SandboxControl(ControlPlaneOptions options, BackendRegistry backends, TimeProvider time, ILoggerFactory loggers, ControlPlaneStore store)
     {
@@ -101,6 +102,7 @@ public sealed partial class SandboxControl : IAsyncDisposable
             control.Reconciliation = report;
             control.StartRetention();
             control.StartIdleSuspend();
+            control._sandboxCounts = Telemetry.CleanroomMetrics.ObserveSandboxCounts(store.CountSandboxesByStatus);
             return control;
         }
         catch
@@ -120,6 +122,7 @@ public sealed partial class SandboxControl : IAsyncDisposable
             return;
         _retentionTimer?.Dispose();
         _idleTimer?.Dispose();
+        _sandboxCounts?.Dispose();
         await _spares.DisposeAsync().ConfigureAwait(false);
         foreach (var live in _live.Values)
             live.ProvisioningCancel.Cancel();

@@ -35,6 +35,7 @@ public static class RuntimeConfigReader
     private const string TopRegistries = "registries";
     private const string TopRegistryCache = "registry_cache";
     private const string TopSandboxLifecycle = "sandbox_lifecycle";
+    private const string TopObservability = "observability";
 
     /// <summary>Reads the file; a missing file is valid and means "all defaults".</summary>
     public static RuntimeConfigResult ReadFile(string path)
@@ -75,6 +76,7 @@ public static class RuntimeConfigReader
         var registries = RegistrySettings.Defaults;
         var registryCache = RegistryCacheSettings.Defaults;
         var lifecycle = SandboxLifecycleSettings.Defaults;
+        var observability = ObservabilitySettings.Defaults;
         var backends = ImmutableSortedDictionary.CreateBuilder<string, ImmutableSortedDictionary<string, string>>(StringComparer.Ordinal);
         foreach (var (keyNode, value) in root.Children)
         {
@@ -138,8 +140,11 @@ public static class RuntimeConfigReader
                 case TopSandboxLifecycle:
                     lifecycle = SandboxLifecycleSectionReader.Read(value, problems) ?? SandboxLifecycleSettings.Defaults;
                     break;
+                case TopObservability:
+                    observability = ObservabilitySectionReader.Read(value, problems) ?? ObservabilitySettings.Defaults;
+                    break;
                 default:
-                    problems.Add(At(keyNode, key, $"unknown field '{key}'; known fields are {TopDefaultBackend}, {TopDefaultImage}, {TopImages}, {TopNetwork}, {TopWorkspace}, {TopWarmPool}, {TopRoutes}, {TopGateway}, {TopSecrets}, {TopBlockCache}, {TopRecords}, {TopAudit}, {TopRegistries}, {TopRegistryCache}, {TopListen}, {TopTls}, {TopAuth}, {TopSandboxLifecycle}, {TopBackends}"));
+                    problems.Add(At(keyNode, key, $"unknown field '{key}'; known fields are {TopDefaultBackend}, {TopDefaultImage}, {TopImages}, {TopNetwork}, {TopWorkspace}, {TopWarmPool}, {TopRoutes}, {TopGateway}, {TopSecrets}, {TopBlockCache}, {TopRecords}, {TopAudit}, {TopRegistries}, {TopRegistryCache}, {TopListen}, {TopTls}, {TopAuth}, {TopSandboxLifecycle}, {TopObservability}, {TopBackends}"));
                     break;
             }
         }
@@ -164,6 +169,7 @@ public static class RuntimeConfigReader
                 Auth = auth,
                 Registries = registries,
                 RegistryCache = registryCache,
+                Observability = observability,
             }, problems)
             : new RuntimeConfigResult("", true, null, problems);
     }

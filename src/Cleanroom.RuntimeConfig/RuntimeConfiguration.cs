@@ -46,6 +46,8 @@ public sealed record RuntimeConfiguration(
     /// <summary>The audit log: file, rotation size, rotated files kept, retention.</summary>
     public AuditSettings Audit { get; init; } = AuditSettings.Defaults;
 
+    public ObservabilitySettings Observability { get; init; } = ObservabilitySettings.Defaults;
+
     /// <summary><c>listen:</c>, the API addresses <c>cleanroom serve</c> listens on besides its <c>--listen</c> flags.</summary>
     public ImmutableArray<string> Listen { get; init; } = [];
 

@@ -24,6 +24,7 @@ public sealed class CleanroomServer : IAsyncDisposable
     private readonly SandboxControl _control;
     private readonly WebApplication _app;
     private readonly EgressEnforcement? _enforcement;
+    private Observability.TelemetryExport? _telemetry;
 
     private CleanroomServer(SandboxControl control, WebApplication app, EgressEnforcement? enforcement)
     {
@@ -47,6 +48,25 @@ public sealed class CleanroomServer : IAsyncDisposable
         SandboxControl.EnsureStateDirectoryFree(directories.StateHome);
         ApiHost.Validate(listen, api => ApiSecurity.Apply(configuration, api));
         var logger = loggers.CreateLogger<CleanroomServer>();
+        // First, so start-up's own work (re-adoption, the warm pool's first spares) is traced and counted too.
+        var telemetry = Observability.TelemetryExport.Start(configuration.Observability);
+        try
+        {
+            var server = await StartObservedAsync(listen, directories, configuration, loggers, logger, cancellationToken);
+            server._telemetry = telemetry;
+            return server;
+        }
+        catch
+        {
+            telemetry.Dispose();
+            throw;
+        }
+    }
+
+    private static async Task<CleanroomServer> StartObservedAsync(
+        IReadOnlyList<ApiAddress> listen, HostDirectories directories, RuntimeConfiguration configuration, ILoggerFactory loggers, ILogger logger,
+        CancellationToken cancellationToken)
+    {
         SandboxControl? control = null;
         var recorder = new EgressEventRecorder(() => control, Path.Combine(directories.StateHome, "audit", "egress.jsonl"), logger);
         var enforcement = await StartEnforcementAsync(configuration, Path.Combine(directories.CacheHome, "gateway-mirrors"), recorder, loggers, logger, cancellationToken);
@@ -134,8 +154,10 @@ public sealed class CleanroomServer : IAsyncDisposable
             }, api =>
             {
                 ApiSecurity.Apply(configuration, api);
-                api.CallObserver = new Audit.AuditLog(configuration.Audit.File ?? Path.Combine(directories.StateHome, "audit", "api.jsonl"),
-                    configuration.Audit, loggers.CreateLogger<Audit.AuditLog>());
+                api.CallObserver = new Api.Observation.CallObservers(
+                    new Audit.AuditLog(configuration.Audit.File ?? Path.Combine(directories.StateHome, "audit", "api.jsonl"),
+                        configuration.Audit, loggers.CreateLogger<Audit.AuditLog>()),
+                    new Observability.RpcSpanSubjects());
             });
             await app.StartAsync(cancellationToken);
             return new CleanroomServer(control, app, enforcement);
@@ -219,5 +241,7 @@ public sealed class CleanroomServer : IAsyncDisposable
             await _enforcement.Networks.DisposeAsync();
             _enforcement.Recorder.Dispose();
         }
+        // Last: flushes the spans of the shutdown too.
+        _telemetry?.Dispose();
     }
 }

@@ -105,7 +105,9 @@ public static class ApiHost
         var hasSystemService = services.Any(d => d.ServiceType == typeof(SystemService.SystemServiceBase));
 
         var app = builder.Build();
-        // First: nothing of an unauthenticated request is read or dispatched.
+        // Before the gate, so refused calls have their span too; it reads nothing of the request but its headers.
+        app.UseMiddleware<RpcTracing>();
+        // Then: nothing of an unauthenticated request is read or dispatched.
         app.UseMiddleware<AuthenticationGate>();
         app.UseMiddleware<ConnectMiddleware>();
         app.UseMiddleware<GrpcMessageCheck>();

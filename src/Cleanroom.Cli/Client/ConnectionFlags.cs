@@ -29,7 +29,13 @@ public sealed record ConnectionFlags(string? TlsCa, string? TlsCert, string? Tls
         return new ConnectionFlags(Path("--tls-ca"), Path("--tls-cert"), Path("--tls-key"), Path("--token-file"));
     }
 
-    /// <summary>The client options for <paramref name="host"/> with these flags and the environment's defaults.</summary>
-    public CleanroomClientOptions ClientOptions(string? host, Func<string, string?> getEnvironment) =>
-        CleanroomClientOptions.ForClient(host, getEnvironment, TokenFile, TlsCa, TlsCert, TlsKey);
+    /// <summary>
+    /// The client options for <paramref name="host"/> with these flags and the environment's defaults. Every command
+    /// is one trace: the caller's <c>TRACEPARENT</c>, else a new one for this invocation.
+    /// </summary>
+    public CleanroomClientOptions ClientOptions(string? host, Func<string, string?> getEnvironment)
+    {
+        var options = CleanroomClientOptions.ForClient(host, getEnvironment, TokenFile, TlsCa, TlsCert, TlsKey);
+        return options.TraceParent is null ? options with { TraceParent = TraceContext.NewTraceParent() } : options;
+    }
 }

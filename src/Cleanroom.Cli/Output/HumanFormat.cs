@@ -56,9 +56,26 @@ internal static class HumanFormat
         writer.WriteLine($"exit_code:   {execution.ExitCode}");
         writer.WriteLine($"started:     {Time(execution.StartedAt)}");
         writer.WriteLine($"finished:    {Time(execution.FinishedAt)}");
+        if (Timings(execution.Timings) is { } timings)
+        {
+            writer.WriteLine($"timings:     {timings}");
+        }
         if (execution.Error is { } error)
         {
             writer.WriteLine($"error:       {(error.Code.Length > 0 ? error.Code + ": " : "")}{error.Message}");
         }
+    }
+
+    /// <summary>"image 0.01s, network 0.12s, sandbox 0.80s, command 0.30s, total 1.10s", leaving out what is absent.</summary>
+    public static string? Timings(ExecutionTimings? timings)
+    {
+        if (timings is null) return null;
+        var parts = new[]
+        {
+            ("image", timings.ImageReady), ("network", timings.NetworkReady), ("sandbox", timings.SandboxReady),
+            ("command", timings.Command), ("total", timings.Total),
+        }.Where(p => p.Item2 is not null).Select(p => $"{p.Item1} {p.Item2!.ToTimeSpan().TotalSeconds.ToString("0.000", System.Globalization.CultureInfo.InvariantCulture)}s");
+        var text = string.Join(", ", parts);
+        return text.Length == 0 ? null : text;
     }
 }

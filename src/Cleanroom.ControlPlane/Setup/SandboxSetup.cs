@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using Cleanroom.Backends;
 using Cleanroom.Errors;
 using Cleanroom.Policy;
+using Cleanroom.Telemetry;
 
 namespace Cleanroom.ControlPlane.Setup;
 
@@ -44,6 +45,8 @@ internal sealed class SandboxSetup(string sandboxId, IProvisionedSandbox sandbox
     {
         if (blocks.IsEmpty)
             return;
+        using var span = CleanroomTelemetry.StartSpan("sandbox.stage", sandboxId);
+        span?.SetTag(TelemetryTags.Stage, stage);
         await EnterAsync(stage, cancellationToken).ConfigureAwait(false);
         var stageClock = Stopwatch.StartNew();
         Record(stage, null, "started");

@@ -57,6 +57,8 @@ internal sealed class ControlPlaneStore : IDisposable
     public IReadOnlyList<Sandbox> ListSandboxes(IReadOnlyCollection<SandboxStatus>? statuses = null) =>
         _database.Read(c => SandboxRows.List(c, null, statuses));
 
+    public IReadOnlyList<KeyValuePair<string, long>> CountSandboxesByStatus() => _database.Read(c => SandboxRows.CountByStatus(c, null));
+
     /// <summary>
     /// Deletes the records of sandboxes that ended (STOPPED or FAILED) before <paramref name="endedBefore"/>: the
     /// sandbox, its executions, events and workspace, in one transaction. Returns the ids of the executions removed,

@@ -8,15 +8,23 @@ internal static class ExecutionRows
 {
     public static void Insert(SqliteConnection c, SqliteTransaction tx, Execution e) => Sql.Execute(c, tx, """
         INSERT INTO executions (id, sandbox_id, argv_json, env_json, cwd, user_name, tty, stdin, timeout_ms, status,
-            exit_code, signal, failure_message, created_at_ms, started_at_ms, finished_at_ms)
+            exit_code, signal, failure_message, created_at_ms, started_at_ms, finished_at_ms,
+            startup_origin_ms, image_ready_ms, network_ready_ms, sandbox_ready_ms)
         VALUES ($id, $sandbox, $argv, $env, $cwd, $user, $tty, $stdin, $timeout, $status,
-            $exitCode, $signal, $message, $created, $started, $finished)
+            $exitCode, $signal, $message, $created, $started, $finished, $origin, $imageReady, $networkReady, $sandboxReady)
         """,
         ("$id", e.Id), ("$sandbox", e.SandboxId), ("$argv", JsonColumns.FromList(e.Spec.Argv)), ("$env", JsonColumns.FromPairs(e.Spec.Env)),
         ("$cwd", e.Spec.Cwd), ("$user", e.Spec.User), ("$tty", e.Spec.Tty), ("$stdin", e.Spec.Stdin),
         ("$timeout", e.Spec.Timeout is { } t ? (long)t.TotalMilliseconds : null), ("$status", StatusNames.Of(e.Status)),
         ("$exitCode", e.ExitCode), ("$signal", e.Signal), ("$message", e.FailureMessage),
-        ("$created", Sql.ToMs(e.CreatedAt)), ("$started", Sql.ToMs(e.StartedAt)), ("$finished", Sql.ToMs(e.FinishedAt)));
+        ("$created", Sql.ToMs(e.CreatedAt)), ("$started", Sql.ToMs(e.StartedAt)), ("$finished", Sql.ToMs(e.FinishedAt)),
+        ("$origin", Sql.ToMs(e.Startup?.Origin)), ("$imageReady", Ms(e.Startup?.ImageReady)),
+        ("$networkReady", Ms(e.Startup?.NetworkReady)), ("$sandboxReady", Ms(e.Startup?.SandboxReady)));
+
+    private static long? Ms(TimeSpan? offset) => offset is { } o ? (long)o.TotalMilliseconds : null;
+
+    private static TimeSpan? Offset(SqliteDataReader r, string column) =>
+        r.NullableInt64(column) is { } ms ? TimeSpan.FromMilliseconds(ms) : null;
 
     public static void MarkRunning(SqliteConnection c, SqliteTransaction tx, string id, DateTimeOffset startedAt) =>
         Sql.Execute(c, tx, "UPDATE executions SET status = $status, started_at_ms = $started WHERE id = $id",
@@ -79,6 +87,9 @@ internal static class ExecutionRows
         FinishedAt = r.NullableInt64("finished_at_ms") is { } finished ? Sql.FromMs(finished) : null,
         Stdout = Summary(r, "stdout"),
         Stderr = Summary(r, "stderr"),
+        Startup = r.NullableInt64("startup_origin_ms") is { } origin
+            ? new ExecutionStartup(Sql.FromMs(origin), Offset(r, "image_ready_ms"), Offset(r, "network_ready_ms"), Offset(r, "sandbox_ready_ms"))
+            : null,
     };
 
     private static OutputSummary? Summary(SqliteDataReader r, string stream) =>

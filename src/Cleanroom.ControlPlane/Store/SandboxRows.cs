@@ -52,6 +52,17 @@ internal static class SandboxRows
         return result;
     }
 
+    /// <summary>How many sandboxes each status has (statuses as stored, e.g. READY); statuses with none are absent.</summary>
+    public static IReadOnlyList<KeyValuePair<string, long>> CountByStatus(SqliteConnection c, SqliteTransaction? tx)
+    {
+        using var command = Sql.Command(c, tx, "SELECT status, COUNT(*) FROM sandboxes GROUP BY status");
+        using var reader = command.ExecuteReader();
+        var counts = new List<KeyValuePair<string, long>>();
+        while (reader.Read())
+            counts.Add(new(reader.GetString(0), reader.GetInt64(1)));
+        return counts;
+    }
+
     private static Sandbox Map(SqliteDataReader r) => new()
     {
         Id = r.String("id"),

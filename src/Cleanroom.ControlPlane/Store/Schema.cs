@@ -81,5 +81,12 @@ internal static class Schema
         """
         ALTER TABLE sandboxes ADD COLUMN owner TEXT;
         """,
+        // 4: a sandbox's start-up milestones, on its first execution (origin: the sandbox's create; offsets in ms).
+        """
+        ALTER TABLE executions ADD COLUMN startup_origin_ms INTEGER;
+        ALTER TABLE executions ADD COLUMN image_ready_ms INTEGER;
+        ALTER TABLE executions ADD COLUMN network_ready_ms INTEGER;
+        ALTER TABLE executions ADD COLUMN sandbox_ready_ms INTEGER;
+        """,
     ];
 }

@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Cleanroom.ControlPlane;
 using Cleanroom.Network;
+using Cleanroom.Telemetry;
 using Microsoft.Extensions.Logging;
 
 namespace Cleanroom.Server.Egress;
@@ -29,6 +30,8 @@ public sealed class EgressEventRecorder(Func<SandboxControl?> control, string au
             ["execution_id"] = blocked.ExecutionId,
         };
         Record(blocked.SandboxId, SandboxEventTypes.NetworkBlocked, payload, blocked.Time);
+        CleanroomMetrics.BlockedConnections.Add(1, new KeyValuePair<string, object?>("kind", "connection"),
+            new KeyValuePair<string, object?>("protocol", blocked.Protocol));
     }
 
     public void HostNotAllowed(HostNotAllowed refused)
@@ -42,6 +45,7 @@ public sealed class EgressEventRecorder(Func<SandboxControl?> control, string au
             ["execution_id"] = refused.ExecutionId,
         };
         Record(refused.SandboxId, SandboxEventTypes.DnsRefused, payload, refused.Time);
+        CleanroomMetrics.BlockedConnections.Add(1, new KeyValuePair<string, object?>("kind", "dns"));
     }
 
     public void AllowedResolution(AllowedResolution resolution)

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Runtime.ExceptionServices;
 using Cleanroom.Errors;
@@ -6,6 +7,7 @@ using Cleanroom.Backends;
 using Cleanroom.Network;
 using Cleanroom.Policy;
 using Cleanroom.Server.Gateway;
+using Cleanroom.Telemetry;
 using Microsoft.Extensions.Logging;
 
 namespace Cleanroom.Server.Egress;
@@ -40,7 +42,19 @@ public sealed class EnforcedBackend(ISandboxBackend inner, SandboxNetworks netwo
         var policy = spec.Policy.Compiled;
         RequireSecrets(policy);
         var stage = SandboxStages.StartingStage(spec.Policy);
-        var network = await networks.PrepareAsync(spec.SandboxId, stage, policy.Network[stage], spec.Network.AllowAll, cancellationToken);
+        var networkSpan = CleanroomTelemetry.StartSpan("sandbox.network", spec.SandboxId);
+        SandboxNetwork network;
+        try
+        {
+            network = await networks.PrepareAsync(spec.SandboxId, stage, policy.Network[stage], spec.Network.AllowAll, cancellationToken);
+        }
+        catch (Exception e)
+        {
+            networkSpan.RecordFailure(e, (e as CleanroomException)?.Code);
+            networkSpan?.Dispose();
+            throw;
+        }
+
         if (spec.Network.AllowAll)
         {
             recorder.AllowAllGranted(spec.SandboxId);
@@ -48,7 +62,7 @@ public sealed class EnforcedBackend(ISandboxBackend inner, SandboxNetworks netwo
 
         using var abort = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var first = new StrongBox<Exception?>();
-        var opening = Task.Run(() => CancelOthersOnFailure(network.OpenAsync(abort.Token), abort, first), CancellationToken.None);
+        var opening = Task.Run(() => CancelOthersOnFailure(OpenNetworkAsync(network, spec, networkSpan, abort.Token), abort, first), CancellationToken.None);
         var starting = CancelOthersOnFailure(ProvisionInnerAsync(spec, network, spec.Policy.Compiled.Network.Execution, abort.Token), abort, first);
         try
         {
@@ -145,6 +159,24 @@ public sealed class EnforcedBackend(ISandboxBackend inner, SandboxNetworks netwo
                         : new Dictionary<string, string> { [GuestGitConfig.GuestPath] = GuestGitConfig.For(rules, gateway.AuthorityFor(network)) },
                 },
             }, cancellationToken);
+
+    /// <summary>Opens the network (in parallel with the sandbox's start) and tells the control plane's timing when it is up.</summary>
+    private static async Task OpenNetworkAsync(SandboxNetwork network, SandboxSpec spec, Activity? span, CancellationToken cancellationToken)
+    {
+        using (span)
+        {
+            try
+            {
+                await network.OpenAsync(cancellationToken);
+            }
+            catch (Exception e)
+            {
+                span.RecordFailure(e, (e as CleanroomException)?.Code);
+                throw;
+            }
+        }
+        spec.OnNetworkReady?.Invoke();
+    }
 
     private static async Task CancelOthersOnFailure(Task task, CancellationTokenSource others, StrongBox<Exception?> first)
     {

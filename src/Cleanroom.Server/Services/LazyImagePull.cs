@@ -2,6 +2,7 @@ using Cleanroom.ControlPlane;
 using Cleanroom.Errors;
 using Cleanroom.Images;
 using Cleanroom.Images.Registry;
+using Cleanroom.Telemetry;
 using Microsoft.Extensions.Logging;
 
 namespace Cleanroom.Server.Services;
@@ -19,6 +20,7 @@ internal sealed class LazyImagePull(ImageStore store, ImagePuller puller, Sandbo
         try
         {
             store.Resolve(pinnedReference);
+            CleanroomMetrics.ImageCacheRequests.Add(1, CleanroomMetrics.Hit(true));
             return;
         }
         catch (CleanroomException e) when (e.Code == ErrorCode.NotFound)
@@ -26,6 +28,9 @@ internal sealed class LazyImagePull(ImageStore store, ImagePuller puller, Sandbo
             // Not here yet: pull it below.
         }
 
+        CleanroomMetrics.ImageCacheRequests.Add(1, CleanroomMetrics.Hit(false));
+        using var span = CleanroomTelemetry.StartSpan("image.pull", sandboxId);
+        span?.SetTag(TelemetryTags.ImageRef, pinnedReference);
         var events = new ImagePullEvents(
             payload => control.RecordEvent(sandboxId, SandboxEventTypes.ImagePull, payload), pinnedReference, TimeProvider.System);
         events.Started();
@@ -33,6 +38,7 @@ internal sealed class LazyImagePull(ImageStore store, ImagePuller puller, Sandbo
         // Unpacked as it downloads, so the backend finds the tree ready.
         var image = await puller.PullAndUnpackAsync(pinnedReference, null, events, cancellationToken).ConfigureAwait(false);
         events.Finished(image);
+        span?.SetTag("cleanroom.image.bytes", image.Size);
         logger.LogInformation("sandbox {SandboxId}: pulled image {Image} ({Layers} layers, {Bytes} bytes)", sandboxId, image.Reference, image.Layers.Count, image.Size);
     }
 }

@@ -58,7 +58,21 @@ internal static class ProtoMapping
             proto.Error = new V1.ErrorDetail { Message = execution.FailureMessage };
         }
 
+        proto.Timings = ToProto(execution.Timings);
         return proto;
+    }
+
+    private static V1.ExecutionTimings ToProto(ExecutionTimings timings)
+    {
+        static Duration? Of(TimeSpan? span) => span is { } s ? Duration.FromTimeSpan(s) : null;
+        return new V1.ExecutionTimings
+        {
+            ImageReady = Of(timings.ImageReady),
+            NetworkReady = Of(timings.NetworkReady),
+            SandboxReady = Of(timings.SandboxReady),
+            Command = Of(timings.Command),
+            Total = Of(timings.Total),
+        };
     }
 
     public static V1.SandboxEvent ToProto(SandboxEvent item, SandboxStatus currentStatus)
