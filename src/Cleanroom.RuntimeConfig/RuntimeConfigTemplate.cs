@@ -77,6 +77,13 @@ public static class RuntimeConfigTemplate
         text.AppendLine($"  # max_files: {AuditSettings.Defaults.MaxFiles}");
         text.AppendLine($"  # retention_days: {AuditSettings.Defaults.RetentionDays}");
         text.AppendLine();
+        text.AppendLine("# OpenTelemetry: traces and metrics sent by OTLP (grpc or http/protobuf), and a Prometheus /metrics listener");
+        text.AppendLine("# of its own. Both off by default.");
+        text.AppendLine("observability:");
+        text.AppendLine("  # otlp_endpoint: \"http://127.0.0.1:4317\"");
+        text.AppendLine("  # otlp_protocol: grpc");
+        text.AppendLine("  # metrics_listen: \"http://127.0.0.1:9464\"");
+        text.AppendLine();
         text.AppendLine("# Where the API listens besides serve's --listen flags (default: the user's unix socket). A non-loopback");
         text.AppendLine("# https address needs auth.required: true; plain http stays on loopback.");
         text.AppendLine("# listen: [unix:///run/cleanroom/cleanroom.sock, https://0.0.0.0:7777]");
