@@ -2,8 +2,9 @@
 # Runs the benchmark program against private servers (their own sockets and state, this host's images), after
 # scripts/setup.sh. Prints Markdown tables: Cleanroom next to a raw baseline measured in the same run, every gVisor
 # row once per gVisor platform, side by side.
-# usage: bench/run.sh [RUNS] [--only qemu|exec|sessions|restart|density|suspend]   (density: RUNS idle sandboxes, e.g. 100)
+# usage: bench/run.sh [RUNS] [--only qemu|exec|sessions|restart|density|suspend|transport]   (density: RUNS idle sandboxes, e.g. 100)
 # suspend: suspend and resume of a sandbox (servers on gVisor's own network stack, which runsc can checkpoint)
+# transport: API exec over HTTPS with a JWT against the unix socket, and exec --rm with OTLP export on against off
 # Two phases: warm pool off (cold starts), then the defaults (warm pool on). Each phase runs one server per gVisor
 # platform (systrap, ptrace; each named in its server's runtime config, so a platform that cannot run fails the
 # server's start instead of being replaced). The qemu row boots a raw baseline whose /init is Debian's busybox-static.
@@ -80,6 +81,11 @@ bench() {
     --checkout "$REPO_ROOT/examples/basic" "${servers[@]}" "$@"
 }
 RUNS="${1:-10}"
+if [ "${2:-}" = "--only" ] && [ "${3:-}" = "transport" ]; then
+  # Its servers are the program's own (an https listener with OIDC; OTLP export on and off).
+  dotnet out/bench/Cleanroom.Bench.dll "$REPO_ROOT/out/bin/cleanroom" "$private/policy" "${RUNS}" --only transport
+  exit
+fi
 if [ "${2:-}" = "--only" ] && [ "${3:-}" = "suspend" ]; then
   start_servers $'warm_pool:\n  size: 0\n' $'    network_stack: sandbox\n'
   bench --phase cold "${@:2}"

@@ -100,6 +100,9 @@ internal sealed class GvisorRows(Report report, string cleanroom, string policyD
 
     private static string RawName(GvisorServer server) => $"runsc --platform={server.Platform} --network=none do true";
 
+    /// <summary>An API exec of <c>true</c> in a READY sandbox, to its end.</summary>
+    public static Task ExecuteTrueAsync(CleanroomClient client, string sandboxId) => ExecuteAsync(client, sandboxId, ["true"], _ => { });
+
     private static async Task ExecuteAsync(CleanroomClient client, string sandboxId, string[] command, Action<int> onStdout)
     {
         var request = new CreateExecutionRequest { SandboxId = sandboxId };

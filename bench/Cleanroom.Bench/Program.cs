@@ -2,7 +2,7 @@ using Cleanroom.Bench;
 using Cleanroom.Policy;
 
 // usage: Cleanroom.Bench CLEANROOM_BINARY POLICY_DIR [RUNS] --phase cold|warm --server PLATFORM=SOCKET [--server ...]
-//        [--checkout DIR] [--only qemu|exec|sessions|restart|density|suspend]
+//        [--checkout DIR] [--only qemu|exec|sessions|restart|density|suspend|transport]
 // Expects one server per gVisor platform (bench/run.sh starts them per phase, each with its platform named in its
 // runtime config): "cold" with the warm pool off (every sandbox starts from nothing), "warm" with the defaults
 // (warm_pool size 1). Each gVisor row is measured on every platform in turn and printed side by side; every figure is
@@ -22,6 +22,15 @@ var onlySuspend = Option("--only") == "suspend";
 var warm = Option("--phase") == "warm";
 // A directory inside a git checkout: the same command there also materialises the checkout's HEAD in the sandbox.
 var checkout = Option("--checkout");
+if (Option("--only") == "transport")
+{
+    // Starts its own servers (an https listener with OIDC, OTLP export on and off): bench/run.sh --only transport.
+    var transport = new Report("API transport and telemetry overhead (the bench's own servers, warm pool off)", []);
+    await new ApiTransportRows(transport, cleanroom, policyDir, PolicyLoader.Load(policyDir).Result.Policy!, runs).MeasureAsync();
+    transport.Print();
+    return;
+}
+
 var servers = args.Select((a, i) => (a, i)).Where(p => p.a == "--server" && p.i + 1 < args.Length)
     .Select(p => GvisorServer.Parse(args[p.i + 1])).ToArray();
 if (servers.Length == 0)
