@@ -8,13 +8,20 @@ namespace Cleanroom.Telemetry;
 /// </summary>
 public static class CleanroomMetrics
 {
+    // Buckets for durations in seconds, from a warm exec (tens of ms) to a long build: the SDK's default boundaries are
+    // for milliseconds (0, 5, 10, ... 10000), which would put every sandbox start in the first bucket or two.
+    private static readonly InstrumentAdvice<double> Seconds = new()
+    {
+        HistogramBucketBoundaries = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600],
+    };
+
     /// <summary>From a create request to READY (or FAILED); tags: backend, <c>cleanroom.status</c>, warm-pool hit.</summary>
-    public static readonly Histogram<double> SandboxCreateDuration = CleanroomTelemetry.Meter.CreateHistogram<double>(
-        "cleanroom.sandbox.create.duration", "s", "Time from a create request until the sandbox is READY or FAILED");
+    public static readonly Histogram<double> SandboxCreateDuration = CleanroomTelemetry.Meter.CreateHistogram(
+        "cleanroom.sandbox.create.duration", "s", "Time from a create request until the sandbox is READY or FAILED", advice: Seconds);
 
     /// <summary>From an execution's creation to its end; tag: its final <c>cleanroom.status</c>.</summary>
-    public static readonly Histogram<double> ExecutionDuration = CleanroomTelemetry.Meter.CreateHistogram<double>(
-        "cleanroom.execution.duration", "s", "Time from an execution's creation until it ended");
+    public static readonly Histogram<double> ExecutionDuration = CleanroomTelemetry.Meter.CreateHistogram(
+        "cleanroom.execution.duration", "s", "Time from an execution's creation until it ended", advice: Seconds);
 
     public static readonly Counter<long> BlockedConnections = CleanroomTelemetry.Meter.CreateCounter<long>(
         "cleanroom.egress.blocked", "{connection}", "Connections and lookups refused by a sandbox's egress policy");

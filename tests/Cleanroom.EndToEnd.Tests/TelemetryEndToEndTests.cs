@@ -87,6 +87,8 @@ public sealed class TelemetryEndToEndTests : IAsyncLifetime
         Assert.Equal(Value(before, "cleanroom_sandboxes", ("state", "READY")) + 1, Value(running, "cleanroom_sandboxes", ("state", "READY")));
         Assert.True(Value(running, "cleanroom_execution_duration_seconds_count") >= Value(before, "cleanroom_execution_duration_seconds_count") + 1);
         Assert.True(Value(running, "cleanroom_sandbox_create_duration_seconds_count") >= Value(before, "cleanroom_sandbox_create_duration_seconds_count") + 1);
+        // Buckets in seconds (a sandbox start of 0.3 s is told apart from one of 3 s), not the SDK's millisecond ones.
+        Assert.Contains(running, s => s.Name == "cleanroom_sandbox_create_duration_seconds_bucket" && s.Labels.GetValueOrDefault("le") == "0.5");
         Assert.True(Value(running, "cleanroom_execution_output_bytes_total", ("stream", "stdout"))
             >= Value(before, "cleanroom_execution_output_bytes_total", ("stream", "stdout")) + "counted\n".Length);
 
