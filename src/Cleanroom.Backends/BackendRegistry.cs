@@ -9,9 +9,10 @@ namespace Cleanroom.Backends;
 public sealed class BackendRegistry
 {
     private readonly List<ISandboxBackend> _backends = [];
-    // A usable probe result is kept: probes can boot a tiny sandbox, too slow for every request.
-    // An unusable one is not kept, so installing the missing tool works without a server restart.
-    private readonly Dictionary<string, Task<BackendHealth>> _usableProbes = new(StringComparer.Ordinal);
+    // A usable probe result is kept: probes can boot a tiny sandbox, too slow for every request. A probe in flight is
+    // shared, so start-up can probe every backend at once and whoever asks next waits for that probe. An unusable
+    // result is dropped, so installing the missing tool works without a server restart.
+    private readonly Dictionary<string, Task<BackendHealth>> _probes = new(StringComparer.Ordinal);
     private readonly Lock _gate = new();
 
     /// <summary>Adds a backend; earlier registrations are preferred when no backend is named.</summary>
@@ -68,28 +69,44 @@ public sealed class BackendRegistry
             reasons.Count == 0 ? "no backend is registered on this server" : $"no backend is usable on this host ({string.Join("; ", reasons)})");
     }
 
-    /// <summary>Probes a backend, reusing an earlier usable result. A probe that throws counts as unusable.</summary>
-    public async Task<BackendHealth> ProbeAsync(ISandboxBackend backend, CancellationToken cancellationToken)
+    /// <summary>
+    /// Probes a backend, reusing an earlier usable result or a probe in flight. A probe that throws counts as unusable.
+    /// <paramref name="cancellationToken"/> ends this caller's wait, not a probe others may be waiting for.
+    /// </summary>
+    public Task<BackendHealth> ProbeAsync(ISandboxBackend backend, CancellationToken cancellationToken)
     {
-        Task<BackendHealth>? cached;
-        lock (_gate) _usableProbes.TryGetValue(backend.Name, out cached);
-        if (cached is not null)
-            return await cached.ConfigureAwait(false);
+        TaskCompletionSource<BackendHealth>? owned = null;
+        Task<BackendHealth>? probe;
+        lock (_gate)
+        {
+            if (!_probes.TryGetValue(backend.Name, out probe))
+            {
+                owned = new TaskCompletionSource<BackendHealth>(TaskCreationOptions.RunContinuationsAsynchronously);
+                probe = owned.Task;
+                _probes[backend.Name] = probe;
+            }
+        }
+        if (owned is not null)
+            _ = RunProbeAsync(backend, owned);
+        return probe.WaitAsync(cancellationToken);
+    }
 
+    private async Task RunProbeAsync(ISandboxBackend backend, TaskCompletionSource<BackendHealth> result)
+    {
         BackendHealth health;
         try
         {
-            health = await backend.ProbeAsync(cancellationToken).ConfigureAwait(false);
+            health = await backend.ProbeAsync(CancellationToken.None).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is not OperationCanceledException)
+        catch (Exception ex)
         {
             health = BackendHealth.Unusable($"probe failed: {ex.Message}");
         }
-        if (health.Usable)
+        if (!health.Usable)
         {
-            lock (_gate) _usableProbes[backend.Name] = Task.FromResult(health);
+            lock (_gate) _probes.Remove(backend.Name);
         }
-        return health;
+        result.SetResult(health);
     }
 
     private string KnownNames()

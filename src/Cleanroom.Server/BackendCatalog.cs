@@ -62,6 +62,10 @@ public static class BackendCatalog
     /// </summary>
     public static async Task<string> ChooseDefaultAsync(BackendRegistry registry, CancellationToken cancellationToken)
     {
+        // gVisor's probe (a sandbox) runs while QEMU's (a boot) does: whichever is chosen, the server needs both
+        // answers before it serves, and one after the other they took about 3 s of every start.
+        if (registry.Find(GvisorBackend.BackendName) is { } gvisor)
+            _ = registry.ProbeAsync(gvisor, cancellationToken);
         if (registry.Find(QemuBackend.BackendName) is { } qemu
             && (await registry.ProbeAsync(qemu, cancellationToken)).Usable
             && qemu.Capabilities.Supports(CapabilityNames.Accelerated))

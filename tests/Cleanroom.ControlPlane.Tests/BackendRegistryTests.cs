@@ -50,6 +50,23 @@ public class BackendRegistryTests
     }
 
     [Fact]
+    public async Task A_probe_in_flight_is_shared_and_one_callers_cancel_does_not_end_it_for_the_others()
+    {
+        var backend = new ScriptedBackend("gvisor") { ProbeGate = new(TaskCreationOptions.RunContinuationsAsynchronously) };
+        var registry = new BackendRegistry().Register(backend);
+        using var impatient = new CancellationTokenSource();
+
+        var first = registry.ProbeAsync(backend, impatient.Token);
+        var second = registry.ProbeAsync(backend, CancellationToken.None);
+        await impatient.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => first);
+        backend.ProbeGate.SetResult();
+
+        Assert.True((await second).Usable);
+        Assert.Equal(1, backend.ProbeCalls);
+    }
+
+    [Fact]
     public void Registering_the_same_name_twice_is_a_bug()
     {
         var registry = new BackendRegistry().Register(new ScriptedBackend("gvisor"));

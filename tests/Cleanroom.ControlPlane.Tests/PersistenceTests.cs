@@ -67,6 +67,7 @@ public class PersistenceTests
         command.CommandText = "PRAGMA journal_mode;";
         Assert.Equal("wal", command.ExecuteScalar());
         command.CommandText = "PRAGMA user_version;";
-        Assert.Equal(3L, command.ExecuteScalar()); // 1: sandboxes, executions, events; 2: workspaces; 3: sandboxes.owner
+        // 1: sandboxes, executions, events; 2: workspaces; 3: sandboxes.owner; 4: executions' start-up milestones
+        Assert.Equal(4L, command.ExecuteScalar());
     }
 }

@@ -52,10 +52,15 @@ internal sealed class ScriptedBackend(string name = "scripted") : ISandboxBacken
     public int ProvisionCalls => Volatile.Read(ref _provisionCalls);
     public int ProbeCalls => Volatile.Read(ref _probeCalls);
 
-    public Task<BackendHealth> ProbeAsync(CancellationToken cancellationToken)
+    /// <summary>When set, a probe waits for it before answering (a probe that takes a while, like a probe sandbox).</summary>
+    public TaskCompletionSource? ProbeGate { get; set; }
+
+    public async Task<BackendHealth> ProbeAsync(CancellationToken cancellationToken)
     {
         Interlocked.Increment(ref _probeCalls);
-        return Task.FromResult(Health);
+        if (ProbeGate is { } gate)
+            await gate.Task.WaitAsync(cancellationToken);
+        return Health;
     }
 
     public async Task<IProvisionedSandbox> ProvisionAsync(SandboxSpec spec, CancellationToken cancellationToken)
