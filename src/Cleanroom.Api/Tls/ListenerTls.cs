@@ -34,21 +34,10 @@ internal static class ListenerTls
             // Allow, not require: a caller with a bearer token and no certificate is still served. A certificate that
             // is sent must chain to the bundle, or the handshake fails.
             https.ClientCertificateMode = ClientCertificateMode.AllowCertificate;
-            https.ClientCertificateValidation = (presented, _, _) => ChainsTo(presented, roots);
+            // A server certificate from the same CA is not a client credential: the client-authentication usage is required.
+            https.ClientCertificateValidation = (presented, _, _) => Cleanroom.Client.PrivateCaChain.ChainsTo(presented, roots, Cleanroom.Client.PrivateCaChain.ClientAuthentication);
         }
         return https;
-    }
-
-    /// <summary>Whether <paramref name="presented"/> chains to one of <paramref name="roots"/> only, for client authentication.</summary>
-    internal static bool ChainsTo(X509Certificate2 presented, X509Certificate2Collection roots)
-    {
-        using var chain = new X509Chain();
-        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-        chain.ChainPolicy.CustomTrustStore.AddRange(roots);
-        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-        // A server certificate from the same CA is not a client credential.
-        chain.ChainPolicy.ApplicationPolicy.Add(new Oid("1.3.6.1.5.5.7.3.2"));
-        return chain.Build(presented);
     }
 
     private static T Read<T>(string path, string key, Func<T> read)

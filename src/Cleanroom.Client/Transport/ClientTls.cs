@@ -31,7 +31,7 @@ internal static class ClientTls
             var roots = Load(caFile, "--tls-ca", () => { var c = new X509Certificate2Collection(); c.ImportFromPemFile(caFile); return c; });
             if (roots.Count == 0) throw new CleanroomException(ErrorCode.InvalidArgument, $"--tls-ca {caFile} holds no PEM certificate");
             ssl.RemoteCertificateValidationCallback = (_, certificate, _, errors) =>
-                certificate is not null && ChainsTo(certificate, roots)
+                certificate is not null && PrivateCaChain.ChainsTo(certificate, roots)
                 // The name must still match: the private CA vouches for the key, the name says it is this server.
                 && (errors & SslPolicyErrors.RemoteCertificateNameMismatch) == 0;
         }
@@ -42,16 +42,6 @@ internal static class ClientTls
             ssl.LocalCertificateSelectionCallback = (_, _, _, _, _) => identity;
         }
         return ssl;
-    }
-
-    private static bool ChainsTo(X509Certificate certificate, X509Certificate2Collection roots)
-    {
-        using var chain = new X509Chain();
-        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-        chain.ChainPolicy.CustomTrustStore.AddRange(roots);
-        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-        var leaf = certificate as X509Certificate2 ?? X509CertificateLoader.LoadCertificate(certificate.GetRawCertData());
-        return chain.Build(leaf);
     }
 
     private static T Load<T>(string path, string flag, Func<T> load)
