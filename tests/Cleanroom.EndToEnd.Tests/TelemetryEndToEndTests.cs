@@ -11,25 +11,35 @@ namespace Cleanroom.EndToEnd.Tests;
 /// and their ids; the scrape endpoint's metrics move as sandboxes start and stop; the execution's timings are on its
 /// record.
 /// </summary>
-public sealed class TelemetryEndToEndTests : IAsyncLifetime
+public sealed class TelemetryEndToEndTests(TelemetryEndToEndTests.World world) : SharedServerTests(world.Server), IClassFixture<TelemetryEndToEndTests.World>
 {
-    private OtlpTraceReceiver _collector = null!;
-    private RealServer _server = null!;
-    private Uri _metrics = null!;
+    private readonly OtlpTraceReceiver _collector = world.Collector;
+    private readonly RealServer _server = world.Server;
+    private readonly Uri _metrics = world.Metrics;
 
-    public async Task InitializeAsync()
+    /// <summary>The collector and one server exporting to it, shared by the class's tests (each leaves no sandbox behind).</summary>
+    public sealed class World : IAsyncLifetime
     {
-        _collector = await OtlpTraceReceiver.StartAsync();
-        var port = FreeLoopbackPort();
-        _metrics = new Uri($"http://127.0.0.1:{port}/metrics");
-        _server = await RealServer.StartAsync(configYaml:
-            $"observability:\n  otlp_endpoint: {_collector.Endpoint}\n  metrics_listen: http://127.0.0.1:{port}\n");
-    }
+        public OtlpTraceReceiver Collector { get; private set; } = null!;
 
-    public async Task DisposeAsync()
-    {
-        await _server.DisposeAsync();
-        await _collector.DisposeAsync();
+        public RealServer Server { get; private set; } = null!;
+
+        public Uri Metrics { get; private set; } = null!;
+
+        public async Task InitializeAsync()
+        {
+            Collector = await OtlpTraceReceiver.StartAsync();
+            var port = FreeLoopbackPort();
+            Metrics = new Uri($"http://127.0.0.1:{port}/metrics");
+            Server = await RealServer.StartAsync(configYaml:
+                $"observability:\n  otlp_endpoint: {Collector.Endpoint}\n  metrics_listen: http://127.0.0.1:{port}\n");
+        }
+
+        public async Task DisposeAsync()
+        {
+            if (Server is not null) await Server.DisposeAsync();
+            if (Collector is not null) await Collector.DisposeAsync();
+        }
     }
 
     [Fact]
@@ -120,7 +130,7 @@ public sealed class TelemetryEndToEndTests : IAsyncLifetime
 
     private static byte[] RandomNumberGenerator(int length) => System.Security.Cryptography.RandomNumberGenerator.GetBytes(length);
 
-    private static int FreeLoopbackPort()
+    internal static int FreeLoopbackPort()
     {
         using var probe = new TcpListener(IPAddress.Loopback, 0);
         probe.Start();
