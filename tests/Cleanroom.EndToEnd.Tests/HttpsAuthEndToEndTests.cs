@@ -41,6 +41,8 @@ public sealed partial class HttpsAuthEndToEndTests : IAsyncLifetime
         // serve logs where it really listens before it reports ready.
         _https = HttpsAddress().Match(await File.ReadAllTextAsync(_server!.LogFile)).Value;
         Assert.NotEmpty(_https);
+        // serve --detach says where the server really listens: the socket and the https port chosen for :0.
+        Assert.Contains($"server running on unix://{_server.Socket}, {_https}", _server.DetachMessage);
     }
 
     public async Task DisposeAsync()

@@ -30,6 +30,9 @@ public sealed class RealServer : IAsyncDisposable
 
     public string Root { get; }
 
+    /// <summary>What <c>serve --detach</c> said on stderr (where the server runs, where it logs).</summary>
+    public string DetachMessage { get; private set; } = "";
+
     /// <summary>This server's own nftables table: a server leaves its table in place on exit (see Cleanroom.Network), so the test removes it.</summary>
     public string Table { get; }
 
@@ -80,6 +83,7 @@ public sealed class RealServer : IAsyncDisposable
             await server.DisposeAsync();
             throw new InvalidOperationException($"serve --detach failed: {started}");
         }
+        server.DetachMessage = started.Stderr;
 
         return server;
     }

@@ -68,9 +68,10 @@ internal static class DetachedServer
             line = null;
         }
 
-        if (line == "ready")
+        if (line is not null && (line == "ready" || line.StartsWith("ready ", StringComparison.Ordinal)))
         {
-            console.Error.WriteLine($"cleanroom: server running on {address} (log: {logFile})");
+            var serving = line.Length > "ready ".Length ? string.Join(", ", line["ready ".Length..].Split(' ')) : address.ToString();
+            console.Error.WriteLine($"cleanroom: server running on {serving} (log: {logFile})");
             return ExitCode.Success;
         }
 

@@ -124,7 +124,8 @@ internal static class ServeCommand
             serviceManager.Ready($"serving on {string.Join(", ", server.BoundAddresses)}");
             if (readyChannel is not null)
             {
-                await readyChannel.WriteAsync("ready\n"u8.ToArray(), cancellationToken);
+                // "ready" and where it really serves (the runtime config's listen: included), for serve --detach to say.
+                await readyChannel.WriteAsync(System.Text.Encoding.UTF8.GetBytes($"ready {string.Join(' ', server.BoundAddresses)}\n"), cancellationToken);
                 await readyChannel.DisposeAsync();
             }
 
