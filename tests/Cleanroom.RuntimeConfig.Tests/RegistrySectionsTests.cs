@@ -30,7 +30,7 @@ public class RegistrySectionsTests
     [InlineData("registries:\n  pypi: [http://pypi.test/simple]\n", "registries.pypi", "ending in '/'")]
     [InlineData("registries:\n  pypi: [http://user:pw@pypi.test/simple/]\n", "registries.pypi", "no user")]
     [InlineData("registries:\n  npm: [http://10.0.0.1/]\n", "registries.npm", "a DNS name")]
-    [InlineData("registries:\n  go: [http://proxy.test]\n", "registries.go", "ending in '/'")]
+    [InlineData("registries:\n  go: [http://proxy.test/go]\n", "registries.go", "ending in '/'")]
     [InlineData("registries:\n  cargo: [http://crates.test/]\n", "registries.cargo", "known settings are npm, pypi, go")]
     public void Bad_settings_are_refused_with_their_path(string yaml, string path, string message)
     {
