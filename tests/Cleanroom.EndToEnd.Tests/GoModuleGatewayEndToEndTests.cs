@@ -58,14 +58,14 @@ public sealed class GoModuleGatewayEndToEndTests(GoModuleGatewayEndToEndTests.Wo
         }
     }
 
-    /// <summary>A program importing the module: versions listed, then built and run with go.sum filled (and checked) as it goes.</summary>
+    /// <summary>A program importing the module, built and run with go.sum filled (and checked) as it goes; then its versions listed.</summary>
     private static string GoBuild(string sumDb) =>
         "set -e; export HOME=/root GOPATH=/root/go GOCACHE=/root/.cache/go-build GOSUMDB='" + sumDb + "'\n" +
         "mkdir -p /root/app && cd /root/app\n" +
         $"printf 'module example.test/app\\n\\ngo 1.19\\n\\nrequire {GoModuleUpstream.Module} {GoModuleUpstream.Version}\\n' > go.mod\n" +
         $"printf 'package main\\n\\nimport (\\n\\t\"fmt\"\\n\\t\"{GoModuleUpstream.Module}\"\\n)\\n\\nfunc main() {{ fmt.Println(hello.Greeting) }}\\n' > main.go\n" +
-        $"go list -m -versions {GoModuleUpstream.Module}\n" +
         "go run -mod=mod .\n" +
+        $"go list -m -versions {GoModuleUpstream.Module}\n" +
         "cat go.sum\n";
 
     [Fact]
@@ -78,7 +78,7 @@ public sealed class GoModuleGatewayEndToEndTests(GoModuleGatewayEndToEndTests.Wo
 
         var cold = await ExecAsync(first, "bash", "-c", GoBuild(world.Upstream.SumDb.VerifierKey));
         Assert.True(cold.ExitCode == 0, cold.ToString());
-        Assert.Contains($"{GoModuleUpstream.Module} {GoModuleUpstream.Version}\n{GoModuleUpstream.Greeting}\n", cold.Stdout);
+        Assert.Contains($"{GoModuleUpstream.Greeting}\n{GoModuleUpstream.Module} {GoModuleUpstream.Version}\n", cold.Stdout);
         Assert.Contains($"{GoModuleUpstream.Module} {GoModuleUpstream.Version} h1:", cold.Stdout);
         var events = await EventMessagesAsync(first, "gateway.request");
         var zip = $"gateway go GET proxy.test:8080/{GoModuleUpstream.Module}/@v/{GoModuleUpstream.Version}.zip: allow (ok), status 200";
