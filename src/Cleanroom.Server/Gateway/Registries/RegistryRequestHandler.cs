@@ -68,8 +68,9 @@ internal sealed partial class RegistryRequestHandler(
         var (document, state) = await MetadataAsync(request, client, endpoint, key);
         if (kind == PathKind.NpmTarball)
         {
-            if (NpmDocument.Tarball(document, endpoint.Base, relative) is not var (digest, upstream))
+            if (NpmDocument.Tarball(document, endpoint.Base, relative) is not var (digest, upstream, version))
                 throw new RegistryRefusal(404, ErrorCode.GatewayRouteUnknown, $"no version in {key}'s package document names this tarball with a usable integrity");
+            CheckLockfile(request, key, version);
             await FileAsync(request, client, endpoint.Scope, digest, upstream);
             return;
         }
@@ -155,7 +156,7 @@ internal sealed partial class RegistryRequestHandler(
                 request.BytesOut = file.Length;
             }
 
-            Record(request, true, "ok");
+            Record(request, true, request.Reason);
             return;
         }
     }
@@ -275,6 +276,9 @@ internal sealed partial class RegistryRequestHandler(
         public GatewayCaller Caller => caller;
         public RegistryRoute Route => route;
         public string? Cache { get; set; }
+
+        /// <summary>Why an allowed request was allowed: "ok", or a warning such as <c>lockfile_violation</c> in warn mode.</summary>
+        public string Reason { get; set; } = "ok";
         public long BytesOut { get; set; }
     }
 

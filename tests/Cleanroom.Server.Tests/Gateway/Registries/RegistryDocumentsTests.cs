@@ -45,6 +45,7 @@ public class RegistryDocumentsTests
 
         Assert.Equal(new ContentDigest("sha512", SHA512.HashData(Tarball)).EntryName, found!.Value.Digest.EntryName);
         Assert.Equal(new Uri("http://npm.test:8080/demo/-/demo-1.0.0.tgz"), found.Value.Upstream);
+        Assert.Equal("1.0.0", found.Value.Version);
         Assert.Equal("sha1", shasumOnly!.Value.Digest.Algorithm);
         Assert.Null(NpmDocument.Tarball(Document("http://npm.test:8080/demo/-/demo-1.0.0.tgz", sri), Npm, "demo/-/demo-2.0.0.tgz"));
         Assert.Null(NpmDocument.Tarball(Document("http://npm.test:8080/demo/-/demo-1.0.0.tgz"), Npm, "demo/-/demo-1.0.0.tgz")); // nothing to verify with
