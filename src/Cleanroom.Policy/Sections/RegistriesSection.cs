@@ -52,7 +52,18 @@ internal static partial class RegistriesSection
             return null;
         }
 
-        if (repositoryFile(lockfile) is not { } text)
+        string? text;
+        try
+        {
+            text = repositoryFile(lockfile);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            diagnostics.Invalid(enforcement.PathOf("lockfile"), lockfileAt, $"cannot read {lockfile}: {e.Message}");
+            return null;
+        }
+
+        if (text is null)
         {
             diagnostics.Invalid(enforcement.PathOf("lockfile"), lockfileAt, $"{lockfile} does not exist in the repository; run npm install to write it, or name the lockfile");
             return null;
