@@ -5,8 +5,9 @@
 #   debian.tar         mmdebstrap --variant=minbase bookworm with bash, coreutils, git, ca-certificates, curl
 #   debian-docker.tar  the same minbase with docker.io, iptables and mount, for policies with docker.required
 #   debian-registry.tar  the same minbase with npm and python3-pip, for the registry gateway's tests
+#   debian-go.tar      the same minbase with golang-go (Go 1.19) and curl, for the gateway's Go module and download tests
 #
-# usage: scripts/build-images.sh [OUT_DIR] [busybox|debian|debian-docker|debian-registry|all]     (default: out/images all)
+# usage: scripts/build-images.sh [OUT_DIR] [busybox|debian|debian-docker|debian-registry|debian-go|all]     (default: out/images all)
 #
 # Reproducible: every entry gets mtime SOURCE_DATE_EPOCH, entries are sorted by name, owners are numeric,
 # PAX headers carry no atime/ctime/pid. The same package versions give the same bytes on every machine
@@ -105,17 +106,22 @@ build_debian_docker() { build_mmdebstrap_image debian-docker bash,coreutils,ca-c
 # For the registry gateway's tests (issue 18): Debian's own npm (with nodejs) and pip clients.
 build_debian_registry() { build_mmdebstrap_image debian-registry bash,coreutils,ca-certificates,npm,python3-pip; }
 
+# For the Go module route and the download route (issue 18): Debian's own go command and curl. Its own image, not
+# debian-registry's: Go's toolchain and standard library sources are about 450 MB, which the npm and pip tests need not import.
+build_debian_go() { build_mmdebstrap_image debian-go bash,coreutils,ca-certificates,curl,golang-go; }
+
 case "$WHICH" in
   busybox) build_busybox ;;
   debian) build_debian ;;
   debian-docker) build_debian_docker ;;
   debian-registry) build_debian_registry ;;
+  debian-go) build_debian_go ;;
   all) build_busybox; build_debian; build_debian_docker ;;
-  *) die "unknown image \"$WHICH\"; use busybox, debian, debian-docker, debian-registry or all" ;;
+  *) die "unknown image \"$WHICH\"; use busybox, debian, debian-docker, debian-registry, debian-go or all" ;;
 esac
 
 # An image not built this time is simply not listed (and must not make the script fail).
-for tar in "$OUT_DIR"/busybox.tar "$OUT_DIR"/debian.tar "$OUT_DIR"/debian-docker.tar "$OUT_DIR"/debian-registry.tar; do
+for tar in "$OUT_DIR"/busybox.tar "$OUT_DIR"/debian.tar "$OUT_DIR"/debian-docker.tar "$OUT_DIR"/debian-registry.tar "$OUT_DIR"/debian-go.tar; do
   if [ -f "$tar" ]; then
     printf '%s  %s bytes  sha256:%s\n' "$tar" "$(stat -c %s "$tar")" "$(sha256sum "$tar" | cut -d' ' -f1)"
   fi

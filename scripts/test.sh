@@ -12,6 +12,8 @@ ensure_packages "${TEST_PACKAGES[@]}"
 build_and_import_image debian-docker || die "the debian-docker image did not build"
 # The registry gateway's tests run Debian's npm and pip in a sandbox of this image.
 build_and_import_image debian-registry || die "the debian-registry image did not build"
+# The Go module and download routes' tests run Debian's go and curl in a sandbox of this image.
+build_and_import_image debian-go || die "the debian-go image did not build"
 
 # The TypeScript example (connect-es) runs against a test server and checks our wire protocols from outside .NET.
 command -v npm >/dev/null || ensure_packages nodejs npm

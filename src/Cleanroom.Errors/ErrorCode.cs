@@ -38,6 +38,10 @@ public static class ErrorCode
     /// or <c>shasum</c>, PyPI's <c>#sha256=</c>): refused, and nothing is cached.
     /// </summary>
     public const string RegistryIntegrityMismatch = "registry_integrity_mismatch";
+    /// <summary>
+    /// An npm tarball that the policy's lockfile (<c>registries.npm.lockfile_enforcement</c>) does not name: refused in
+    /// <c>deny_unknown</c> mode, served with a warning event in <c>warn</c> mode.
+    /// </summary>
     public const string LockfileViolation = "lockfile_violation";
     public const string SecretScopeViolation = "secret_scope_violation";
     public const string RuntimeLaunchFailed = "runtime_launch_failed";

@@ -13,7 +13,11 @@ public static class PolicyCompiler
 {
     /// <param name="yamlText">The policy file's text.</param>
     /// <param name="sourceName">How to name the input in messages, usually its path.</param>
-    public static PolicyResult Compile(string yamlText, string sourceName)
+    /// <param name="repositoryFile">
+    /// Reads a file of the policy's repository by relative path (null when it does not exist), for settings that compile a
+    /// repository file into the policy (<c>registries.npm.lockfile_enforcement</c>); null when the caller has no repository.
+    /// </param>
+    public static PolicyResult Compile(string yamlText, string sourceName, Func<string, string?>? repositoryFile = null)
     {
         ArgumentNullException.ThrowIfNull(yamlText);
         ArgumentNullException.ThrowIfNull(sourceName);
@@ -24,7 +28,7 @@ public static class PolicyCompiler
             var root = YamlDocumentReader.Read(yamlText, sourceName, diagnostics);
             if (root is not null)
             {
-                policy = CompileDocument(root, diagnostics);
+                policy = CompileDocument(root, repositoryFile, diagnostics);
             }
         }
         catch (Exception e) when (e is not OutOfMemoryException)
@@ -39,9 +43,9 @@ public static class PolicyCompiler
             : new PolicyResult(true, policy, [], diagnostics.Warnings());
     }
 
-    private static CompiledPolicy? CompileDocument(SourceMapping root, PolicyDiagnostics diagnostics)
+    private static CompiledPolicy? CompileDocument(SourceMapping root, Func<string, string?>? repositoryFile, PolicyDiagnostics diagnostics)
     {
-        var top = StrictMapping.Read(root, "", diagnostics, "version", "sandbox", "repository", "expose", "secrets")!;
+        var top = StrictMapping.Read(root, "", diagnostics, "version", "sandbox", "repository", "expose", "secrets", "registries")!;
         ReadVersion(top, diagnostics);
 
         var repository = top["repository"] is { } repositoryNode
@@ -61,6 +65,7 @@ public static class PolicyCompiler
         var secrets = top["secrets"] is { } secretsNode
             ? SecretsSection.Read(secretsNode, "secrets", diagnostics.HasErrors ? null : network, diagnostics)
             : [];
+        var npmLockfile = top["registries"] is { } registriesNode ? RegistriesSection.Read(registriesNode, "registries", repositoryFile, diagnostics) : null;
         if (sandbox is null)
         {
             return null;
@@ -89,7 +94,7 @@ public static class PolicyCompiler
 
         return diagnostics.HasErrors || image is null
             ? null
-            : new CompiledPolicy(image, network, repositoryPath, resources, dockerRequired, dependencies, services, runBefore, expose, secrets, repositoryEnabled);
+            : new CompiledPolicy(image, network, repositoryPath, resources, dockerRequired, dependencies, services, runBefore, expose, secrets, repositoryEnabled, npmLockfile);
     }
 
     private static SourceSequence? Report(string path, SourceNode node, PolicyDiagnostics diagnostics)

@@ -4,17 +4,20 @@ using YamlDotNet.RepresentationModel;
 namespace Cleanroom.RuntimeConfig;
 
 /// <summary>
-/// Reads <c>registries:</c> — <c>npm</c> and <c>pypi</c>, each a list of base URLs (<c>http</c> or <c>https</c>, a host
+/// Reads <c>registries:</c> — <c>npm</c>, <c>pypi</c> and <c>go</c> (Go module proxies), each a list of base URLs (<c>http</c> or <c>https</c>, a host
 /// name, an optional port, a path ending in <c>/</c>; no user info, query or fragment). A protocol not named keeps its
 /// default (the public registry); an empty list serves none.
 /// </summary>
 internal static class RegistriesSectionReader
 {
     public static RegistrySettings? Read(YamlNode section, List<ConfigProblem> problems) =>
-        SettingsSection.Read(section, "registries", RegistrySettings.Defaults, ["npm", "pypi"], problems,
-            (settings, key, value, path) => key == "npm"
-                ? settings with { Npm = Urls(value, path, problems) }
-                : settings with { PyPi = Urls(value, path, problems) });
+        SettingsSection.Read(section, "registries", RegistrySettings.Defaults, ["npm", "pypi", "go"], problems,
+            (settings, key, value, path) => key switch
+            {
+                "npm" => settings with { Npm = Urls(value, path, problems) },
+                "pypi" => settings with { PyPi = Urls(value, path, problems) },
+                _ => settings with { Go = Urls(value, path, problems) },
+            });
 
     private static ImmutableArray<Uri> Urls(YamlNode value, string path, List<ConfigProblem> problems)
     {

@@ -55,12 +55,13 @@ public static class RuntimeConfigTemplate
         text.AppendLine("block_cache:");
         text.AppendLine("  # max_bytes: 10737418240");
         text.AppendLine();
-        text.AppendLine("# Package registries the host gateway serves (sandboxes whose policy allows one get npm_config_registry or");
-        text.AppendLine("# PIP_INDEX_URL pointing at the gateway), and the verified package cache behind them (default: a tenth of the");
+        text.AppendLine("# Package registries the host gateway serves (sandboxes whose policy allows one get npm_config_registry,");
+        text.AppendLine("# PIP_INDEX_URL or GOPROXY pointing at the gateway), and the verified package cache behind them (default: a tenth of the");
         text.AppendLine("# free disk; metadata is asked again after metadata_ttl_seconds, and served stale when the upstream fails).");
         text.AppendLine("registries:");
         text.AppendLine("  # npm: [https://registry.npmjs.org/]");
         text.AppendLine("  # pypi: [https://pypi.org/simple/]");
+        text.AppendLine("  # go: [https://proxy.golang.org/]");
         text.AppendLine("registry_cache:");
         text.AppendLine("  # max_bytes: 10737418240");
         text.AppendLine("  # metadata_ttl_seconds: 300");

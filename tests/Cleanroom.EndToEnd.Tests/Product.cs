@@ -44,12 +44,15 @@ public static class Product
     /// The debian-registry image (Debian's npm and python3-pip, for the registry gateway's tests), built by
     /// <c>scripts/build-images.sh out/images debian-registry</c> (the test script does it), imported like the Docker image.
     /// </summary>
-    public static async Task<string> RegistryImageAsync(RealServer server)
+    public static Task<string> RegistryImageAsync(RealServer server) => BuiltImageAsync(server, "debian-registry");
+
+    /// <summary>Imports one of scripts/build-images.sh's images (out/images/NAME.tar) into the server; returns its reference.</summary>
+    public static async Task<string> BuiltImageAsync(RealServer server, string name)
     {
-        var tar = Path.Combine(RepositoryRoot, "out", "images", "debian-registry.tar");
+        var tar = Path.Combine(RepositoryRoot, "out", "images", $"{name}.tar");
         if (!File.Exists(tar))
-            throw new InvalidOperationException($"{tar} is missing; run scripts/build-images.sh out/images debian-registry");
-        var imported = await server.CleanroomAsync("image", "import", "cleanroom.local/debian-registry:latest", tar);
+            throw new InvalidOperationException($"{tar} is missing; run scripts/build-images.sh out/images {name}");
+        var imported = await server.CleanroomAsync("image", "import", $"cleanroom.local/{name}:latest", tar);
         if (imported.ExitCode != 0)
             throw new InvalidOperationException($"importing {tar} failed: {imported}");
         return imported.Stdout.Trim();

@@ -10,7 +10,9 @@ namespace Cleanroom.EndToEnd.Tests;
 /// through the gateway; a new sandbox installs the same again from the host's verified cache with the upstream down
 /// (metadata served stale, with a warning event: the server's metadata lifetime is 0); a registry the policy does not
 /// allow is refused with <c>registry_not_allowed</c> even when its packages are cached; a tarball whose bytes do not
-/// match its integrity is refused with <c>registry_integrity_mismatch</c> and never cached.
+/// match its integrity is refused with <c>registry_integrity_mismatch</c> and never cached; with the policy's
+/// <c>registries.npm.lockfile_enforcement</c>, a package the repository's package-lock.json does not name is refused
+/// (<c>deny_unknown</c>) or installed with a warning (<c>warn</c>), either way as <c>lockfile_violation</c>.
 /// </summary>
 public sealed class RegistryGatewayEndToEndTests(RegistryGatewayEndToEndTests.World world, ITestOutputHelper output)
     : SharedServerTests(world.Server), IClassFixture<RegistryGatewayEndToEndTests.World>
@@ -29,6 +31,12 @@ public sealed class RegistryGatewayEndToEndTests(RegistryGatewayEndToEndTests.Wo
         /// <summary>A policy allowing npm.test only.</summary>
         public string NpmOnly { get; private set; } = null!;
 
+        /// <summary>npm.test with lockfile enforcement in deny_unknown mode; the lockfile names demo-dep-0 only.</summary>
+        public string Locked { get; private set; } = null!;
+
+        /// <summary>The same in warn mode.</summary>
+        public string Warned { get; private set; } = null!;
+
         public async Task InitializeAsync()
         {
             Upstream = await PackageRegistryUpstream.StartAsync();
@@ -38,6 +46,8 @@ public sealed class RegistryGatewayEndToEndTests(RegistryGatewayEndToEndTests.Wo
             var image = await Product.RegistryImageAsync(Server);
             Both = await PolicyDirectoryAsync("both", image, "npm.test:8080", "pypi.test:8080");
             NpmOnly = await PolicyDirectoryAsync("npm-only", image, "npm.test:8080");
+            Locked = await LockedDirectoryAsync("locked", image, "deny_unknown");
+            Warned = await LockedDirectoryAsync("warned", image, "warn");
         }
 
         private async Task<string> PolicyDirectoryAsync(string name, string image, params string[] allow)
@@ -45,6 +55,16 @@ public sealed class RegistryGatewayEndToEndTests(RegistryGatewayEndToEndTests.Wo
             var directory = Directory.CreateDirectory(Path.Combine(Server.Root, name)).FullName;
             await File.WriteAllTextAsync(Path.Combine(directory, "cleanroom.yaml"),
                 $"version: 1\nsandbox:\n  image:\n    ref: {image}\n  network:\n    allow:\n{string.Concat(allow.Select(a => $"      - {a}\n"))}");
+            return directory;
+        }
+
+        /// <summary>A repository whose package-lock.json names demo-dep-0@1.0.0 only, and a policy enforcing it in <paramref name="mode"/>.</summary>
+        private async Task<string> LockedDirectoryAsync(string name, string image, string mode)
+        {
+            var directory = await PolicyDirectoryAsync(name, image, "npm.test:8080");
+            await File.AppendAllTextAsync(Path.Combine(directory, "cleanroom.yaml"), $"registries:\n  npm:\n    lockfile_enforcement:\n      lockfile: package-lock.json\n      mode: {mode}\n");
+            await File.WriteAllTextAsync(Path.Combine(directory, "package-lock.json"),
+                "{\"name\": \"app\", \"lockfileVersion\": 3, \"packages\": {\"\": {\"name\": \"app\"}, \"node_modules/demo-dep-0\": {\"version\": \"1.0.0\"}}}");
             return directory;
         }
 
@@ -141,6 +161,28 @@ public sealed class RegistryGatewayEndToEndTests(RegistryGatewayEndToEndTests.Wo
         Assert.DoesNotContain(cached, f => f.Contains(Path.Combine("registry", "tmp") + "/", StringComparison.Ordinal));
         var events = await GatewayEventsAsync(id);
         Assert.Contains(events, e => e.StartsWith("gateway npm GET npm.test:8080/cgi-bin/npm/bad-pkg/-/bad-pkg-1.0.0.tgz: deny (registry_integrity_mismatch), status 502", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_package_the_lockfile_does_not_name_is_refused_in_deny_unknown_and_installed_with_a_warning_in_warn()
+    {
+        const string Install = "rm -rf /root/l && mkdir -p /root/l && cd /root/l && npm install --no-audit --no-fund --no-update-notifier --fetch-retries=0 ";
+        var locked = await CreateAsync(world.Locked);
+        var listed = await ExecAsync(locked, "bash", "-c", Install + "demo-dep-0");
+        Assert.True(listed.ExitCode == 0, listed.ToString());
+        var unlisted = await ExecAsync(locked, "bash", "-c", Install + "demo-dep-1");
+        Assert.NotEqual(0, unlisted.ExitCode);
+        Assert.Equal("403 lockfile_violation", await CurlStatusAsync(locked, "/npm/npm.test:8080/cgi-bin/npm/demo-dep-1/-/demo-dep-1-1.0.0.tgz"));
+        var lockedEvents = await GatewayEventsAsync(locked);
+        Assert.Contains(lockedEvents, e => e.StartsWith("gateway npm GET npm.test:8080/cgi-bin/npm/demo-dep-0/-/demo-dep-0-1.0.0.tgz: allow (ok), status 200", StringComparison.Ordinal));
+        Assert.Contains(lockedEvents, e => e.StartsWith("gateway npm GET npm.test:8080/cgi-bin/npm/demo-dep-1/-/demo-dep-1-1.0.0.tgz: deny (lockfile_violation), status 403", StringComparison.Ordinal));
+
+        var warned = await CreateAsync(world.Warned);
+        var installed = await ExecAsync(warned, "bash", "-c", Install + "demo-dep-1");
+        Assert.True(installed.ExitCode == 0, installed.ToString());
+        Assert.Contains(await GatewayEventsAsync(warned),
+            e => e.StartsWith("gateway npm GET npm.test:8080/cgi-bin/npm/demo-dep-1/-/demo-dep-1-1.0.0.tgz: allow (lockfile_violation), status 200", StringComparison.Ordinal));
+        Assert.Contains(await EventMessagesAsync(warned, "message"), m => m.Contains("lockfile_violation: demo-dep-1@1.0.0 is not named by the policy's lockfile package-lock.json"));
     }
 
     private async Task<string> CreateAsync(string policyDirectory)

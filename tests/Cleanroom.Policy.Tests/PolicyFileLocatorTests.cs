@@ -123,6 +123,24 @@ public sealed class PolicyFileLocatorTests : IDisposable
         Assert.Single(loaded.Warnings);
     }
 
+    [Fact]
+    public void Repository_files_are_read_from_the_repository_root_and_never_from_outside_it()
+    {
+        var repo = Repository("repo");
+        Write("repo/.buildkite/cleanroom.yaml");
+        File.WriteAllText(Path.Combine(repo, "package-lock.json"), "{}");
+        File.WriteAllText(Path.Combine(_root, "secret.json"), "outside");
+        var location = PolicyFileLocator.Locate(repo);
+        var loose = PolicyFileLocator.Locate(Path.GetDirectoryName(Write("plain/.buildkite/cleanroom.yaml"))!);
+
+        Assert.Equal("{}", location.ReadRepositoryFile("package-lock.json"));
+        Assert.Null(location.ReadRepositoryFile("missing.json"));
+        Assert.Null(location.ReadRepositoryFile("../secret.json"));
+        Assert.Null(location.ReadRepositoryFile("/etc/hostname"));
+        Assert.Null(loose.RepositoryRoot);
+        Assert.Equal(Path.Combine(_root, "plain"), loose.RepositoryDirectory); // outside a repository: the policy's directory (.buildkite's parent)
+    }
+
     private string Repository(string name)
     {
         var path = Directory.CreateDirectory(Path.Combine(_root, name)).FullName;

@@ -17,8 +17,8 @@ internal static class PolicySubmission
     public static SubmittedPolicy Prepare(CliConsole console, string? chdir, string? backend, bool allowAll)
     {
         var start = console.ResolvePath(chdir);
-        var (text, path) = ReadPolicy(console, start);
-        var result = PolicyCompiler.Compile(text, path);
+        var (text, path, repositoryFile) = ReadPolicy(console, start);
+        var result = PolicyCompiler.Compile(text, path, repositoryFile);
         if (!result.Valid)
         {
             foreach (var error in result.Errors)
@@ -47,7 +47,7 @@ internal static class PolicySubmission
     /// The repository's policy file; where there is none (a clone of any repository, an empty directory), the
     /// starter policy: deny-all egress and the runtime config's default image, said so on stderr.
     /// </summary>
-    private static (string Text, string Path) ReadPolicy(CliConsole console, string start)
+    private static (string Text, string Path, Func<string, string?>? RepositoryFile) ReadPolicy(CliConsole console, string start)
     {
         try
         {
@@ -57,13 +57,13 @@ internal static class PolicySubmission
                 console.Error.WriteLine($"warning: {warning}");
             }
 
-            return (File.ReadAllText(location.PolicyPath), location.PolicyPath);
+            return (File.ReadAllText(location.PolicyPath), location.PolicyPath, location.ReadRepositoryFile);
         }
         catch (CleanroomException e) when (e.Code == ErrorCode.PolicyNotFound && Directory.Exists(start))
         {
             var pinned = Commands.StarterImage.Pin(console, null);
             console.Error.WriteLine($"cleanroom: no cleanroom.yaml in {start}; using a deny-all policy with {pinned} ('cleanroom init' writes one to edit)");
-            return (StarterPolicy.Render(pinned), "(default policy)");
+            return (StarterPolicy.Render(pinned), "(default policy)", null);
         }
     }
 }

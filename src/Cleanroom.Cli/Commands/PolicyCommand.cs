@@ -150,7 +150,7 @@ internal static class PolicyCommand
             return Fail(console, json, ErrorCode.PolicyNotFound, $"cannot read {location.PolicyPath}: {e.Message}");
         }
 
-        result = PolicyCompiler.Compile(text, location.PolicyPath);
+        result = PolicyCompiler.Compile(text, location.PolicyPath, location.ReadRepositoryFile);
         return true;
     }
 

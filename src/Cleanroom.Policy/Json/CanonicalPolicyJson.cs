@@ -73,6 +73,17 @@ internal static class CanonicalPolicyJson
             json.EndArray();
         }
 
+        // Written only when set, like secrets: policies without it keep their hash.
+        if (policy.NpmLockfile is { } lockfile)
+        {
+            json.Name("registries").StartObject().Name("npm").StartObject().Name("lockfile_enforcement").StartObject()
+                .Name("lockfile").String(lockfile.Lockfile)
+                .Name("mode").String(lockfile.Mode)
+                .Name("packages");
+            WriteStrings(json, lockfile.Packages);
+            json.EndObject().EndObject().EndObject();
+        }
+
         return json.EndObject().ToString();
     }
 

@@ -43,7 +43,7 @@ internal static class CompiledPolicyJsonReader
 
     private static CompiledPolicy Read(JsonElement rootElement)
     {
-        var root = Fields(rootElement, "", optional: ["policy_hash", "secrets"],
+        var root = Fields(rootElement, "", optional: ["policy_hash", "secrets", "registries"],
             "version", "image", "network", "repository", "resources", "docker", "dependencies", "services", "run", "expose");
         if (Integer(root["version"], "version") != CompiledPolicy.SchemaVersion)
         {
@@ -78,8 +78,9 @@ internal static class CompiledPolicyJsonReader
 
         var expose = ReadExpose(Fields(root["expose"], "expose", [], "https")["https"]);
         var secrets = root.TryGetValue("secrets", out var secretsElement) ? ReadSecrets(secretsElement, network) : [];
+        var npmLockfile = root.TryGetValue("registries", out var registriesElement) ? ReadNpmLockfile(registriesElement) : null;
         return new CompiledPolicy(image, network, repositoryPath, resources, docker.GetBoolean(), dependencies, services, runBefore, expose, secrets,
-            repositoryEnabled: !repositoryFields.ContainsKey("enabled"));
+            repositoryEnabled: !repositoryFields.ContainsKey("enabled"), npmLockfile);
     }
 
     private static ImageReference ReadImage(JsonElement element)
@@ -270,6 +271,24 @@ internal static class CompiledPolicyJsonReader
 
         Ascending(bindings.Select(b => b.Id).ToArray(), "secrets", "bindings (one per id, by id)");
         return bindings;
+    }
+
+    private static NpmLockfilePolicy ReadNpmLockfile(JsonElement element)
+    {
+        var npm = Fields(Fields(element, "registries", [], "npm")["npm"], "registries.npm", [], "lockfile_enforcement")["lockfile_enforcement"];
+        const string At = "registries.npm.lockfile_enforcement";
+        var fields = Fields(npm, At, [], "lockfile", "mode", "packages");
+        var lockfile = Text(fields["lockfile"], At + ".lockfile");
+        if (lockfile.Length == 0 || lockfile.StartsWith('/') || lockfile.Split('/').Any(s => s is "" or "." or ".."))
+            throw Invalid(At + ".lockfile", "must be a path inside the repository");
+        var mode = Text(fields["mode"], At + ".mode");
+        if (mode is not (NpmLockfilePolicy.DenyUnknown or NpmLockfilePolicy.Warn))
+            throw Invalid(At + ".mode", $"must be {NpmLockfilePolicy.DenyUnknown} or {NpmLockfilePolicy.Warn}");
+        var packages = Items(fields["packages"], At + ".packages").Select((item, i) => Text(item, $"{At}.packages[{i}]")).ToImmutableArray();
+        if (packages.FirstOrDefault(p => p.LastIndexOf('@') <= 0) is { } malformed)
+            throw Invalid(At + ".packages", $"\"{malformed}\" is not NAME@VERSION");
+        Ascending(packages, At + ".packages", "entries");
+        return new NpmLockfilePolicy(lockfile, mode, packages);
     }
 
     private delegate string? Normalizer(string raw, out string error);

@@ -29,9 +29,11 @@ public sealed record CompiledPolicy
         string? runBefore,
         ExposeHttps? exposeHttps,
         ImmutableArray<SecretBinding> secrets,
-        bool repositoryEnabled = true)
+        bool repositoryEnabled = true,
+        NpmLockfilePolicy? npmLockfile = null)
     {
         RepositoryEnabled = repositoryEnabled;
+        NpmLockfile = npmLockfile;
         Image = image;
         Network = network;
         RepositoryPath = repositoryPath;
@@ -78,6 +80,9 @@ public sealed record CompiledPolicy
 
     /// <summary>Secret bindings (<c>secrets:</c>) by id: which host secret the gateway may send where, never a value.</summary>
     public ImmutableArray<SecretBinding> Secrets { get; }
+
+    /// <summary><c>registries.npm.lockfile_enforcement</c> with the lockfile's packages; null when the policy sets none.</summary>
+    public NpmLockfilePolicy? NpmLockfile { get; }
 
     /// <summary>The canonical JSON (without the hash) that <see cref="PolicyHash"/> is computed over.</summary>
     public string CanonicalJson { get; }

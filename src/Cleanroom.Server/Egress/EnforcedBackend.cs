@@ -67,7 +67,7 @@ public sealed class EnforcedBackend(ISandboxBackend inner, SandboxNetworks netwo
         try
         {
             await Task.WhenAll(opening, starting);
-            var attachment = gateway is null ? null : await gateway.AttachAsync(spec.SandboxId, spec.Policy.Hash, network, policy.Secrets, policy.Network);
+            var attachment = gateway is null ? null : await gateway.AttachAsync(spec.SandboxId, spec.Policy.Hash, network, policy.Secrets, policy.Network, policy.NpmLockfile);
             return new EnforcedSandbox(starting.Result, network, spec.Policy, attachment);
         }
         catch (Exception e)
@@ -106,7 +106,7 @@ public sealed class EnforcedBackend(ISandboxBackend inner, SandboxNetworks netwo
                 try
                 {
                     // Placeholders are made anew: executions started from now on get the new ones in their environment.
-                    attachment = gateway is null ? null : await gateway.AttachAsync(spec.SandboxId, spec.Policy.Hash, network, policy.Secrets, policy.Network);
+                    attachment = gateway is null ? null : await gateway.AttachAsync(spec.SandboxId, spec.Policy.Hash, network, policy.Secrets, policy.Network, policy.NpmLockfile);
                 }
                 catch
                 {

@@ -7,7 +7,7 @@ namespace Cleanroom.Server.Gateway;
 /// One sandbox as the gateway knows it: its id and policy hash, the two ends of its link (the only source address
 /// the firewall lets it send from, and the host address the gateway listens on for it), and what its policy allows
 /// right now (the network's active stage, asked per request, so a stage switch applies at once), and its secret
-/// bindings with the placeholders that stand for them in this sandbox.
+/// bindings with the placeholders that stand for them in this sandbox, and the npm lockfile its policy holds it to.
 /// </summary>
 internal sealed record GatewayCaller(
     string SandboxId,
@@ -16,7 +16,8 @@ internal sealed record GatewayCaller(
     IPAddress GatewayAddress,
     int GatewayPort,
     IGatewayCallerNetwork Network,
-    ImmutableArray<SandboxSecret> Secrets = default)
+    ImmutableArray<SandboxSecret> Secrets = default,
+    Cleanroom.Policy.NpmLockfilePolicy? NpmLockfile = null)
 {
     /// <summary>The gateway's address as this sandbox must name it in the Host header (and in CLEANROOM_GATEWAY).</summary>
     public string GatewayAuthority => $"{GatewayAddress}:{GatewayPort}";

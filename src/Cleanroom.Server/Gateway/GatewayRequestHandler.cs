@@ -71,6 +71,9 @@ internal sealed class GatewayRequestHandler(
             case Registries.RegistryRoute registry:
                 await registries.HandleAsync(context, caller, registry, clientOf(caller.SandboxId));
                 return;
+            case Registries.DownloadRoute download:
+                await registries.HandleAsync(context, caller, download, clientOf(caller.SandboxId));
+                return;
         }
     }
 

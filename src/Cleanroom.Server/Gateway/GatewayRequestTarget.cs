@@ -64,8 +64,10 @@ internal static partial class GatewayRequestTarget
             "meta" => MetaOnly(method, segments),
             "git" => Git(method, segments, queryText),
             "secrets" => Secrets(method, segments, queryText),
-            Registries.RegistryRoute.Npm or Registries.RegistryRoute.PyPi => Registry(segments[0], method, segments, queryText),
-            _ => Refuse(404, ErrorCode.GatewayRouteUnknown, "no such route; the gateway serves /meta/, /git/HOST/REPO, /secrets/HOST/PATH, /npm/HOST/PATH and /pypi/HOST/PATH"),
+            Registries.RegistryRoute.Npm or Registries.RegistryRoute.PyPi or Registries.RegistryRoute.Go => Registry(segments[0], method, segments, queryText),
+            Registries.DownloadRoute.Kind => Download(method, segments, queryText),
+            _ => Refuse(404, ErrorCode.GatewayRouteUnknown,
+                "no such route; the gateway serves /meta/, /git/HOST/REPO, /secrets/HOST/PATH, /npm/HOST/PATH, /pypi/HOST/PATH, /go/HOST/PATH and /download/sha256/HEX/SCHEME/HOST/PATH"),
         };
     }
 
@@ -163,6 +165,26 @@ internal static partial class GatewayRequestTarget
         if (ParseHost(Uri.UnescapeDataString(segments[1])) is not var (host, port))
             return Refuse(400, ErrorCode.GatewayPathUnsafe, $"'{Printable(segments[1])}' is not a lowercase host name with an optional :port", kind);
         return new Registries.RegistryRoute(kind, host, port, "/" + string.Join('/', segments[2..]));
+    }
+
+    /// <summary><c>/download/ALGO/HEX/SCHEME/HOST[:PORT]/PATH</c>: GET or HEAD, no query, a sha256 or sha512 in lower-case hex.</summary>
+    private static GatewayRoute Download(string method, string[] segments, string query)
+    {
+        const string Shape = "download routes are /download/sha256/HEX/SCHEME/HOST[:PORT]/PATH (or sha512), SCHEME http or https";
+        if (segments.Length < 6 || segments[^1].Length == 0)
+            return Refuse(404, ErrorCode.GatewayRouteUnknown, Shape, "download");
+        if (!HttpMethods.IsGet(method) && !HttpMethods.IsHead(method))
+            return Refuse(405, ErrorCode.GatewayMethodRefused, "download routes serve reads only (GET, HEAD)", "download");
+        if (query.Length > 0)
+            return Refuse(404, ErrorCode.GatewayRouteUnknown, "download routes take no query: a file is named by its path", "download");
+        if (segments[1] is not ("sha256" or "sha512") || Registries.ContentDigest.FromHex(segments[1], segments[2]) is not { } digest
+            || segments[3] is not ("http" or "https"))
+            return Refuse(404, ErrorCode.GatewayRouteUnknown, Shape, "download");
+        var defaultPort = segments[3] == "https" ? 443 : 80;
+        var authority = Uri.UnescapeDataString(segments[4]);
+        if (ParseHost(authority.Contains(':') ? authority : $"{authority}:{defaultPort}") is not var (host, port))
+            return Refuse(400, ErrorCode.GatewayPathUnsafe, $"'{Printable(segments[4])}' is not a lowercase host name with an optional :port", "download");
+        return new Registries.DownloadRoute(digest, segments[3], host, port, "/" + string.Join('/', segments[5..]));
     }
 
     private static readonly string[] SecretsMethods = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"];

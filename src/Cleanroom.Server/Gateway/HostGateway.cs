@@ -148,10 +148,11 @@ public sealed class HostGateway : IAsyncDisposable
     /// never told of a gateway that is not there). The attachment says what the guest's environment gets.
     /// </summary>
     public Task<GatewayAttachment> AttachAsync(string sandboxId, string policyHash, SandboxNetwork network, ImmutableArray<SecretBinding> secrets,
-        StageRules? stages = null)
+        StageRules? stages = null, NpmLockfilePolicy? npmLockfile = null)
     {
         var sandboxSecrets = SandboxSecret.For(secrets);
-        var caller = new GatewayCaller(sandboxId, policyHash, network.SandboxAddress, network.HostAddress, Port, new SandboxNetworkCaller(network), sandboxSecrets);
+        var caller = new GatewayCaller(sandboxId, policyHash, network.SandboxAddress, network.HostAddress, Port, new SandboxNetworkCaller(network), sandboxSecrets,
+            npmLockfile);
         IAsyncDisposable socket;
         try
         {

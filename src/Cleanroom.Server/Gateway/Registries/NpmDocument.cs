@@ -29,16 +29,16 @@ internal static class NpmDocument
     }
 
     /// <summary>
-    /// The digest and upstream URL of the version whose tarball is <paramref name="relativePath"/> (below the registry's
-    /// base, e.g. <c>left-pad/-/left-pad-1.3.0.tgz</c>); null when no version names it or its dist has no usable digest.
+    /// The digest, upstream URL and version of the version whose tarball is <paramref name="relativePath"/> (below the
+    /// registry's base, e.g. <c>left-pad/-/left-pad-1.3.0.tgz</c>); null when no version names it or its dist has no usable digest.
     /// </summary>
-    public static (ContentDigest Digest, Uri Upstream)? Tarball(byte[] document, Uri registry, string relativePath)
+    public static (ContentDigest Digest, Uri Upstream, string Version)? Tarball(byte[] document, Uri registry, string relativePath)
     {
-        foreach (var (_, dist) in Dists(Parse(document)))
+        foreach (var (version, dist) in Dists(Parse(document)))
         {
             if (dist["tarball"] is JsonValue value && value.TryGetValue<string>(out var tarball)
                 && RelativeTo(registry, tarball) == relativePath && ContentDigest.FromNpmDist(dist) is { } digest)
-                return (digest, new Uri(registry, relativePath));
+                return (digest, new Uri(registry, relativePath), version);
         }
 
         return null;

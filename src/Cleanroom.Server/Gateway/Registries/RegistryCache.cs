@@ -64,9 +64,45 @@ internal sealed class RegistryCache
                 return filled;
             using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(10));
             await using var upstream = await open(timeout.Token).ConfigureAwait(false);
-            await StoreAsync(path, upstream, digest, timeout.Token).ConfigureAwait(false);
+            await StoreAsync(_ => path, upstream, digest, timeout.Token).ConfigureAwait(false);
             return path;
         }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The cached file pinned at <paramref name="key"/> (see <see cref="PinnedFileAsync"/>), its last use set to now; null on a miss.</summary>
+    public string? FindPinnedFile(RegistryScope scope, string key) => Pin(scope, key) is { } digest ? FindFile(scope, digest) : null;
+
+    /// <summary>
+    /// An immutable file that no metadata names a digest for (a Go module's zip or go.mod): the first fill stores the bytes
+    /// under their sha256 and pins <paramref name="key"/> to that digest (a metadata entry <c>pin KEY</c>); a later fill
+    /// (the file evicted) must produce the same bytes, else <see cref="RegistryIntegrityException"/> and nothing kept.
+    /// Trust on first use: the pin proves the content never changes under the gateway, not that the first bytes were genuine.
+    /// </summary>
+    public async Task<string> PinnedFileAsync(RegistryScope scope, string key, Func<CancellationToken, Task<Stream>> open, CancellationToken cancellationToken)
+    {
+        if (FindPinnedFile(scope, key) is { } hit)
+            return hit;
+        return await _fills.RunAsync(MetadataPath(scope, PinKey(key)), async () =>
+        {
+            if (Pin(scope, key) is { } pinned)
+                return await FileAsync(scope, pinned, open, CancellationToken.None).ConfigureAwait(false);
+            using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(10));
+            await using var upstream = await open(timeout.Token).ConfigureAwait(false);
+            var stored = "";
+            var digest = await StoreAsync(d => stored = FilePath(scope, d!), upstream, null, timeout.Token, measure: true).ConfigureAwait(false);
+            await StoreMetadataAsync(scope, PinKey(key), Encoding.UTF8.GetBytes(digest!.EntryName), timeout.Token).ConfigureAwait(false);
+            return stored;
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static string PinKey(string key) => "pin " + key;
+
+    private ContentDigest? Pin(RegistryScope scope, string key)
+    {
+        if (FindMetadata(scope, PinKey(key)) is not { } pin)
+            return null;
+        var text = Encoding.UTF8.GetString(pin.Document);
+        return text.StartsWith("sha256-", StringComparison.Ordinal) ? ContentDigest.FromHex("sha256", text["sha256-".Length..]) : null;
     }
 
     /// <summary>The cached metadata at <paramref name="key"/> and when it was fetched; null when none.</summary>
@@ -89,7 +125,7 @@ internal sealed class RegistryCache
     public async Task StoreMetadataAsync(RegistryScope scope, string key, byte[] document, CancellationToken cancellationToken)
     {
         using var source = new MemoryStream(document, writable: false);
-        await StoreAsync(MetadataPath(scope, key), source, null, cancellationToken).ConfigureAwait(false);
+        await StoreAsync(_ => MetadataPath(scope, key), source, null, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Fills of metadata share the same one-at-a-time table as files (keyed by entry path).</summary>
@@ -141,7 +177,13 @@ internal sealed class RegistryCache
         }
     }
 
-    private async Task StoreAsync(string path, Stream source, ContentDigest? digest, CancellationToken cancellationToken)
+    /// <summary>
+    /// Streams <paramref name="source"/> into a temporary file, checks it against <paramref name="digest"/> (or, with
+    /// <paramref name="measure"/>, takes its sha256), then moves it to the path <paramref name="place"/> gives for the digest.
+    /// </summary>
+    /// <returns>The content's digest (the one expected, or the one measured); null for metadata.</returns>
+    private async Task<ContentDigest?> StoreAsync(Func<ContentDigest?, string> place, Stream source, ContentDigest? digest, CancellationToken cancellationToken,
+        bool measure = false)
     {
         // Made again each time: an operator may have removed the whole cache directory under the running server.
         Directory.CreateDirectory(TempRoot);
@@ -149,7 +191,8 @@ internal sealed class RegistryCache
         try
         {
             long length;
-            using (var hash = digest?.NewHash())
+            var content = digest;
+            using (var hash = digest?.NewHash() ?? (measure ? IncrementalHash.CreateHash(HashAlgorithmName.SHA256) : null))
             {
                 await using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true))
                 {
@@ -166,9 +209,13 @@ internal sealed class RegistryCache
                     length = file.Length;
                 }
 
-                if (hash is not null && !digest!.Matches(hash.GetHashAndReset()))
-                    throw new RegistryIntegrityException($"the upstream's bytes do not match {digest.Algorithm} {Convert.ToHexStringLower(digest.Value)[..16]}… that the registry's metadata names");
+                if (digest is not null && !digest.Matches(hash!.GetHashAndReset()))
+                    throw new RegistryIntegrityException($"the upstream's bytes do not match {digest.Algorithm} {Convert.ToHexStringLower(digest.Value)[..16]}… that was expected");
+                if (digest is null && hash is not null)
+                    content = new ContentDigest("sha256", hash.GetHashAndReset());
             }
+
+            var path = place(content);
 
             var now = _clock.GetUtcNow().UtcDateTime;
             File.SetLastWriteTimeUtc(temp, now);
@@ -176,6 +223,7 @@ internal sealed class RegistryCache
             MakeRoom(length);
             Directory.CreateDirectory(Path.GetDirectoryName(path)!);
             File.Move(temp, path, overwrite: true);
+            return content;
         }
         finally
         {

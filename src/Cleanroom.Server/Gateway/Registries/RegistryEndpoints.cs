@@ -17,12 +17,18 @@ internal sealed record RegistryEndpoint(string Kind, Uri Base)
 /// <summary>
 /// The registries the runtime config's <c>registries:</c> names: which one a route means, and what a sandbox's guest
 /// environment gets (<c>npm_config_registry</c>, <c>PIP_INDEX_URL</c> and <c>PIP_TRUSTED_HOST</c>, the gateway being
-/// plain HTTP) for the first of each protocol whose host and port some stage of its policy allows.
+/// plain HTTP; <c>GOPROXY</c>) for the first of each protocol whose host and port some stage of its policy allows. GOSUMDB
+/// and GONOSUMDB are left alone: the go client keeps checking modules against its checksum database, which it reaches
+/// through the same proxy (<c>/sumdb/</c>, passed through unmodified).
 /// </summary>
 internal sealed class RegistryEndpoints(RegistrySettings settings)
 {
     private readonly ImmutableArray<RegistryEndpoint> _all =
-        [.. settings.Npm.Select(u => new RegistryEndpoint(RegistryRoute.Npm, u)), .. settings.PyPi.Select(u => new RegistryEndpoint(RegistryRoute.PyPi, u))];
+        [
+            .. settings.Npm.Select(u => new RegistryEndpoint(RegistryRoute.Npm, u)),
+            .. settings.PyPi.Select(u => new RegistryEndpoint(RegistryRoute.PyPi, u)),
+            .. settings.Go.Select(u => new RegistryEndpoint(RegistryRoute.Go, u)),
+        ];
 
     /// <summary>The declared registry of the route's protocol on its host and port whose base path the route's path is under (the longest), or null.</summary>
     public (RegistryEndpoint Endpoint, string Relative)? Match(RegistryRoute route) =>
@@ -50,6 +56,10 @@ internal sealed class RegistryEndpoints(RegistrySettings settings)
             environment.Add(new("PIP_INDEX_URL", pypi.GatewayBase(gatewayAuthority)));
             environment.Add(new("PIP_TRUSTED_HOST", gatewayAddress));
         }
+
+        // The gateway's URL alone, no ",direct": a module the proxy does not have must fail, not go around the gateway.
+        if (_all.FirstOrDefault(e => e.Kind == RegistryRoute.Go && Allowed(e)) is { } go)
+            environment.Add(new("GOPROXY", go.GatewayBase(gatewayAuthority)));
 
         return environment;
     }

@@ -18,21 +18,28 @@ internal sealed partial class RegistryRequestHandler(
 {
     private readonly SingleFlight<byte[]> _metadataFills = new();
 
-    public async Task HandleAsync(HttpContext context, GatewayCaller caller, RegistryRoute route, UpstreamClient? client)
+    public Task HandleAsync(HttpContext context, GatewayCaller caller, RegistryRoute route, UpstreamClient? client) =>
+        RunAsync(new RegistryRequest(context, caller, route), client, (request, upstream) =>
+            route.Kind == RegistryRoute.PyPi && route.Path.StartsWith($"/{PypiIndexPage.FilesSegment}/", StringComparison.Ordinal)
+                ? PypiFileAsync(request, upstream)
+                : RegistryPathAsync(request, upstream));
+
+    /// <summary>A plain download by URL and digest (<see cref="DownloadRoute"/>); audited as a <c>download</c> of the upstream's host and path.</summary>
+    public Task HandleAsync(HttpContext context, GatewayCaller caller, DownloadRoute route, UpstreamClient? client) =>
+        RunAsync(new RegistryRequest(context, caller, new RegistryRoute(DownloadRoute.Kind, route.Host, route.Port, route.Path)), client,
+            (request, upstream) => DownloadAsync(request, upstream, route));
+
+    private async Task RunAsync(RegistryRequest request, UpstreamClient? client, Func<RegistryRequest, UpstreamClient, Task> serve)
     {
-        var request = new RegistryRequest(context, caller, route);
         try
         {
             if (client is null)
                 throw new RegistryRefusal(403, ErrorCode.GatewayCallerUnknown, "the sandbox is going away");
-            if (route.Kind == RegistryRoute.PyPi && route.Path.StartsWith($"/{PypiIndexPage.FilesSegment}/", StringComparison.Ordinal))
-                await PypiFileAsync(request, client);
-            else
-                await RegistryPathAsync(request, client);
+            await serve(request, client);
         }
         catch (RegistryRefusal refusal)
         {
-            await GatewayResponses.RefuseAsync(context, new GatewayRefusal(refusal.Status, refusal.Code, refusal.Message, route.Kind));
+            await GatewayResponses.RefuseAsync(request.Context, new GatewayRefusal(refusal.Status, refusal.Code, refusal.Message, request.Route.Kind));
             Record(request, false, refusal.Code);
         }
     }
@@ -45,6 +52,12 @@ internal sealed partial class RegistryRequestHandler(
         if (route.Kind == RegistryRoute.Npm)
             relative = relative.Replace("%2f", "/", StringComparison.OrdinalIgnoreCase); // @scope%2fname (checked by GatewayRequestTarget)
         RequireAllowed(request.Caller, route.Host, route.Port, route.Kind);
+        if (route.Kind == RegistryRoute.Go)
+        {
+            await GoModuleAsync(request, client, endpoint, relative);
+            return;
+        }
+
         var kind = Classify(route.Kind, relative);
         if (kind == PathKind.Unknown)
             throw new RegistryRefusal(404, ErrorCode.GatewayRouteUnknown, route.Kind == RegistryRoute.Npm
@@ -55,8 +68,9 @@ internal sealed partial class RegistryRequestHandler(
         var (document, state) = await MetadataAsync(request, client, endpoint, key);
         if (kind == PathKind.NpmTarball)
         {
-            if (NpmDocument.Tarball(document, endpoint.Base, relative) is not var (digest, upstream))
+            if (NpmDocument.Tarball(document, endpoint.Base, relative) is not var (digest, upstream, version))
                 throw new RegistryRefusal(404, ErrorCode.GatewayRouteUnknown, $"no version in {key}'s package document names this tarball with a usable integrity");
+            CheckLockfile(request, key, version);
             await FileAsync(request, client, endpoint.Scope, digest, upstream);
             return;
         }
@@ -95,20 +109,25 @@ internal sealed partial class RegistryRequestHandler(
         await FileAsync(request, client, new RegistryScope(RegistryRoute.PyPi, host, port), digest, upstream);
     }
 
-    private async Task FileAsync(RegistryRequest request, UpstreamClient client, RegistryScope scope, ContentDigest digest, Uri upstream)
+    private Task FileAsync(RegistryRequest request, UpstreamClient client, RegistryScope scope, ContentDigest digest, Uri upstream) =>
+        ServeFileAsync(request, scope.Kind, upstream, cache.FindFile(scope, digest) is not null,
+            token => cache.FileAsync(scope, digest, t => RegistryUpstream.FileAsync(client, upstream, t), token));
+
+    /// <summary>Serves an immutable file from the cache, <paramref name="fill"/> filling (and verifying) it on a miss.</summary>
+    private async Task ServeFileAsync(RegistryRequest request, string kind, Uri upstream, bool cached, Func<CancellationToken, Task<string>> fill)
     {
-        request.Cache = cache.FindFile(scope, digest) is null ? "miss" : "hit";
+        request.Cache = cached ? "hit" : "miss";
         // Eviction may take the file between the fill and the open; the second round fills it again.
         for (var round = 0; ; round++)
         {
             string path;
             try
             {
-                path = await cache.FileAsync(scope, digest, token => RegistryUpstream.FileAsync(client, upstream, token), request.Context.RequestAborted);
+                path = await fill(request.Context.RequestAborted);
             }
             catch (RegistryIntegrityException e)
             {
-                logger.LogWarning("gateway: {Sandbox} {Kind} {Upstream}: {Message}; refused, not cached", request.Caller.SandboxId, scope.Kind, upstream, e.Message);
+                logger.LogWarning("gateway: {Sandbox} {Kind} {Upstream}: {Message}; refused, not cached", request.Caller.SandboxId, kind, upstream, e.Message);
                 throw new RegistryRefusal(502, ErrorCode.RegistryIntegrityMismatch, $"{upstream.AbsolutePath}: {e.Message}; refused and not cached");
             }
             catch (RegistryUpstreamException e)
@@ -137,7 +156,7 @@ internal sealed partial class RegistryRequestHandler(
                 request.BytesOut = file.Length;
             }
 
-            Record(request, true, "ok");
+            Record(request, true, request.Reason);
             return;
         }
     }
@@ -153,7 +172,7 @@ internal sealed partial class RegistryRequestHandler(
         {
             var fetched = await _metadataFills.RunAsync($"{scope.Directory}\n{relative}", async () =>
             {
-                var accept = endpoint.Kind == RegistryRoute.Npm ? "application/json" : "text/html";
+                var accept = endpoint.Kind switch { RegistryRoute.Npm => "application/json", RegistryRoute.PyPi => "text/html", _ => "*/*" };
                 var document = await RegistryUpstream.DocumentAsync(client, new Uri(endpoint.Base, relative), accept, CancellationToken.None);
                 if (endpoint.Kind == RegistryRoute.Npm && !IsJsonObject(document))
                     throw new RegistryUpstreamException($"{endpoint.Base.Host}:{endpoint.Base.Port} sent a package document that is not a JSON object", false);
@@ -257,6 +276,9 @@ internal sealed partial class RegistryRequestHandler(
         public GatewayCaller Caller => caller;
         public RegistryRoute Route => route;
         public string? Cache { get; set; }
+
+        /// <summary>Why an allowed request was allowed: "ok", or a warning such as <c>lockfile_violation</c> in warn mode.</summary>
+        public string Reason { get; set; } = "ok";
         public long BytesOut { get; set; }
     }
 

@@ -142,6 +142,29 @@ public sealed class RegistryCacheTests : IDisposable
     }
 
     [Fact]
+    public async Task A_pinned_file_is_stored_under_the_sha256_of_its_first_bytes_and_a_refill_must_match_them()
+    {
+        var cache = Open();
+        var go = new RegistryScope("go", "proxy.test", 8080);
+        const string Key = "demo.test/hello/@v/v1.0.0.zip";
+        var bytes = RandomNumberGenerator.GetBytes(50_000);
+        var other = RandomNumberGenerator.GetBytes(50_000);
+
+        var path = await cache.PinnedFileAsync(go, Key, Serving(bytes), CancellationToken.None);
+
+        Assert.Equal(bytes, await File.ReadAllBytesAsync(path));
+        Assert.Equal($"sha256-{Convert.ToHexStringLower(SHA256.HashData(bytes))}", Path.GetFileName(path));
+        Assert.Equal(path, cache.FindPinnedFile(go, Key));
+        Assert.Equal(path, await cache.PinnedFileAsync(go, Key, Serving(other), CancellationToken.None)); // a hit: the upstream is not asked
+
+        File.Delete(path); // evicted
+        await Assert.ThrowsAsync<RegistryIntegrityException>(() => cache.PinnedFileAsync(go, Key, Serving(other), CancellationToken.None));
+        Assert.Null(cache.FindPinnedFile(go, Key));
+        Assert.DoesNotContain(Entries(), e => e.Contains(Convert.ToHexStringLower(SHA256.HashData(other)), StringComparison.Ordinal));
+        Assert.Equal(bytes, await File.ReadAllBytesAsync(await cache.PinnedFileAsync(go, Key, Serving(bytes), CancellationToken.None)));
+    }
+
+    [Fact]
     public async Task Scopes_are_listed_per_registry_host_and_removed_whole()
     {
         var cache = Open();

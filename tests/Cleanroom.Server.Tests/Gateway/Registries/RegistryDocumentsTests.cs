@@ -45,6 +45,7 @@ public class RegistryDocumentsTests
 
         Assert.Equal(new ContentDigest("sha512", SHA512.HashData(Tarball)).EntryName, found!.Value.Digest.EntryName);
         Assert.Equal(new Uri("http://npm.test:8080/demo/-/demo-1.0.0.tgz"), found.Value.Upstream);
+        Assert.Equal("1.0.0", found.Value.Version);
         Assert.Equal("sha1", shasumOnly!.Value.Digest.Algorithm);
         Assert.Null(NpmDocument.Tarball(Document("http://npm.test:8080/demo/-/demo-1.0.0.tgz", sri), Npm, "demo/-/demo-2.0.0.tgz"));
         Assert.Null(NpmDocument.Tarball(Document("http://npm.test:8080/demo/-/demo-1.0.0.tgz"), Npm, "demo/-/demo-1.0.0.tgz")); // nothing to verify with
@@ -68,8 +69,8 @@ public class RegistryDocumentsTests
     [Fact]
     public void The_guest_is_pointed_only_at_registries_some_stage_of_its_policy_allows()
     {
-        var endpoints = new RegistryEndpoints(new RegistrySettings([new Uri("https://registry.npmjs.org/"), Npm], [new Uri("http://pypi.test:8080/simple/")]));
-        ImmutableArray<EgressRule> dependencies = [new EgressRule("npm.test", [8080]), new EgressRule("pypi.test", [8080])];
+        var endpoints = new RegistryEndpoints(new RegistrySettings([new Uri("https://registry.npmjs.org/"), Npm], [new Uri("http://pypi.test:8080/simple/")], [new Uri("http://proxy.test:8080/")]));
+        ImmutableArray<EgressRule> dependencies = [new EgressRule("npm.test", [8080]), new EgressRule("pypi.test", [8080]), new EgressRule("proxy.test", [8080])];
         var stages = new StageRules([], dependencies, [], []);
 
         var environment = endpoints.GuestEnvironment(stages, "10.1.0.1:8170", "10.1.0.1").ToDictionary();
@@ -78,13 +79,16 @@ public class RegistryDocumentsTests
         Assert.Equal("http://10.1.0.1:8170/npm/npm.test:8080/", environment["npm_config_registry"]);
         Assert.Equal("http://10.1.0.1:8170/pypi/pypi.test:8080/simple/", environment["PIP_INDEX_URL"]);
         Assert.Equal("10.1.0.1", environment["PIP_TRUSTED_HOST"]);
+        Assert.Equal("http://10.1.0.1:8170/go/proxy.test:8080/", environment["GOPROXY"]);
+        Assert.False(environment.ContainsKey("GONOSUMDB")); // the go client's own checksum database checks stay on
+        Assert.False(environment.ContainsKey("GOSUMDB"));
         Assert.Empty(none);
     }
 
     [Fact]
     public void A_route_matches_the_declared_registry_by_protocol_host_port_and_base_path()
     {
-        var endpoints = new RegistryEndpoints(new RegistrySettings([new Uri("http://npm.test:8080/")], [new Uri("http://pypi.test:8080/simple/")]));
+        var endpoints = new RegistryEndpoints(new RegistrySettings([new Uri("http://npm.test:8080/")], [new Uri("http://pypi.test:8080/simple/")], []));
 
         Assert.Equal("demo", endpoints.Match(new RegistryRoute("npm", "npm.test", 8080, "/demo"))!.Value.Relative);
         Assert.Equal("demo/", endpoints.Match(new RegistryRoute("pypi", "pypi.test", 8080, "/simple/demo/"))!.Value.Relative);
