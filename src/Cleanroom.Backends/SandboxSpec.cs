@@ -19,4 +19,9 @@ public sealed record SandboxSpec
     public NetworkAttachment? Attachment { get; init; }
     /// <summary>This backend's runtime-config section as JSON, or null when there is none.</summary>
     public JsonElement? RuntimeConfig { get; init; }
+    /// <summary>
+    /// Only in a restart's reconciliation: the store holds the sandbox SUSPENDED, so the backend keeps its checkpoint
+    /// (and returns it in <see cref="BackendReconciliation.KeptSuspended"/>) instead of looking for its processes.
+    /// </summary>
+    public bool Suspended { get; init; }
 }
