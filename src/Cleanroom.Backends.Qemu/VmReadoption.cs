@@ -19,7 +19,8 @@ internal sealed class VmReadoption(QemuBackendOptions options, VmTeardown teardo
 
     public async Task<BackendReconciliation> RunAsync(IReadOnlyCollection<SandboxSpec> expected, CancellationToken cancellationToken)
     {
-        var attempts = expected.Select(spec => TryAdoptAsync(spec, cancellationToken)).ToArray();
+        // QEMU sandboxes are never suspended; a spec that says so is not one of ours to run, and is swept.
+        var attempts = expected.Where(spec => !spec.Suspended).Select(spec => TryAdoptAsync(spec, cancellationToken)).ToArray();
         var adopted = (await Task.WhenAll(attempts).ConfigureAwait(false)).OfType<QemuSandbox>().ToList();
         var keep = adopted.Select(s => s.SandboxId).ToHashSet(StringComparer.Ordinal);
         var removed = await new LeftoverSweeper(options, teardown, logger).SweepAsync(keep).ConfigureAwait(false);

@@ -29,10 +29,11 @@ public interface ISandboxBackend
 
     /// <summary>
     /// Called once when the server starts, before any new sandbox is provisioned. <paramref name="expectedLive"/>
-    /// holds the specs of the sandboxes the store still believes are READY on this backend. The backend
-    /// re-adopts those it can still run (returning live handles), and removes everything else it made on
-    /// this host: leftovers of sandboxes the server no longer runs, and the remains of expected sandboxes
-    /// it could not re-adopt.
+    /// holds the specs of the sandboxes the store still believes are READY on this backend, and those it holds
+    /// SUSPENDED (<see cref="SandboxSpec.Suspended"/>). The backend re-adopts the READY ones it can still run
+    /// (returning live handles), keeps the suspended ones whose checkpoints are whole (a backend that cannot suspend
+    /// keeps none), and removes everything else it made on this host: leftovers of sandboxes the server no longer
+    /// runs, and the remains of expected sandboxes it could not re-adopt or keep.
     /// </summary>
     Task<BackendReconciliation> ReconcileAsync(IReadOnlyCollection<SandboxSpec> expectedLive, CancellationToken cancellationToken);
 }

@@ -24,4 +24,9 @@ public sealed record SandboxSpec
     /// start-up milestones it does not see itself. Null when nobody is timing (warm spares, tests).
     /// </summary>
     public Action? OnNetworkReady { get; init; }
+    /// <summary>
+    /// Only in a restart's reconciliation: the store holds the sandbox SUSPENDED, so the backend keeps its checkpoint
+    /// (and returns it in <see cref="BackendReconciliation.KeptSuspended"/>) instead of looking for its processes.
+    /// </summary>
+    public bool Suspended { get; init; }
 }

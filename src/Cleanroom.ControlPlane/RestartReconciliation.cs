@@ -8,7 +8,8 @@ namespace Cleanroom.ControlPlane;
 /// Brings the store back in line with reality when the server starts, before it takes requests. Sandboxes
 /// outlive their server (a backend re-adopts those whose processes and agent answer); executions do not, so:
 /// QUEUED/RUNNING executions become FAILED; PROVISIONING sandboxes FAILED; STOPPING sandboxes STOPPED;
-/// READY sandboxes stay READY only if their backend re-adopts them, else FAILED. Each backend also removes
+/// READY sandboxes stay READY only if their backend re-adopts them, else FAILED; SUSPENDED sandboxes stay SUSPENDED
+/// only if their backend kept their checkpoints (their next use wakes them), else FAILED. Each backend also removes
 /// leftovers of sandboxes the server no longer runs. Every outcome is written as an event.
 /// </summary>
 internal sealed class RestartReconciliation(ControlPlaneStore store, BackendRegistry backends, ControlPlaneOptions options, TimeProvider time, ILogger logger)
@@ -21,7 +22,8 @@ internal sealed class RestartReconciliation(ControlPlaneStore store, BackendRegi
     public const string ExecutionInterruptedMessage = "interrupted: the server stopped while the execution was running; its process was stopped";
     public const string SandboxLostMessage = "sandbox was lost when the server restarted; its resources were removed";
 
-    public sealed record Readopted(Sandbox Sandbox, ISandboxBackend Backend, IProvisionedSandbox Handle);
+    /// <summary>A sandbox taken back: <see cref="Handle"/> when it runs (READY), else <see cref="Suspended"/> (SUSPENDED).</summary>
+    public sealed record Readopted(Sandbox Sandbox, ISandboxBackend Backend, IProvisionedSandbox? Handle, ISuspendedSandbox? Suspended = null);
 
     public async Task<(ReconciliationReport Report, IReadOnlyList<Readopted> Readopted)> RunAsync(CancellationToken cancellationToken)
     {
@@ -30,8 +32,6 @@ internal sealed class RestartReconciliation(ControlPlaneStore store, BackendRegi
         var provisioning = store.ListSandboxes([SandboxStatus.Provisioning]);
         var stopping = store.ListSandboxes([SandboxStatus.Stopping]);
         var ready = store.ListSandboxes([SandboxStatus.Ready]);
-        // Not yet re-adopted across a restart (issue 20 point 4): the backend's sweep removes their checkpoints, so
-        // they are recorded lost rather than left SUSPENDED with nothing behind them.
         var suspended = store.ListSandboxes([SandboxStatus.Suspended]);
 
         // Ask every backend, even those with nothing READY: leftovers of PROVISIONING/STOPPING sandboxes
@@ -41,7 +41,7 @@ internal sealed class RestartReconciliation(ControlPlaneStore store, BackendRegi
         var removed = new List<string>();
         foreach (var backend in backends.All)
         {
-            var expected = ready.Where(s => s.Backend == backend.Name).ToArray();
+            var expected = ready.Concat(suspended).Where(s => s.Backend == backend.Name).ToArray();
             var problem = await ReconcileBackendAsync(backend, expected, handles, removed, cancellationToken).ConfigureAwait(false);
             if (problem is not null)
                 problems[backend.Name] = problem;
@@ -97,10 +97,17 @@ internal sealed class RestartReconciliation(ControlPlaneStore store, BackendRegi
 
         foreach (var sandbox in suspended)
         {
+            if (handles.TryGetValue(sandbox.Id, out var kept))
+            {
+                store.AppendEvent(sandbox.Id, now, SandboxEventTypes.Reconciled, JsonColumns.Object(
+                    ("outcome", ReconcileOutcomes.Readopted), ("message", "the suspended sandbox was kept after the server restarted; its next use wakes it")));
+                readopted.Add(kept);
+                continue;
+            }
             var problem = CleanupProblem(sandbox);
             Record(sandbox, SandboxStatus.Failed, ReconcileOutcomes.Lost,
-                "server restarted while the sandbox was suspended; suspended sandboxes are not kept across a restart yet, so its checkpoint was removed"
-                + (problem is null ? "" : $"; its resources may remain ({problem})"), now);
+                "server restarted while the sandbox was suspended and its checkpoint could not be kept; its resources were removed"
+                + (problem is null ? "" : $" or may remain ({problem})"), now);
             lost.Add(sandbox.Id);
         }
 
@@ -145,7 +152,8 @@ internal sealed class RestartReconciliation(ControlPlaneStore store, BackendRegi
         BackendReconciliation result;
         try
         {
-            result = await backend.ReconcileAsync(expected.Select(SandboxSpecs.For).ToArray(), deadline.Token).ConfigureAwait(false);
+            result = await backend.ReconcileAsync(
+                expected.Select(s => SandboxSpecs.For(s) with { Suspended = s.Status == SandboxStatus.Suspended }).ToArray(), deadline.Token).ConfigureAwait(false);
         }
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
         {
@@ -156,10 +164,17 @@ internal sealed class RestartReconciliation(ControlPlaneStore store, BackendRegi
         var byId = expected.ToDictionary(s => s.Id, StringComparer.Ordinal);
         foreach (var handle in result.Readopted)
         {
-            if (byId.TryGetValue(handle.SandboxId, out var sandbox))
+            if (byId.TryGetValue(handle.SandboxId, out var sandbox) && sandbox.Status == SandboxStatus.Ready)
                 handles[sandbox.Id] = new Readopted(sandbox, backend, handle);
             else
                 logger.LogWarning("backend {Backend} re-adopted {SandboxId}, which the store did not expect; ignoring it", backend.Name, handle.SandboxId);
+        }
+        foreach (var kept in result.KeptSuspended)
+        {
+            if (byId.TryGetValue(kept.SandboxId, out var sandbox) && sandbox.Status == SandboxStatus.Suspended)
+                handles[sandbox.Id] = new Readopted(sandbox, backend, null, kept);
+            else
+                logger.LogWarning("backend {Backend} kept suspended {SandboxId}, which the store did not expect suspended; ignoring it", backend.Name, kept.SandboxId);
         }
         removed.AddRange(result.RemovedLeftovers);
         return null;

@@ -91,10 +91,11 @@ public sealed partial class SandboxControl : IAsyncDisposable
             var (report, readopted) = await reconciliation.RunAsync(cancellationToken).ConfigureAwait(false);
             foreach (var sandbox in readopted)
             {
-                control._live[sandbox.Sandbox.Id] = new LiveSandbox(sandbox.Sandbox.Id, SandboxStatus.Ready)
+                control._live[sandbox.Sandbox.Id] = new LiveSandbox(sandbox.Sandbox.Id, sandbox.Handle is null ? SandboxStatus.Suspended : SandboxStatus.Ready)
                 {
                     Backend = sandbox.Backend,
                     Handle = sandbox.Handle,
+                    Suspended = sandbox.Suspended,
                     RunBefore = RunBeforeCommand.Of(sandbox.Sandbox.Policy),
                     LastUsedTicks = time.GetTimestamp(),
                 };

@@ -115,9 +115,9 @@ public sealed class CleanroomServer : IAsyncDisposable
         {
             if (enforcement is not null)
             {
-                // After the backends reconciled: networks of sandboxes that are not READY now belong to nobody.
+                // After the backends reconciled: networks of sandboxes that are neither READY nor SUSPENDED now belong to nobody.
                 var live = (await control.ListSandboxesAsync(cancellationToken))
-                    .Where(s => s.Status == ControlPlane.SandboxStatus.Ready).Select(s => s.Id).ToHashSet(StringComparer.Ordinal);
+                    .Where(s => s.Status is ControlPlane.SandboxStatus.Ready or ControlPlane.SandboxStatus.Suspended).Select(s => s.Id).ToHashSet(StringComparer.Ordinal);
                 await enforcement.Networks.ReconcileAsync(live, cancellationToken);
             }
 

@@ -67,6 +67,35 @@ public class ReconciliationTests : IDisposable
     }
 
     [Fact]
+    public async Task A_suspended_sandbox_whose_checkpoint_the_backend_kept_stays_suspended_and_its_next_use_wakes_it()
+    {
+        using (var store = ControlPlaneStore.Open(_state.Path))
+        {
+            store.InsertSandbox(Seed("sb-suspendedaa", SandboxStatus.Suspended));
+            store.InsertSandbox(Seed("sb-suspendlost", SandboxStatus.Suspended));
+        }
+        var backend = new ScriptedBackend();
+        backend.Survivors.Add("sb-suspendedaa");
+
+        await using var control = await SandboxControl.OpenAsync(Options(), new BackendRegistry().Register(backend));
+
+        var expected = Assert.Single(backend.ReconcileCalls);
+        Assert.All(expected, spec => Assert.True(spec.Suspended, $"{spec.SandboxId} was expected suspended"));
+        Assert.Equal(SandboxStatus.Suspended, (await control.GetSandboxAsync("sb-suspendedaa", CancellationToken.None)).Status);
+        var lost = await control.GetSandboxAsync("sb-suspendlost", CancellationToken.None);
+        Assert.Equal(SandboxStatus.Failed, lost.Status);
+        Assert.Contains("its checkpoint could not be kept", lost.FailureMessage);
+        Assert.Equal(["sb-suspendedaa"], control.Reconciliation.ReadoptedSandboxes);
+        Assert.Equal(["sb-suspendlost"], control.Reconciliation.LostSandboxes);
+
+        var execution = await control.CreateExecutionAsync(ExecutionRequest("sb-suspendedaa", "echo"), CancellationToken.None);
+        (await backend.Sandboxes["sb-suspendedaa"].NextExecutionAsync()).Exit(ExitStatus.Exited(0));
+        Assert.Equal(ExecutionStatus.Succeeded, (await control.WaitForExecutionAsync(execution.Id, CancellationToken.None)).Status);
+        Assert.Equal(1, backend.Sandboxes["sb-suspendedaa"].Wakes);
+        Assert.Equal(SandboxStatus.Ready, (await control.GetSandboxAsync("sb-suspendedaa", CancellationToken.None)).Status);
+    }
+
+    [Fact]
     public async Task Sandbox_of_a_backend_this_server_lacks_is_failed_saying_resources_may_remain()
     {
         using (var store = ControlPlaneStore.Open(_state.Path))

@@ -87,8 +87,9 @@ public sealed class EnforcedBackend(ISandboxBackend inner, SandboxNetworks netwo
     }
 
     /// <summary>
-    /// The backend's own reconciliation; sandboxes it re-adopts get their network re-adopted too (rules reinstalled).
-    /// Networks of sandboxes nobody owns are removed afterwards by the server, across all backends at once.
+    /// The backend's own reconciliation; sandboxes it re-adopts, and suspended ones whose checkpoints it kept, get their
+    /// network re-adopted too (rules reinstalled) and their gateway attached again. Networks of sandboxes nobody owns are
+    /// removed afterwards by the server, across all backends at once.
     /// </summary>
     public async Task<BackendReconciliation> ReconcileAsync(IReadOnlyCollection<SandboxSpec> expectedLive, CancellationToken cancellationToken)
     {
@@ -96,35 +97,55 @@ public sealed class EnforcedBackend(ISandboxBackend inner, SandboxNetworks netwo
         var adopted = new List<IProvisionedSandbox>();
         foreach (var sandbox in result.Readopted)
         {
-            var spec = expectedLive.First(s => s.SandboxId == sandbox.SandboxId);
-            var policy = spec.Policy.Compiled;
-            try
-            {
-                // Only READY sandboxes are re-adopted, and a READY sandbox is in its execution stage.
-                var network = await networks.AdoptAsync(sandbox.SandboxId, SandboxStages.Execution, policy.Network.Execution, spec.Network.AllowAll, cancellationToken);
-                GatewayAttachment? attachment = null;
-                try
-                {
-                    // Placeholders are made anew: executions started from now on get the new ones in their environment.
-                    attachment = gateway is null ? null : await gateway.AttachAsync(spec.SandboxId, spec.Policy.Hash, network, policy.Secrets, policy.Network, policy.NpmLockfile);
-                }
-                catch
-                {
-                    await network.DisposeAsync();
-                    throw;
-                }
-
-                adopted.Add(new EnforcedSandbox(sandbox, network, spec.Policy, attachment));
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                // Fail closed: a sandbox whose enforcement cannot be restored is not handed back.
-                logger.LogError(e, "cannot restore the network of sandbox {SandboxId}; terminating it", sandbox.SandboxId);
-                await sandbox.TerminateAsync(cancellationToken);
-            }
+            var enforcement = await TryAdoptEnforcementAsync(expectedLive.First(s => s.SandboxId == sandbox.SandboxId), cancellationToken);
+            if (enforcement is { } e)
+                adopted.Add(new EnforcedSandbox(sandbox, e.Network, e.Spec.Policy, e.Attachment));
+            else
+                await sandbox.TerminateAsync(cancellationToken); // fail closed: no enforcement, no sandbox
         }
 
-        return result with { Readopted = adopted };
+        var kept = new List<ISuspendedSandbox>();
+        foreach (var suspended in result.KeptSuspended)
+        {
+            var enforcement = await TryAdoptEnforcementAsync(expectedLive.First(s => s.SandboxId == suspended.SandboxId), cancellationToken);
+            if (enforcement is { } e)
+                kept.Add(new EnforcedSuspendedSandbox(suspended, e.Network, e.Spec.Policy, e.Attachment));
+            else
+                await suspended.TerminateAsync(cancellationToken);
+        }
+
+        return result with { Readopted = adopted, KeptSuspended = kept };
+    }
+
+    private sealed record AdoptedEnforcement(SandboxSpec Spec, SandboxNetwork Network, GatewayAttachment? Attachment);
+
+    /// <summary>
+    /// The network (with the execution stage's rules: a READY or SUSPENDED sandbox is in its execution stage) and gateway
+    /// of a sandbox that outlived its server; null, logged, when they cannot be restored.
+    /// </summary>
+    private async Task<AdoptedEnforcement?> TryAdoptEnforcementAsync(SandboxSpec spec, CancellationToken cancellationToken)
+    {
+        var policy = spec.Policy.Compiled;
+        try
+        {
+            var network = await networks.AdoptAsync(spec.SandboxId, SandboxStages.Execution, policy.Network.Execution, spec.Network.AllowAll, cancellationToken);
+            try
+            {
+                // Placeholders are made anew: executions started from now on get the new ones in their environment.
+                var attachment = gateway is null ? null : await gateway.AttachAsync(spec.SandboxId, spec.Policy.Hash, network, policy.Secrets, policy.Network, policy.NpmLockfile);
+                return new AdoptedEnforcement(spec, network, attachment);
+            }
+            catch
+            {
+                await network.DisposeAsync();
+                throw;
+            }
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            logger.LogError(e, "cannot restore the network of sandbox {SandboxId}; removing it", spec.SandboxId);
+            return null;
+        }
     }
 
     /// <summary>

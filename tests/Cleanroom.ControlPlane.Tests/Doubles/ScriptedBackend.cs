@@ -41,7 +41,7 @@ internal sealed class ScriptedBackend(string name = "scripted") : ISandboxBacken
     /// <summary>When set, a suspend fails and the sandbox runs on.</summary>
     public string? SuspendFailure { get; set; }
     public bool ExecutionsIgnoreSigterm { get; set; }
-    /// <summary>Sandbox ids <see cref="ReconcileAsync"/> re-adopts when they are expected.</summary>
+    /// <summary>Sandbox ids <see cref="ReconcileAsync"/> re-adopts (or keeps suspended) when they are expected.</summary>
     public HashSet<string> Survivors { get; } = [];
     public List<string> Leftovers { get; } = [];
     public List<IReadOnlyCollection<SandboxSpec>> ReconcileCalls { get; } = [];
@@ -95,11 +95,16 @@ internal sealed class ScriptedBackend(string name = "scripted") : ISandboxBacken
     {
         ReconcileCalls.Add(expectedLive);
         var readopted = expectedLive
-            .Where(spec => Survivors.Contains(spec.SandboxId))
+            .Where(spec => !spec.Suspended && Survivors.Contains(spec.SandboxId))
             .Select(spec => Sandboxes.GetOrAdd(spec.SandboxId, id => new ScriptedSandbox(id, this)))
             .ToArray<IProvisionedSandbox>();
+        // A suspended survivor's checkpoint is whole: kept suspended, for its next use to wake.
+        var kept = expectedLive
+            .Where(spec => spec.Suspended && Survivors.Contains(spec.SandboxId))
+            .Select(spec => Sandboxes.GetOrAdd(spec.SandboxId, id => new ScriptedSandbox(id, this)).KeptSuspended())
+            .ToArray();
         var removed = Leftovers.Concat(expectedLive.Select(s => s.SandboxId).Where(id => !Survivors.Contains(id))).ToArray();
-        return Task.FromResult(new BackendReconciliation(readopted, removed));
+        return Task.FromResult(new BackendReconciliation(readopted, removed) { KeptSuspended = kept });
     }
 }
 

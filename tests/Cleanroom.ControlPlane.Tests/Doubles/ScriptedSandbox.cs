@@ -24,6 +24,13 @@ internal sealed class ScriptedSandbox(string sandboxId, ScriptedBackend backend)
         return Task.FromResult<ISuspendedSandbox>(new Suspended(this, backend));
     }
 
+    /// <summary>The sandbox as a restarted server's backend finds it suspended on disk (no suspend call).</summary>
+    public ISuspendedSandbox KeptSuspended()
+    {
+        IsSuspended = true;
+        return new Suspended(this, backend);
+    }
+
     private sealed class Suspended(ScriptedSandbox sandbox, ScriptedBackend backend) : ISuspendedSandbox
     {
         public string SandboxId => sandbox.SandboxId;
