@@ -136,4 +136,9 @@ public static class ErrorCode
     /// checkpoint is kept on the host for inspection until the sandbox's records go.
     /// </summary>
     public const string WakeFailed = "wake_failed";
+    /// <summary>
+    /// A snapshot could not be started from: its checkpoint is missing, unreadable or corrupted (runsc refused to
+    /// restore it). The new sandbox is not made and nothing else is touched; the snapshot stays for inspection.
+    /// </summary>
+    public const string SnapshotCorrupt = "snapshot_corrupt";
 }
