@@ -141,4 +141,9 @@ public static class ErrorCode
     /// restore it). The new sandbox is not made and nothing else is touched; the snapshot stays for inspection.
     /// </summary>
     public const string SnapshotCorrupt = "snapshot_corrupt";
+    /// <summary>
+    /// A sandbox was asked to start from a snapshot taken under another policy (its policy hash differs from the
+    /// request's): refused, since a snapshot must never carry a sandbox past the egress its own policy allows.
+    /// </summary>
+    public const string SnapshotPolicyMismatch = "snapshot_policy_mismatch";
 }

@@ -39,6 +39,7 @@ public static class StableCodeStatus
         [ErrorCode.SuspendFailed] = StatusCode.FailedPrecondition,
         [ErrorCode.WakeFailed] = StatusCode.FailedPrecondition,
         [ErrorCode.SnapshotCorrupt] = StatusCode.FailedPrecondition,
+        [ErrorCode.SnapshotPolicyMismatch] = StatusCode.FailedPrecondition,
         [ErrorCode.GatewayUnavailable] = StatusCode.FailedPrecondition,
         // The policy's own setup command failed: the same request fails the same way until the repository changes.
         [ErrorCode.DependencyFailed] = StatusCode.FailedPrecondition,
