@@ -5,7 +5,8 @@ namespace Cleanroom.EndToEnd.Tests;
 /// <summary>
 /// <c>cleanroom snapshot</c> and <c>--from SNAPSHOT</c> through the whole product on gVisor (its own network stack,
 /// which runsc can checkpoint): two sandboxes from one snapshot each have its file and its counter running on and are
-/// independent; the source sandbox is READY again; the snapshot survives a restart; a policy with another hash is
+/// independent, each on its own network with the policy's egress (the allowed upstream answers, anything else is
+/// blocked); the source sandbox is READY again; the snapshot survives a restart; a policy with another hash is
 /// refused with snapshot_policy_mismatch; a corrupted snapshot fails with snapshot_corrupt and harms nothing else.
 /// </summary>
 public sealed class SnapshotEndToEndTests : IAsyncLifetime
@@ -15,16 +16,25 @@ public sealed class SnapshotEndToEndTests : IAsyncLifetime
     // Waits in the sandbox until the counter moves past its value now, then prints both (no waiting on the host).
     private const string CounterMoves = "a=$(cat /tmp/count); while [ \"$(cat /tmp/count)\" -le \"$a\" ]; do sleep 0.05; done; echo $a $(cat /tmp/count)";
 
+    private UpstreamNamespace _upstream = null!;
     private RealServer _server = null!;
     private string _repo = null!;
 
     public async Task InitializeAsync()
     {
-        _server = await RealServer.StartAsync(configYaml: "backends:\n  gvisor:\n    network_stack: sandbox\n");
-        _repo = await SuspendRepository.WriteAsync(_server);
+        _upstream = await UpstreamNamespace.StartAsync("hello from upstream\n");
+        _server = await RealServer.StartAsync($"  dns:\n    hosts:\n      upstream.test: {UpstreamNamespace.Address}\n",
+            configYaml: "backends:\n  gvisor:\n    network_stack: sandbox\n");
+        _repo = Directory.CreateDirectory(Path.Combine(_server.Root, "repo")).FullName;
+        await File.WriteAllTextAsync(Path.Combine(_repo, "cleanroom.yaml"),
+            $"version: 1\nsandbox:\n  image:\n    ref: {Product.DefaultImage}\n  network:\n    allow:\n      - upstream.test:{UpstreamNamespace.Port}\n");
     }
 
-    public async Task DisposeAsync() => await _server.DisposeAsync();
+    public async Task DisposeAsync()
+    {
+        await _server.DisposeAsync();
+        await _upstream.DisposeAsync();
+    }
 
     [Fact]
     public async Task Sandboxes_from_a_snapshot_have_its_state_only_under_its_policy_and_a_corrupted_one_fails_cleanly()
@@ -46,16 +56,19 @@ public sealed class SnapshotEndToEndTests : IAsyncLifetime
             Assert.Equal("kept\n", Ok(await _server.CleanroomAsync("exec", "--in", id, "--", "cat", "/root/file")).Stdout);
             var moved = Values(Ok(await _server.CleanroomAsync("exec", "--in", id, "--", "sh", "-c", CounterMoves)).Stdout);
             Assert.True(moved[0] >= counted, $"the counter went on from {counted}; it did not start again ({moved[0]})");
+            var allowed = await _server.CleanroomAsync("exec", "--in", id, "--", "curl", "-sS", "-m", "10", $"http://upstream.test:{UpstreamNamespace.Port}/hello.txt");
+            Assert.True(allowed.ExitCode == 0 && allowed.Stdout == "hello from upstream\n", allowed.ToString());
+            var denied = await _server.CleanroomAsync("exec", "--in", id, "--", "curl", "-sS", "-m", "3", $"http://{UpstreamNamespace.Address}:9090/");
+            Assert.NotEqual(0, denied.ExitCode);
         }
         Ok(await _server.CleanroomAsync("exec", "--in", first, "--", "sh", "-c", "echo first > /root/own"));
         Assert.NotEqual(0, (await _server.CleanroomAsync("exec", "--in", second, "--", "cat", "/root/own")).ExitCode);
         Assert.Equal("kept\n", Ok(await _server.CleanroomAsync("exec", "--from", snapshot, "--chdir", _repo, "--rm", "--", "cat", "/root/file")).Stdout);
 
-        // Another policy (another hash) is refused: a snapshot never carries a sandbox past its own policy.
-        var wider = Directory.CreateDirectory(Path.Combine(_server.Root, "wider")).FullName;
-        await File.WriteAllTextAsync(Path.Combine(wider, "cleanroom.yaml"),
-            $"version: 1\nsandbox:\n  image:\n    ref: {Product.DefaultImage}\n  network:\n    allow:\n      - upstream.test:8080\n");
-        var refused = await _server.CleanroomAsync("create", "--chdir", wider, "--from", snapshot);
+        // Another policy (another hash; here one that allows nothing) is refused: a snapshot starts sandboxes only under its own.
+        var other = Directory.CreateDirectory(Path.Combine(_server.Root, "other")).FullName;
+        await File.WriteAllTextAsync(Path.Combine(other, "cleanroom.yaml"), $"version: 1\nsandbox:\n  image:\n    ref: {Product.DefaultImage}\n");
+        var refused = await _server.CleanroomAsync("create", "--chdir", other, "--from", snapshot);
         Assert.NotEqual(0, refused.ExitCode);
         Assert.Contains("snapshot_policy_mismatch", refused.Stderr);
         var unknown = await _server.CleanroomAsync("create", "--chdir", _repo, "--from", "snap-000000000000000000000000");
