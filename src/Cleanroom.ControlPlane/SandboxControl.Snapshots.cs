@@ -82,6 +82,9 @@ public sealed partial class SandboxControl
         return _snapshots.Find(snapshotId) ?? throw new CleanroomException(ErrorCode.NotFound, $"snapshot {snapshotId} does not exist");
     }
 
+    /// <summary>Where a snapshot's files are on the host (for <c>system df</c>).</summary>
+    public string SnapshotPath(string snapshotId) => _snapshots.DirectoryOf(snapshotId);
+
     public void DeleteSnapshot(string snapshotId)
     {
         EnsureOpen();
