@@ -83,7 +83,7 @@ public sealed class SnapshotEndToEndTests : IAsyncLifetime
         Ok(await _server.CleanroomAsync("serve", "--detach"));
         using (var inspect = JsonDocument.Parse(Ok(await _server.CleanroomAsync("snapshot", "inspect", snapshot)).Stdout))
             Assert.Equal(source, inspect.RootElement.GetProperty("source_sandbox_id").GetString());
-        Assert.Contains(snapshot, Ok(await _server.CleanroomAsync("system", "df")).Stdout);
+        Assert.Contains(snapshot, Ok(await _server.CleanroomAsync("system", "df", "--verbose")).Stdout);
         Ok(await _server.CleanroomAsync("system", "prune")); // snapshots go only with --all
         Assert.Contains(snapshot, Ok(await _server.CleanroomAsync("snapshot", "ls")).Stdout);
         Assert.Contains(snapshot, Ok(await _server.CleanroomAsync("system", "prune", "--all", "--dry-run")).Stdout);
