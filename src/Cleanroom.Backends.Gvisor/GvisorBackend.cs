@@ -101,7 +101,8 @@ public sealed class GvisorBackend : ISandboxBackend
         var image = _images.Resolve(spec.ImageRef);
         var rootfs = await _images.MaterialiseAsync(spec.ImageRef, cancellationToken).ConfigureAwait(false);
         var launched = await _launcher.LaunchAsync(
-            new LaunchRequest(layout, rootfs, settings, platform, spec.Resources.MemoryBytes ?? _options.DefaultMemoryBytes, spec.Resources.Vcpus, disk.Bytes, spec.Attachment, spec.Policy.DockerRequired),
+            new LaunchRequest(layout, rootfs, settings, platform, spec.Resources.MemoryBytes ?? _options.DefaultMemoryBytes, spec.Resources.Vcpus, disk.Bytes, spec.Attachment, spec.Policy.DockerRequired,
+                spec.SnapshotDirectory is { } snapshot ? SnapshotFiles.CheckpointOf(snapshot) : null),
             cancellationToken).ConfigureAwait(false);
         _logger.LogInformation("sandbox {SandboxId} ready ({Platform}), image {Image}, disk {Disk}; {Timings}",
             spec.SandboxId, platform, spec.ImageRef, DiskLimit.Describe(disk.Bytes), launched.Timings);

@@ -7,13 +7,15 @@ namespace Cleanroom.Backends.Gvisor;
 /// terminate removes everything (the checkpoint with the run directory).
 /// </summary>
 internal sealed class GvisorSuspendedSandbox(SandboxLayout layout, ImageConfig image, SandboxSuspension suspension, SandboxTeardown teardown)
-    : ISuspendedSandbox
+    : ISuspendedSandbox, ISnapshotSource
 {
     public string SandboxId => layout.SandboxId;
 
     internal SandboxLayout Layout => layout;
 
     public Task<IProvisionedSandbox> ResumeAsync(CancellationToken cancellationToken) => suspension.ResumeAsync(layout, image, cancellationToken);
+
+    public Task WriteSnapshotAsync(string directory, CancellationToken cancellationToken) => SnapshotFiles.WriteAsync(layout, directory, cancellationToken);
 
     public Task TerminateAsync(CancellationToken cancellationToken) => teardown.RunAsync(layout, connection: null);
 }

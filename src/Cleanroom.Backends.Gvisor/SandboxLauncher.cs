@@ -10,7 +10,11 @@ namespace Cleanroom.Backends.Gvisor;
 /// What a launch asks for: the rootfs to lay the writable layer over, the runsc platform, and the limits
 /// (<see cref="DiskBytes"/> as <see cref="DiskLimit"/> decided it: there is no unlimited disk).
 /// </summary>
-internal sealed record LaunchRequest(SandboxLayout Layout, string RootfsPath, GvisorSettings Settings, string Platform, long MemoryBytes, int? Vcpus, long DiskBytes, NetworkAttachment? Network = null, bool Docker = false);
+/// <param name="Snapshot">
+/// A checkpoint (runsc's image directory) to restore the new sandbox from instead of booting it: its processes, memory
+/// and writable layer, under this sandbox's own id, bundle, disk, channel and network (see <see cref="SnapshotRestore"/>).
+/// </param>
+internal sealed record LaunchRequest(SandboxLayout Layout, string RootfsPath, GvisorSettings Settings, string Platform, long MemoryBytes, int? Vcpus, long DiskBytes, NetworkAttachment? Network = null, bool Docker = false, string? Snapshot = null);
 
 /// <summary>A sandbox whose agent has answered the handshake, and where its start spent its time (none when re-adopted).</summary>
 internal sealed record LaunchedSandbox(SandboxLayout Layout, AgentConnection Agent, LaunchTimings? Timings = null);
@@ -94,13 +98,21 @@ internal sealed class SandboxLauncher(GvisorBackendOptions options, Runsc runsc,
 
             using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             deadline.CancelAfter(options.ReadyTimeout);
-            var process = DetachedProgram.Start(
-                runsc.RunArgv(request.Platform, layout.BundleDirectory, layout.ContainerId, layout.RunscLogPath, layout.FilestoreDirectory, request.Network?.NamespacePath,
-                    request.Settings.SandboxNetworkStack),
-                layout.StderrLogPath, readinessPipe: true, logger, ErrorCode.RuntimeLaunchFailed);
-            started = true;
             var runscStarted = Environment.TickCount64;
-            await ReadinessLine.WaitAsync(process, deadline.Token).ConfigureAwait(false);
+            if (request.Snapshot is { } snapshot)
+            {
+                started = true;
+                await new SnapshotRestore(runsc, logger).RunAsync(layout, request, snapshot, deadline.Token).ConfigureAwait(false);
+            }
+            else
+            {
+                var process = DetachedProgram.Start(
+                    runsc.RunArgv(request.Platform, layout.BundleDirectory, layout.ContainerId, layout.RunscLogPath, layout.FilestoreDirectory, request.Network?.NamespacePath,
+                        request.Settings.SandboxNetworkStack),
+                    layout.StderrLogPath, readinessPipe: true, logger, ErrorCode.RuntimeLaunchFailed);
+                started = true;
+                await ReadinessLine.WaitAsync(process, deadline.Token).ConfigureAwait(false);
+            }
             var listening = Environment.TickCount64;
             var remaining = options.ReadyTimeout - TimeSpan.FromMilliseconds(listening - startedAt);
             connection = await AgentChannel.ConnectAsync(layout, options, remaining > TimeSpan.Zero ? remaining : TimeSpan.FromSeconds(1), deadline.Token).ConfigureAwait(false);
@@ -116,6 +128,8 @@ internal sealed class SandboxLauncher(GvisorBackendOptions options, Runsc runsc,
             await teardown.RunAsync(layout, connection).ConfigureAwait(false);
             if (e is OperationCanceledException && cancellationToken.IsCancellationRequested)
                 throw;
+            if (e is CleanroomException { Code: ErrorCode.SnapshotCorrupt } corrupt)
+                throw corrupt; // the snapshot is at fault, not the host: its own code says so
             if (e is CleanroomException { Code: not (AgentClientErrorCodes.ConnectionLost or AgentClientErrorCodes.Incompatible or AgentClientErrorCodes.ProtocolViolation) } known && !started)
                 throw known; // failed before runsc started: the message already says what to fix
             var reason = e is OperationCanceledException ? $"the agent did not get through its handshake within {options.ReadyTimeout.TotalSeconds:0} s" : e.Message;

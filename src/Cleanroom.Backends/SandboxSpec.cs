@@ -29,4 +29,9 @@ public sealed record SandboxSpec
     /// (and returns it in <see cref="BackendReconciliation.KeptSuspended"/>) instead of looking for its processes.
     /// </summary>
     public bool Suspended { get; init; }
+    /// <summary>
+    /// A snapshot to start from instead of booting: the directory a backend's <see cref="ISnapshotSource"/> wrote. The
+    /// sandbox gets the snapshot's processes, memory and files, with its own id, network and disk. Null: a fresh boot.
+    /// </summary>
+    public string? SnapshotDirectory { get; init; }
 }

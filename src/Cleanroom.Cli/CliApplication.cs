@@ -23,6 +23,7 @@ public static class CliApplication
         root.Subcommands.Add(TlsCommand.Build(console));
         root.Subcommands.Add(AuthCommand.Build(console));
         root.Subcommands.Add(SandboxCommand.Build(console));
+        root.Subcommands.Add(SnapshotCommand.Build(console));
         root.Subcommands.Add(ExecutionCommand.Build(console));
         root.Subcommands.Add(StatusCommand.Build(console));
         root.Subcommands.Add(DoctorCommand.Build(console));

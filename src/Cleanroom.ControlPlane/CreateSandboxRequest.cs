@@ -56,4 +56,10 @@ public sealed record CreateSandboxRequest
     /// the sandbox cancels it. Not stored: a restart during it ends the sandbox like any interrupted provisioning.
     /// </summary>
     public Func<string, CancellationToken, Task>? Prepare { get; init; }
+    /// <summary>
+    /// Start from this snapshot (its id) instead of booting: its policy hash must equal <see cref="Policy"/>'s
+    /// (<c>snapshot_policy_mismatch</c>), it must be the caller's (<see cref="Owner"/>; null sees all), and setup blocks do
+    /// not run again (their outputs are in the snapshot). Never from the warm pool.
+    /// </summary>
+    public string? FromSnapshot { get; init; }
 }

@@ -21,6 +21,8 @@ public sealed partial class SandboxControl
     {
         EnsureOpen();
         RequestValidation.Check(request);
+        // Checked before anything is recorded: a refused snapshot leaves no FAILED sandbox behind.
+        var snapshotDirectory = request.FromSnapshot is { } snapshotId ? ResolveSnapshotFor(request, snapshotId) : null;
         SpareKey key;
         SpareSandbox? spare;
         Sandbox sandbox;
@@ -41,7 +43,7 @@ public sealed partial class SandboxControl
         {
             (key, spare, sandbox, live) = Record(request);
         }
-        var spec = SandboxSpecs.For(sandbox);
+        var spec = SandboxSpecs.For(sandbox) with { SnapshotDirectory = snapshotDirectory };
 
         ISandboxBackend backend;
         try
@@ -87,7 +89,8 @@ public sealed partial class SandboxControl
         var key = SpareKey.For(request);
         // A spare made for this very spec becomes the sandbox: the record takes the spare's id, which names
         // everything the backend made for it (namespace, container, run directory).
-        var spare = _spares.Take(key);
+        // A sandbox from a snapshot is restored, never a booted spare.
+        var spare = request.FromSnapshot is null ? _spares.Take(key) : null;
         var labels = new Dictionary<string, string>(request.Labels, StringComparer.Ordinal);
         if (request.EnsureKey is { } ensureKey)
             labels[CreateSandboxRequest.EnsureKeyLabel] = ensureKey;
@@ -300,6 +303,8 @@ public sealed partial class SandboxControl
     {
         var sandboxId = live.Id;
         var policy = spec.Policy.Compiled;
+        if (spec.SnapshotDirectory is not null)
+            return; // the snapshot holds what setup made
         if (!SandboxSetup.IsNeeded(policy) && !live.WorkspaceFollows && live.Repository is null)
             return;
         using var span = CleanroomTelemetry.StartSpan("sandbox.setup", sandboxId);

@@ -29,6 +29,7 @@ public sealed partial class SandboxControl : IAsyncDisposable
     private readonly ConcurrentDictionary<string, LiveSandbox> _live = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, ExecutionRun> _runs = new(StringComparer.Ordinal);
     private readonly SparePool _spares;
+    private readonly Snapshots.SnapshotStore _snapshots;
     private readonly Setup.BlockCache? _blockCache;
     /// <summary>Makes an ensure's look-up and record one step (see <see cref="CreateSandboxRequest.EnsureKey"/>).</summary>
     private readonly Lock _ensureGate = new();
@@ -44,6 +45,8 @@ public sealed partial class SandboxControl : IAsyncDisposable
         _logger = loggers.CreateLogger<SandboxControl>();
         _store = store;
         _spares = new SparePool(options.WarmPoolSize, loggers.CreateLogger<SparePool>());
+        _snapshots = new Snapshots.SnapshotStore(Path.Combine(options.StateDirectory, "snapshots"));
+        _snapshots.RemoveStaging();
         _blockCache = options.BlockCacheDirectory is { } cacheRoot
             ? new Setup.BlockCache(cacheRoot, options.BlockCacheMaxBytes, loggers.CreateLogger<Setup.BlockCache>())
             : null;

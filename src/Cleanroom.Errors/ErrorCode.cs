@@ -140,4 +140,14 @@ public static class ErrorCode
     /// checkpoint is kept on the host for inspection until the sandbox's records go.
     /// </summary>
     public const string WakeFailed = "wake_failed";
+    /// <summary>
+    /// A snapshot could not be started from: its checkpoint is missing, unreadable or corrupted (runsc refused to
+    /// restore it). The new sandbox is not made and nothing else is touched; the snapshot stays for inspection.
+    /// </summary>
+    public const string SnapshotCorrupt = "snapshot_corrupt";
+    /// <summary>
+    /// A sandbox was asked to start from a snapshot taken under another policy (its policy hash differs from the
+    /// request's): refused, since a snapshot must never carry a sandbox past the egress its own policy allows.
+    /// </summary>
+    public const string SnapshotPolicyMismatch = "snapshot_policy_mismatch";
 }

@@ -70,6 +70,8 @@ internal static class ApiSession
         ErrorCode.SecretUnavailable => "add the secret's id to secrets: in the server's runtime config (env or file), or remove the binding from the policy; 'cleanroom doctor' shows which secrets load",
         ErrorCode.DiskLimitUnavailable => "free space where the server keeps sandboxes, or lower resources.disk (policy) or backends.gvisor.default_disk_mib (runtime config); 'cleanroom doctor' shows whether the gvisor backend can make sandbox disks here",
         ErrorCode.SuspendFailed => "wait for the sandbox's commands to end (or cancel them); a gVisor sandbox needs backends.gvisor.network_stack: sandbox in the server's runtime config when it was created",
+        ErrorCode.SnapshotCorrupt => "the snapshot cannot be restored; remove it and take a new one from a running sandbox",
+        ErrorCode.SnapshotPolicyMismatch => "start from a snapshot taken under this same policy, or create the sandbox without --from",
         ErrorCode.WakeFailed => "the sandbox is FAILED; its checkpoint stays under the server's sandbox directory for inspection ('cleanroom sandbox inspect' shows the reason); create a new sandbox",
         _ => null,
     };

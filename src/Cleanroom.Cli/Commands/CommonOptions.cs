@@ -35,6 +35,11 @@ internal static class CommonOptions
         Description = "Let this one sandbox reach any host (egress unrestricted; never put this in a policy)",
     };
 
+    public static Option<string?> FromSnapshot() => new("--from")
+    {
+        Description = "Start the new sandbox from this snapshot ('cleanroom snapshot ls'): its files and running processes, under the same policy only",
+    };
+
     public static Option<bool> NoCache() => new("--no-cache")
     {
         Description = "Run the policy's dependency and service blocks even where the server has their outputs cached",

@@ -66,6 +66,7 @@ internal static class ExecCommand
                 submitted = PolicySubmission.Prepare(console, request.Chdir, request.Backend, request.AllowAll);
                 var create = submitted.Request;
                 create.NoCache = request.NoCache;
+                create.FromSnapshot = request.FromSnapshot ?? "";
                 if (request.Image is not null)
                 {
                     create.ImageRef = request.Image;

@@ -35,6 +35,9 @@ internal sealed record ExecRequest(
     /// <summary><c>--no-cache</c>: the policy's setup blocks run even where their outputs are cached.</summary>
     public bool NoCache { get; init; }
 
+    /// <summary><c>--from SNAPSHOT</c>: the new sandbox starts from a snapshot (its files and running processes).</summary>
+    public string? FromSnapshot { get; init; }
+
     /// <summary><c>--expose</c>: host ports the server listens on for the sandbox, before the command starts.</summary>
     public IReadOnlyList<Ports.PortSpec> Expose { get; init; } = [];
 
@@ -94,12 +97,13 @@ internal sealed class ExecOptions
     private readonly Option<string[]> _exposeHttps = CommonOptions.ExposeHttps();
     private readonly RepositoryCheckoutOptions _repository = new();
     private readonly Option<bool> _noCache = CommonOptions.NoCache();
+    private readonly Option<string?> _from = CommonOptions.FromSnapshot();
     private readonly Argument<string[]> _command = new("command") { Description = "The command and its arguments, after --", Arity = ArgumentArity.ZeroOrMore };
 
     /// <summary>Adds the flags; <paramref name="alwaysTty"/> (console) leaves out -t, -i and -n, which it decides itself.</summary>
     public void AddTo(Command command, bool alwaysTty = false)
     {
-        foreach (var option in new Option[] { _noCache, _host, _in, _remove, _keep, _printId, _backend, _image, _env, _cwd, _timeout, _chdir, _allowAll, _copyIn, _copyOut, _sync, _detachKeys, _expose, _exposeHttps })
+        foreach (var option in new Option[] { _noCache, _from, _host, _in, _remove, _keep, _printId, _backend, _image, _env, _cwd, _timeout, _chdir, _allowAll, _copyIn, _copyOut, _sync, _detachKeys, _expose, _exposeHttps })
         {
             command.Options.Add(option);
         }
@@ -136,6 +140,12 @@ internal sealed class ExecOptions
         }
 
         var repository = _repository.Read(parse);
+        if (parse.GetValue(_from) is not null && (parse.GetValue(_in) is not null || repository is not null || parse.GetValue(_copyIn) || parse.GetValue(_sync)))
+        {
+            throw new CleanroomException(ErrorCode.InvalidArgument,
+                "--from starts a new sandbox from a snapshot, which already holds its workspace: it does not go with --in, --repo-url, --copy-in or --sync");
+        }
+
         if (repository is not null && (parse.GetValue(_in) is not null || parse.GetValue(_copyIn) || parse.GetValue(_copyOut) || parse.GetValue(_sync) || parse.GetValue(_chdir) is not null))
         {
             throw new CleanroomException(ErrorCode.InvalidArgument,
@@ -165,6 +175,7 @@ internal sealed class ExecOptions
             ExposeHttps = CommonOptions.ExposeHttpsOf(parse, _exposeHttps),
             Repository = repository,
             NoCache = parse.GetValue(_noCache),
+            FromSnapshot = parse.GetValue(_from),
         };
     }
 }

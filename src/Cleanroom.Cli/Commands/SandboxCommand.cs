@@ -38,11 +38,12 @@ internal static class SandboxCommand
         var expose = CommonOptions.Expose();
         var exposeHttps = CommonOptions.ExposeHttps();
         var noCache = CommonOptions.NoCache();
+        var from = CommonOptions.FromSnapshot();
         var command = new Command(name, repositoryAware
             ? "Create a sandbox from cleanroom.yaml with the checkout's HEAD in its workspace, and print its id; it stays READY until removed."
             : "Create a sandbox from cleanroom.yaml and print its id (no repository copied in); it stays READY until removed.")
         {
-            host, chdir, backend, allowAll, image, json, expose, exposeHttps, noCache,
+            host, chdir, backend, allowAll, image, json, expose, exposeHttps, noCache, from,
         };
         var repository = new RepositoryCheckoutOptions();
         if (repositoryAware)
@@ -68,6 +69,9 @@ internal static class SandboxCommand
                 var request = submitted.Request;
                 request.ImageRef = parse.GetValue(image) ?? "";
                 request.NoCache = parse.GetValue(noCache);
+                request.FromSnapshot = parse.GetValue(from) ?? "";
+                if (request.FromSnapshot.Length > 0 && parse.GetValue(copyIn))
+                    throw new CleanroomException(ErrorCode.InvalidArgument, "--from starts from a snapshot, which already holds its workspace: it does not go with --copy-in");
                 var (started, follows) = await SandboxStartup.StartAsync(console, client, submitted, parse.GetValue(chdir), repositoryAware, token);
                 sandbox = await SandboxStartup.FinishAsync(console, client, started, follows, submitted, parse.GetValue(chdir), repositoryAware,
                     repositoryAware && parse.GetValue(copyIn), token);

@@ -65,7 +65,7 @@ internal static class SystemCommand
     {
         var (host, json) = (CommonOptions.Host(), CommonOptions.Json());
         var dryRun = new Option<bool>("--dry-run") { Description = "List what would be removed and remove nothing" };
-        var all = new Option<bool>("--all") { Description = "Also remove images no live sandbox runs (the default image stays)" };
+        var all = new Option<bool>("--all") { Description = "Also remove snapshots and images no live sandbox runs (the default image stays)" };
         var command = new Command("prune",
             "Remove what nothing uses: ended sandboxes' leftovers, cached block outputs, unheld repository mirrors, old checkouts.")
             { host, dryRun, all, json };

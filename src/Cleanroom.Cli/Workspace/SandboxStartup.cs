@@ -18,7 +18,8 @@ internal static class SandboxStartup
     public static async Task<(Sandbox Started, bool WorkspaceFollows)> StartAsync(
         CliConsole console, CleanroomClient client, SubmittedPolicy submitted, string? chdir, bool repositoryAware, CancellationToken cancellationToken)
     {
-        var follows = repositoryAware && submitted.Policy.RepositoryEnabled && submitted.HasSetupBlocks
+        // A sandbox from a snapshot has the workspace the snapshot holds: nothing of the checkout goes in.
+        var follows = repositoryAware && submitted.Request.FromSnapshot.Length == 0 && submitted.Policy.RepositoryEnabled && submitted.HasSetupBlocks
             && await WorkspaceSync.FindCheckoutAsync(console.ResolvePath(chdir), cancellationToken) is not null;
         submitted.Request.WorkspaceFollows = follows;
         return (await SandboxReadiness.StartAsync(client, submitted.Request, cancellationToken), follows);
@@ -29,7 +30,7 @@ internal static class SandboxStartup
         SubmittedPolicy submitted, string? chdir, bool repositoryAware, bool copyIn, CancellationToken cancellationToken)
     {
         // repository.enabled: false makes a policy repository-agnostic: nothing of the checkout goes in.
-        repositoryAware &= submitted.Policy.RepositoryEnabled;
+        repositoryAware &= submitted.Policy.RepositoryEnabled && submitted.Request.FromSnapshot.Length == 0;
         if (!workspaceFollows)
         {
             var ready = await SandboxReadiness.WaitUntilReadyAsync(console, client, started, cancellationToken);

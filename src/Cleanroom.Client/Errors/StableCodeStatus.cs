@@ -38,6 +38,8 @@ public static class StableCodeStatus
         [ErrorCode.DiskLimitUnavailable] = StatusCode.FailedPrecondition,
         [ErrorCode.SuspendFailed] = StatusCode.FailedPrecondition,
         [ErrorCode.WakeFailed] = StatusCode.FailedPrecondition,
+        [ErrorCode.SnapshotCorrupt] = StatusCode.FailedPrecondition,
+        [ErrorCode.SnapshotPolicyMismatch] = StatusCode.FailedPrecondition,
         [ErrorCode.GatewayUnavailable] = StatusCode.FailedPrecondition,
         // The policy's own setup command failed: the same request fails the same way until the repository changes.
         [ErrorCode.DependencyFailed] = StatusCode.FailedPrecondition,

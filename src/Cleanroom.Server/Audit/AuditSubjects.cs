@@ -36,6 +36,7 @@ internal static class AuditSubjects
             (V1.TerminateSandboxRequest terminate, _) => (terminate.SandboxId, null, null, null),
             (V1.SuspendSandboxRequest suspend, _) => (suspend.SandboxId, null, null, null),
             (V1.ResumeSandboxRequest resume, _) => (resume.SandboxId, null, null, null),
+            (V1.CreateSnapshotRequest snapshot, _) => (snapshot.SandboxId, null, null, null),
             (V1.DownloadSandboxFileRequest download, _) => (download.SandboxId, null, null, null),
             (V1.DownloadSandboxArchiveRequest download, _) => (download.SandboxId, null, null, null),
             (V1.UploadSandboxArchiveRequest upload, _) => (upload.SandboxId, null, null, null),

@@ -310,9 +310,14 @@ public sealed class EnforcedBackend(ISandboxBackend inner, SandboxNetworks netwo
 
     /// <summary>A suspended sandbox with its network and gateway kept; resume hands them to the restored sandbox.</summary>
     private sealed class EnforcedSuspendedSandbox(ISuspendedSandbox inner, SandboxNetwork network, SandboxPolicy policy, GatewayAttachment? gatewayAttachment)
-        : ISuspendedSandbox
+        : ISuspendedSandbox, ISnapshotSource
     {
         public string SandboxId => inner.SandboxId;
+
+        // A snapshot holds the sandbox's state alone: a sandbox started from it gets its own network and gateway.
+        public Task WriteSnapshotAsync(string directory, CancellationToken cancellationToken) =>
+            (inner as ISnapshotSource ?? throw new CleanroomException(ErrorCode.BackendCapabilityMismatch,
+                $"sandbox {inner.SandboxId}'s backend cannot take snapshots")).WriteSnapshotAsync(directory, cancellationToken);
 
         public async Task<IProvisionedSandbox> ResumeAsync(CancellationToken cancellationToken)
         {

@@ -18,11 +18,14 @@ internal sealed class SandboxAccess(SandboxControl control, ApiAuthenticationOpt
         context.GetHttpContext().Caller() is { IsAuthenticated: true } caller ? caller.Principal : null;
 
     /// <summary>Whether the call's caller may see <paramref name="sandbox"/>.</summary>
-    public bool Sees(ServerCallContext context, Sandbox sandbox)
+    public bool Sees(ServerCallContext context, Sandbox sandbox) => Sees(context, sandbox.Owner);
+
+    /// <summary>Whether the call's caller may see something owned by <paramref name="owner"/> (a sandbox, a snapshot).</summary>
+    public bool Sees(ServerCallContext context, string? owner)
     {
         if (!authentication.Required) return true;
         var caller = context.GetHttpContext().Caller();
-        return caller.Admin || (caller.IsAuthenticated && sandbox.Owner == caller.Principal);
+        return caller.Admin || (caller.IsAuthenticated && owner == caller.Principal);
     }
 
     /// <summary>

@@ -6,7 +6,7 @@ using V1 = Cleanroom.Api.V1;
 namespace Cleanroom.Server.Services;
 
 /// <summary>cleanroom.v1.SandboxService over the control plane; serves gRPC and Connect alike.</summary>
-internal sealed class SandboxApi(
+internal sealed partial class SandboxApi(
     SandboxControl control, ServerSettings settings, Cleanroom.Images.ImageStore images, SandboxAccess access, LazyImagePull? imagePull = null,
     Ports.PortExposures? exposures = null, Routes.HttpsRoutes? routes = null, Checkouts.RepositoryCheckouts? checkouts = null)
     : V1.SandboxService.SandboxServiceBase
@@ -45,6 +45,7 @@ internal sealed class SandboxApi(
             EnsureKey = string.IsNullOrEmpty(request.EnsureKey) ? null : request.EnsureKey,
             Owner = SandboxAccess.OwnerFor(context),
             AllowedBackends = SandboxAccess.AllowedBackends(context),
+            FromSnapshot = string.IsNullOrEmpty(request.FromSnapshot) ? null : request.FromSnapshot,
         }, context.CancellationToken);
 
         return new V1.CreateSandboxResponse

@@ -58,6 +58,7 @@ internal sealed class HostStorage(
             items.AddRange(registryCache.Scopes().Select(s => use.Item(StorageCategories.RegistryCache, s.Name, s.Path, inUse: false)));
         }
 
+        items.AddRange(control.ListSnapshots().Select(s => new StorageItem(StorageCategories.Snapshots, s.Id, control.SnapshotPath(s.Id), s.Bytes, InUse: false)));
         items.AddRange(Children(CheckoutsRoot).Select(d => use.Item(StorageCategories.Checkouts, d.Name, d.FullName, Recent(d))));
         // Execution output is kept with its record and goes with it (records.retention_days), not by prune.
         foreach (var retained in new[] { "executions", "spool" })
@@ -72,13 +73,13 @@ internal sealed class HostStorage(
 
     /// <summary>
     /// Removes every item nothing uses: ended sandboxes' directories, cached block outputs, registry caches, mirrors no request holds,
-    /// checkouts no create is making; with <paramref name="all"/>, images no live sandbox or spare runs (never the
-    /// default image). With <paramref name="dryRun"/> it lists the same items and removes nothing.
+    /// checkouts no create is making; with <paramref name="all"/>, also snapshots and images no live sandbox or spare runs
+    /// (never the default image). With <paramref name="dryRun"/> it lists the same items and removes nothing.
     /// </summary>
     public async Task<IReadOnlyList<StorageItem>> PruneAsync(bool dryRun, bool all, CancellationToken cancellationToken)
     {
         var doomed = (await UsageAsync(cancellationToken))
-            .Where(item => !item.InUse && (all || item.Category != StorageCategories.Images))
+            .Where(item => !item.InUse && (all || item.Category is not (StorageCategories.Images or StorageCategories.Snapshots)))
             .ToList();
         if (dryRun)
             return doomed;
@@ -115,6 +116,9 @@ internal sealed class HostStorage(
                 if (!(use with { MountPoints = MountTable.MountPoints() }).SandboxRemovable(new DirectoryInfo(item.Path)))
                     return false;
                 Directory.Delete(item.Path, recursive: true);
+                return true;
+            case StorageCategories.Snapshots:
+                control.DeleteSnapshot(item.Name);
                 return true;
             case StorageCategories.BlockCache:
                 control.BlockCache?.Remove(new FileInfo(item.Path));

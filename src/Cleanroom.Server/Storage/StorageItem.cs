@@ -14,4 +14,6 @@ public static class StorageCategories
     public const string RegistryCache = "registry_cache";
     public const string Checkouts = "checkouts";
     public const string RetainedOutput = "retained_output";
+    /// <summary>Stored snapshots: never in use (a sandbox from one has its own copy); pruned only with <c>--all</c>, as images are.</summary>
+    public const string Snapshots = "snapshots";
 }

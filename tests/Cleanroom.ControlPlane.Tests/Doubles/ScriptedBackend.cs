@@ -20,6 +20,9 @@ internal sealed class ScriptedBackend(string name = "scripted") : ISandboxBacken
         .With(CapabilityNames.Tty, true)
         .With(CapabilityNames.DiskLimit, true);
 
+    /// <summary>The one file a scripted snapshot holds: the sandbox's files.</summary>
+    public const string SnapshotFile = "files.txt";
+
     private int _provisionCalls;
     private int _probeCalls;
 
@@ -86,6 +89,11 @@ internal sealed class ScriptedBackend(string name = "scripted") : ISandboxBacken
             throw failure;
         }
         var sandbox = new ScriptedSandbox(spec.SandboxId, this);
+        if (spec.SnapshotDirectory is { } snapshot)
+        {
+            foreach (var line in File.ReadAllLines(Path.Combine(snapshot, SnapshotFile)))
+                sandbox.Files[line[..line.IndexOf('=')]] = line[(line.IndexOf('=') + 1)..];
+        }
         Sandboxes[spec.SandboxId] = sandbox;
         Provisioned.Writer.TryWrite((spec.SandboxId, true));
         return sandbox;

@@ -31,9 +31,14 @@ internal sealed class ScriptedSandbox(string sandboxId, ScriptedBackend backend)
         return new Suspended(this, backend);
     }
 
-    private sealed class Suspended(ScriptedSandbox sandbox, ScriptedBackend backend) : ISuspendedSandbox
+    private sealed class Suspended(ScriptedSandbox sandbox, ScriptedBackend backend) : ISuspendedSandbox, ISnapshotSource
     {
         public string SandboxId => sandbox.SandboxId;
+
+        /// <summary>The sandbox's files, one per line as <c>path=content</c>: what a sandbox started from the snapshot gets.</summary>
+        public Task WriteSnapshotAsync(string directory, CancellationToken cancellationToken) =>
+            File.WriteAllLinesAsync(Path.Combine(directory, ScriptedBackend.SnapshotFile),
+                sandbox.Files.OrderBy(f => f.Key, StringComparer.Ordinal).Select(f => $"{f.Key}={f.Value}"), cancellationToken);
 
         public Task<IProvisionedSandbox> ResumeAsync(CancellationToken cancellationToken)
         {
