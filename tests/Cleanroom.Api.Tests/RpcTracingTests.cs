@@ -15,6 +15,7 @@ namespace Cleanroom.Api.Tests;
 public sealed class RpcTracingTests(ServerFixture fixture) : IClassFixture<ServerFixture>, IDisposable
 {
     private readonly ConcurrentQueue<Activity> _spans = new();
+    private readonly SemaphoreSlim _stopped = new(0);
     private readonly ActivityListener _listener = new()
     {
         ShouldListenTo = source => source.Name == CleanroomTelemetry.Name,
@@ -24,7 +25,7 @@ public sealed class RpcTracingTests(ServerFixture fixture) : IClassFixture<Serve
     [Fact]
     public async Task A_grpc_call_is_a_server_span_under_the_callers_trace_context()
     {
-        _listener.ActivityStopped = _spans.Enqueue;
+        _listener.ActivityStopped = Stopped;
         ActivitySource.AddActivityListener(_listener);
         var traceParent = TraceContext.NewTraceParent();
         using var client = new CleanroomClient(new CleanroomClientOptions { Address = fixture.Server.Socket, TraceParent = traceParent });
@@ -32,7 +33,8 @@ public sealed class RpcTracingTests(ServerFixture fixture) : IClassFixture<Serve
         await client.Sandboxes.ListSandboxesAsync(new ListSandboxesRequest());
 
         var parent = ActivityContext.Parse(traceParent, null);
-        var span = Assert.Single(_spans, s => s.TraceId == parent.TraceId);
+        // The span ends when the middleware returns, which may be just after the client has its answer.
+        var span = await StoppedAsync(s => s.TraceId == parent.TraceId);
         Assert.Equal("cleanroom.v1.SandboxService/ListSandboxes", span.DisplayName);
         Assert.Equal(ActivityKind.Server, span.Kind);
         Assert.Equal(parent.SpanId, span.ParentSpanId);
@@ -43,7 +45,7 @@ public sealed class RpcTracingTests(ServerFixture fixture) : IClassFixture<Serve
     [Fact]
     public async Task A_connect_call_is_traced_too_and_a_call_without_context_starts_its_own_trace()
     {
-        _listener.ActivityStopped = _spans.Enqueue;
+        _listener.ActivityStopped = Stopped;
         ActivitySource.AddActivityListener(_listener);
         using var http = RawHttp.Client(fixture.Server.Socket, System.Net.HttpVersion.Version11);
         using var request = new HttpRequestMessage(HttpMethod.Post, "/cleanroom.v1.SandboxService/ListSandboxes")
@@ -54,7 +56,7 @@ public sealed class RpcTracingTests(ServerFixture fixture) : IClassFixture<Serve
         using var response = await http.SendAsync(request);
 
         Assert.True(response.IsSuccessStatusCode);
-        Assert.Contains(_spans, s => s.DisplayName == "cleanroom.v1.SandboxService/ListSandboxes"
+        await StoppedAsync(s => s.DisplayName == "cleanroom.v1.SandboxService/ListSandboxes"
             && (string?)s.GetTagItem("rpc.system") == "connect_rpc" && s.ParentSpanId == default);
     }
 
@@ -71,6 +73,24 @@ public sealed class RpcTracingTests(ServerFixture fixture) : IClassFixture<Serve
     [InlineData("//C")]
     [InlineData("")]
     public void Other_paths_are_not_calls(string path) => Assert.Null(RpcTracing.Method(path));
+
+    private void Stopped(Activity span)
+    {
+        _spans.Enqueue(span);
+        _stopped.Release();
+    }
+
+    /// <summary>
+    /// A stopped span that <paramref name="wanted"/> picks, waiting for it with a deadline. The listener hears every
+    /// server in this process (other test classes run theirs at the same time), so the predicate must pick ours.
+    /// </summary>
+    private async Task<Activity> StoppedAsync(Func<Activity, bool> wanted)
+    {
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        while (!_spans.Any(wanted))
+            await _stopped.WaitAsync(deadline.Token);
+        return _spans.First(wanted);
+    }
 
     public void Dispose() => _listener.Dispose();
 }
