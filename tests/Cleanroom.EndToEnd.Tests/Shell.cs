@@ -41,7 +41,8 @@ public static class Shell
         catch (OperationCanceledException)
         {
             process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{string.Join(' ', argv)} did not finish in time");
+            // What it printed before it hung says where it hung (the streams end once the process is gone).
+            throw new TimeoutException($"{string.Join(' ', argv)} did not finish in time; stdout: {await stdout}; stderr: {await stderr}");
         }
 
         return new ProgramResult(process.ExitCode, await stdout, await stderr);
