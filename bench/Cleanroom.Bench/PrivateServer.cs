@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using Cleanroom.HostProcesses;
 
 namespace Cleanroom.Bench;
 
@@ -71,20 +72,12 @@ internal sealed partial class PrivateServer : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         // The server's pid: the one process whose command line names this server's directories.
-        foreach (var pid in Directory.EnumerateDirectories("/proc").Select(Path.GetFileName).Where(p => p!.All(char.IsAsciiDigit)))
+        var marker = $"ready-on-stdout\0{Root}/";
+        foreach (var pid in ProcessTable.All().Where(p => string.Join('\0', p.Argv).Contains(marker, StringComparison.Ordinal)).Select(p => p.Pid))
         {
-            string commandLine;
-            try
-            {
-                commandLine = await File.ReadAllTextAsync($"/proc/{pid}/cmdline");
-            }
-            catch (IOException)
-            {
-                continue;
-            }
-            if (!commandLine.Contains($"ready-on-stdout\0{Root}/", StringComparison.Ordinal)) continue;
-            await Commands.OutputAsync(false, "kill", "-TERM", pid!);
-            await Commands.OutputAsync(false, "timeout", "60", "tail", $"--pid={pid}", "-f", "/dev/null");
+            var text = pid.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            await Commands.OutputAsync(false, "kill", "-TERM", text);
+            await Commands.OutputAsync(false, "timeout", "60", "tail", $"--pid={text}", "-f", "/dev/null");
         }
         await Commands.OutputAsync(false, "nft", "delete", "table", "inet", Table);
         foreach (var line in (await Commands.OutputAsync(false, "ip", "netns", "list")).Split('\n'))
